@@ -1,0 +1,127 @@
+/*
+ * A scenario is the data of one emulated Salesforce org: its users, apps, permission sets, grants,
+ * approvals and the faults to inject. Fixtures under test/emulator/scenarios/ are plain data of this
+ * shape; certificates are referenced by file name under test/fixtures/keys/ (or given inline as PEM).
+ */
+
+export type ScenarioUser = {
+  id: string; // 005…
+  username: string;
+  isActive?: boolean; // default true
+  isFrozen?: boolean; // UserLogin.IsFrozen, default false
+  profileId: string; // 00e…
+  /** Profile login IP ranges / hours block this user (and the app's ipRelaxation is ENFORCE). */
+  ipRestricted?: boolean;
+  /**
+   * The approval / grant exists on the user record, but the token endpoint still answers
+   * "user hasn't approved this consumer" (not yet propagated after a refresh). Cleared by
+   * the control API or after `propagationDelayMs`.
+   */
+  approvalPending?: boolean;
+  propagationDelayMs?: number;
+  /** Exceeded login rate. */
+  rateLimited?: boolean;
+};
+
+export type ScenarioApp = {
+  id: string; // ConnectedApplication Id 0H4…, or ExternalClientApplication 0xI…
+  kind?: 'ConnectedApplication' | 'ExternalClientApplication'; // default ConnectedApplication
+  /** Metadata fullName (API name). ConnectedApplication.Name is the same value. */
+  name: string;
+  label: string;
+  consumerKey: string;
+  /** Optional consumer secret for the authorization-code grant. */
+  consumerSecret?: string;
+  /** PEM text, or a file name under test/fixtures/keys/. */
+  certificate?: string;
+  /** Metadata scope names: Api, Web, RefreshToken, OfflineAccess, Full, … */
+  scopes: string[];
+  /** "Admin approved users are pre-authorized" (oauthConfig.isAdminApproved). */
+  adminApprovedOnly?: boolean;
+  callbackUrls: string[];
+  isPkceRequired?: boolean;
+  /** When false, the app is not installed in this org: ECA → app_not_found. */
+  installed?: boolean;
+};
+
+export type ScenarioPermissionSet = {
+  id: string; // 0PS…
+  name: string;
+  label?: string;
+  isOwnedByProfile?: boolean;
+  profileId?: string;
+};
+
+export type ScenarioProfile = { id: string; name: string };
+
+export type ScenarioSetupEntityAccess = {
+  id?: string; // 0J0…
+  parentId: string; // PermissionSet id
+  setupEntityId: string; // app id
+  setupEntityType?: 'ConnectedApplication' | 'ExternalClientApplication';
+};
+
+export type ScenarioAssignment = {
+  id?: string; // 0Pa…
+  assigneeId: string;
+  permissionSetId: string;
+};
+
+export type ScenarioOauthToken = {
+  userId: string;
+  appId: string;
+  /** OAuth scope strings granted by the approval (refresh_token, api, web, …). */
+  scopes: string[];
+  createdDate?: string;
+  lastUsedDate?: string;
+  useCount?: number;
+};
+
+export type Faults = {
+  /** Delay every answer by this many ms. */
+  latencyMs?: number;
+  /** Paths (prefix match) to which each fault applies; default: the token endpoint. */
+  paths?: string[];
+  /** Answer 503 with an HTML maintenance page. */
+  html503?: boolean;
+  /** Answer 200 with a body that is not valid JSON. */
+  malformedJson?: boolean;
+  /** Accept the connection and never answer. */
+  hang?: boolean;
+  /** Destroy the socket without an answer. */
+  reset?: boolean;
+  /** Shift the server's `Date` header and its notion of now by this many seconds. */
+  clockOffsetSeconds?: number;
+};
+
+export type Scenario = {
+  name: string;
+  description?: string;
+  org: {
+    id: string; // 00D…
+    name: string;
+    isSandbox?: boolean;
+    instanceName?: string;
+    organizationType?: string;
+    /** inactive_org for every login. */
+    inactive?: boolean;
+  };
+  /**
+   * Audiences the token endpoint accepts besides its own base URL (with or without trailing slash).
+   * Default: production orgs accept https://login.salesforce.com, sandboxes https://test.salesforce.com.
+   */
+  extraAudiences?: string[];
+  profiles: ScenarioProfile[];
+  users: ScenarioUser[];
+  apps: ScenarioApp[];
+  permissionSets: ScenarioPermissionSet[];
+  setupEntityAccess: ScenarioSetupEntityAccess[];
+  permissionSetAssignments: ScenarioAssignment[];
+  oauthTokens: ScenarioOauthToken[];
+  /**
+   * Users whose REST access is limited: queries on setup objects answer INSUFFICIENT_ACCESS and
+   * sObject creates are refused (an admin org without the needed permissions).
+   */
+  restrictedUsers?: string[];
+  faults?: Faults;
+};
