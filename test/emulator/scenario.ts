@@ -107,10 +107,18 @@ export type Scenario = {
     inactive?: boolean;
   };
   /**
-   * Audiences the token endpoint accepts besides its own base URL (with or without trailing slash).
-   * Default: production orgs accept https://login.salesforce.com, sandboxes https://test.salesforce.com.
+   * When set, exactly these `aud` values are accepted by the token endpoint (a trailing slash is
+   * ignored; `$BASE` stands for the emulator's own base URL, i.e. the My Domain). Default:
+   * `['$BASE', 'https://login.salesforce.com']` for production, `['$BASE', 'https://test.salesforce.com']`
+   * for a sandbox (org.isSandbox).
    */
-  extraAudiences?: string[];
+  audiences?: string[];
+  /**
+   * How `exp` is read. 'seconds' (default) is what Salesforce does: core's millisecond `exp` is then
+   * far in the future. 'auto' reads a 13-digit `exp` as milliseconds; only for clock-skew scenarios
+   * together with faults.clockOffsetSeconds.
+   */
+  expUnit?: 'seconds' | 'auto';
   profiles: ScenarioProfile[];
   users: ScenarioUser[];
   apps: ScenarioApp[];
