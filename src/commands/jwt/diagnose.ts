@@ -1,0 +1,139 @@
+import { Messages } from '@salesforce/core';
+import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { resolveJwtInputs } from '../../shared/inputs.js';
+import type { DiagnoseResult } from '../../shared/types.js';
+import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+/** One login's diagnosis, or with --all `{ orgs, summary }`. */
+export type JwtDiagnoseResult = DiagnoseResult | DiagnoseAllResult;
+
+export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = toHelpSection('EXIT CODES', {
+    '0': messages.getMessage('exit.ok'),
+    '1': messages.getMessage('exit.fault'),
+    '2': messages.getMessage('exit.usage'),
+  });
+
+  public static readonly flags = {
+    // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
+    username: Flags.string({
+      char: 'o',
+      summary: shared.getMessage('flags.username.summary'),
+      description: shared.getMessage('flags.username.description'),
+      exclusive: ['all'],
+    }),
+    'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary') }),
+    // Not Flags.file({ exists: true }): a missing key is the diagnosis KEY_FILE_NOT_FOUND (exit 1), not a usage error.
+    'jwt-key-file': Flags.string({ char: 'f', summary: shared.getMessage('flags.jwt-key-file.summary') }),
+    // Not Flags.url(): a URL without scheme is the diagnosis LOGIN_URL_INVALID, with the fix.
+    'instance-url': Flags.string({
+      char: 'r',
+      summary: shared.getMessage('flags.instance-url.summary'),
+      description: shared.getMessage('flags.instance-url.description'),
+    }),
+    'admin-org': Flags.string({
+      summary: shared.getMessage('flags.admin-org.summary'),
+      description: shared.getMessage('flags.admin-org.description'),
+    }),
+    'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
+    'cert-file': Flags.file({ exists: true, summary: messages.getMessage('flags.cert-file.summary') }),
+    all: Flags.boolean({ summary: messages.getMessage('flags.all.summary'), exclusive: ['username', 'client-id', 'jwt-key-file'] }),
+    timeout: Flags.duration({
+      unit: 'seconds',
+      defaultValue: 30,
+      min: 1,
+      summary: shared.getMessage('flags.timeout.summary'),
+    }),
+    // Accepted and ignored, so that a pasted `sf org login jwt …` command runs unchanged.
+    alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
+    'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
+    'set-default-dev-hub': Flags.boolean({
+      char: 'd',
+      hidden: true,
+      summary: shared.getMessage('flags.set-default-dev-hub.summary'),
+    }),
+  };
+
+  public async run(): Promise<JwtDiagnoseResult> {
+    const { flags } = await this.parse(JwtDiagnose);
+    const options = { timeoutMs: flags.timeout.milliseconds, adminOrg: flags['admin-org'] };
+
+    if (flags.all) {
+      this.spinner.start(messages.getMessage('spinner.all'));
+      const all = await diagnoseAll(options);
+      this.spinner.stop();
+      this.renderAll(all);
+      if (all.summary.failed > 0) process.exitCode = 1;
+      return all;
+    }
+
+    const inputs = await resolveJwtInputs(flags);
+    this.spinner.start(messages.getMessage('spinner.running', [inputs.username]));
+    const result = await runDiagnosis(inputs, options);
+    this.spinner.stop();
+
+    this.render(result);
+    if (!result.ok) process.exitCode = 1;
+    return result;
+  }
+
+  private render(result: DiagnoseResult): void {
+    this.table({ title: messages.getMessage('table.title', [result.username]), data: checkRows(result.checks) });
+    if (result.attempts.length > 0) {
+      this.table({ title: messages.getMessage('attempts.title'), data: attemptRows(result.attempts) });
+    }
+    for (const warning of result.warnings ?? []) this.warn(warning);
+    if (!result.cause) {
+      this.logSuccess(messages.getMessage('ok', [result.username]));
+      return;
+    }
+    this.styledHeader(messages.getMessage('cause.header', [result.cause.code]));
+    this.log(result.cause.message);
+    if (result.cause.serverError) {
+      const { error, error_description: description } = result.cause.serverError;
+      this.log(messages.getMessage('cause.serverError', [description ? `${error}: ${description}` : error]));
+    }
+    if (result.evidence) {
+      const rows = evidenceRows(result.evidence);
+      if (rows.length > 0) this.table({ title: messages.getMessage('evidence.header'), data: rows });
+    }
+    if (result.missingEvidence?.length) {
+      this.log('');
+      this.log(messages.getMessage('evidence.missingHeader'));
+      for (const line of result.missingEvidence) this.log(`  - ${line}`);
+    }
+    if (result.cause.actions.length > 0) {
+      this.log('');
+      this.log(messages.getMessage('cause.actions'));
+      for (const action of result.cause.actions) this.log(`  - ${action}`);
+    }
+    if (result.approvalUrl) {
+      this.log('');
+      this.log(messages.getMessage('approvalUrl', [result.approvalUrl]));
+    }
+  }
+
+  private renderAll(all: DiagnoseAllResult): void {
+    if (all.orgs.length === 0) {
+      this.log(messages.getMessage('all.none'));
+      return;
+    }
+    this.table({
+      title: messages.getMessage('all.title'),
+      data: all.orgs.map((org) => ({
+        [messages.getMessage('all.username')]: org.username,
+        [messages.getMessage('all.result')]: org.ok ? 'ok' : 'fail',
+        [messages.getMessage('all.cause')]: org.cause ? `${org.cause.code}: ${org.cause.message}` : '',
+      })),
+    });
+    this.log(messages.getMessage('all.summary', [String(all.summary.ok), String(all.summary.total)]));
+  }
+}

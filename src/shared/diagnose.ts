@@ -1,0 +1,285 @@
+/*
+ * The diagnosis: local checks in the design's order, the token exchange as core does it, org-side
+ * evidence when an admin org is named, then the cause — the first blocking fault in check order.
+ * Read-only, and nothing secret is ever part of the result.
+ */
+import type { KeyObject } from 'node:crypto';
+import { AuthInfo, Messages, Org, SfError } from '@salesforce/core';
+import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence } from './types.js';
+import { checkKeyFile } from './checks/keyFile.js';
+import { checkKeyParse } from './checks/keyParse.js';
+import { checkKeySize } from './checks/keySize.js';
+import { checkCertFile } from './checks/cert.js';
+import { checkLoginUrl } from './checks/loginUrl.js';
+import { checkClientId } from './checks/clientId.js';
+import { checkClock } from './checks/clock.js';
+import { attemptExchange, audienceProbes, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
+import { buildCause, classifyServerError } from './classify.js';
+import { collectEvidence } from './evidence.js';
+import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
+import { resolveJwtInputs } from './inputs.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+export type DiagnoseOptions = {
+  timeoutMs: number;
+  /** Username or alias of an authenticated org with rights to read setup data. */
+  adminOrg?: string;
+  env?: NodeJS.ProcessEnv;
+};
+
+/** Causes that only org-side records can tell apart. */
+const NEEDS_EVIDENCE: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'USER_INACTIVE', 'NOT_ADMIN_APPROVED']);
+/** Causes fixed by an approval: the result carries the authorize URL. */
+const APPROVAL_CAUSES: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'APPROVAL_NOT_PROPAGATED']);
+
+const skip = (id: Check['id'], reason: string): Check => ({ id, status: 'skip', message: reason });
+
+/** Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. */
+export async function connectAdminOrg(adminOrg: string): Promise<Awaited<ReturnType<Org['getConnection']>>> {
+  try {
+    const org = await Org.create({ aliasOrUsername: adminOrg });
+    return org.getConnection();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw shared.createError('error.UnknownAdminOrg', [adminOrg, reason], [], 2, error instanceof Error ? error : undefined);
+  }
+}
+
+type LocalChecks = { checks: Check[]; key?: KeyObject; loginUrlOk: boolean };
+
+async function runLocalChecks(inputs: JwtInputs): Promise<LocalChecks> {
+  const checks: Check[] = [];
+  let key: KeyObject | undefined;
+
+  const keyPath = inputs.jwtKeyFile as string;
+  const file = await checkKeyFile(keyPath, inputs.source.jwtKeyFile ?? 'flag');
+  checks.push(file.check);
+  if (file.pem !== undefined) {
+    const parsed = checkKeyParse(file.pem, keyPath);
+    checks.push(parsed.check);
+    key = parsed.key;
+  } else {
+    checks.push(skip('key-parse', messages.getMessage('skip.noKeyFile')));
+  }
+  const sizeCheck = key ? checkKeySize(key) : skip('key-size', messages.getMessage('skip.noKey'));
+  checks.push(sizeCheck);
+  checks.push(inputs.certFile ? await checkCertFile(inputs.certFile, key) : skip('cert', messages.getMessage('skip.noCertFile')));
+  const url = checkLoginUrl(inputs.loginUrl);
+  checks.push(url.check);
+  checks.push(checkClientId(inputs.clientId as string));
+  return { checks, key: sizeCheck.status === 'fail' ? undefined : key, loginUrlOk: url.check.status !== 'fail' };
+}
+
+function isAudienceRejected(attempt: Attempt | undefined): boolean {
+  return /audience is invalid/i.test(attempt?.serverError?.error_description ?? '');
+}
+
+/** When the login URL rejects the audience, probe the other candidates against it: a verified fix. */
+async function probeAudiences(run: ExchangeRun, loginUrl: string, req: ExchangeRequest, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const triedOnLogin = run.attempts.filter((a) => a.host === loginUrl && a.outcome !== 'skipped').map((a) => a.audience);
+  for (const audience of audienceProbes(loginUrl, triedOnLogin, env)) {
+    // eslint-disable-next-line no-await-in-loop -- one probe at a time; stop at the first that works
+    const outcome = await attemptExchange(loginUrl, audience, req, 'audience-probe');
+    run.attempts.push(outcome.attempt);
+    if (outcome.attempt.outcome === 'success') return audience;
+    if (outcome.attempt.outcome === 'network-error') return undefined;
+  }
+  return undefined;
+}
+
+function exchangeCode(first: Attempt, serverSaysExpired: boolean): CauseCode {
+  if (first.outcome === 'network-error') return 'NETWORK_ERROR';
+  if (first.outcome === 'unexpected-response') return 'UNEXPECTED_RESPONSE';
+  if (serverSaysExpired) return 'CLOCK_SKEW';
+  return 'UNKNOWN_ERROR';
+}
+
+function causeFromCheck(check: Check): Cause {
+  return { code: check.code as CauseCode, message: check.message, actions: check.actions ?? [] };
+}
+
+async function gatherEvidence(
+  adminOrg: string,
+  inputs: JwtInputs
+): Promise<{ evidence?: OrgEvidence; check: Check }> {
+  const conn = await connectAdminOrg(adminOrg);
+  try {
+    const evidence = await collectEvidence(conn, { username: inputs.username, clientId: inputs.clientId, appName: inputs.appName });
+    const failures = evidence.errors ?? [];
+    return {
+      evidence,
+      check: failures.length
+        ? { id: 'org-evidence', status: 'warn', message: messages.getMessage('evidence.partial', [adminOrg, failures.map((f) => `${f.what}: ${f.message}`).join('; ')]) }
+        : { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) },
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { check: { id: 'org-evidence', status: 'warn', message: messages.getMessage('evidence.failed', [adminOrg, reason]) } };
+  }
+}
+
+/** Runs every check and names the cause. Never throws for a diagnosable fault. */
+export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions): Promise<DiagnoseResult> {
+  const env = options.env ?? process.env;
+  const clientId = inputs.clientId as string;
+  const local = await runLocalChecks(inputs);
+  const checks = [...local.checks];
+  const warnings: string[] = [];
+  const result: DiagnoseResult = {
+    ok: false,
+    username: inputs.username,
+    clientId,
+    loginUrl: inputs.loginUrl,
+    audience: inputs.loginUrl,
+    cause: null,
+    checks,
+    attempts: [],
+    source: inputs.source,
+  };
+
+  const blockedBy = checks.find((c) => c.status === 'fail' && ['key-file', 'key-parse', 'key-size', 'login-url'].includes(c.id));
+  if (!local.key || !local.loginUrlOk) {
+    const reason = messages.getMessage('skip.blocked', [blockedBy?.id ?? 'key-parse']);
+    checks.push(skip('clock', reason), skip('token-exchange', reason), skip('org-evidence', reason));
+    return finish(result, warnings);
+  }
+
+  const req: ExchangeRequest = { key: local.key, clientId, username: inputs.username, timeoutMs: options.timeoutMs };
+  const run = await runPairs(inputs.loginUrl, req, env);
+  result.attempts = run.attempts;
+  const first = run.first.attempt;
+
+  const clock = checkClock(first.serverDate, new Date());
+  checks.push(clock);
+  const skewSeconds = first.serverDate ? Math.round((Date.parse(first.serverDate) - Date.now()) / 1000) : undefined;
+
+  if (run.success) {
+    result.audience = run.success.attempt.audience;
+    if (run.success === run.first) {
+      checks.push({ id: 'token-exchange', status: 'pass', message: messages.getMessage('exchange.ok', [first.host, first.audience]) });
+    } else {
+      const fallback = run.success.attempt;
+      const firstProblem = first.serverError?.error_description ?? first.message ?? first.outcome;
+      const warning = messages.getMessage('exchange.fallbackOnly', [fallback.host, fallback.audience, first.host, firstProblem]);
+      warnings.push(warning);
+      checks.push({ id: 'token-exchange', status: 'warn', message: warning, actions: messages.getMessages('exchange.fallbackOnly.actions', [fallback.host, fallback.audience]) });
+    }
+    checks.push(skip('org-evidence', messages.getMessage('skip.loginWorks')));
+    return finish(result, warnings);
+  }
+
+  let workingAudience: string | undefined;
+  if (isAudienceRejected(first)) {
+    workingAudience = await probeAudiences(run, inputs.loginUrl, req, env);
+  }
+  const serverError = first.serverError;
+  const serverSaysExpired = /expired authorization code/i.test(serverError?.error_description ?? '');
+  let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first, serverSaysExpired);
+
+  let evidence: OrgEvidence | undefined;
+  if (serverError && NEEDS_EVIDENCE.has(code)) {
+    if (options.adminOrg) {
+      const gathered = await gatherEvidence(options.adminOrg, inputs);
+      evidence = gathered.evidence;
+      checks.push(gathered.check);
+      if (evidence) {
+        result.evidence = evidence;
+        code = classifyServerError(serverError, evidence);
+      }
+    } else {
+      checks.push(skip('org-evidence', messages.getMessage('skip.noAdminOrg')));
+      result.missingEvidence = messages.getMessages('evidence.missing');
+    }
+  } else {
+    checks.push(skip('org-evidence', messages.getMessage('skip.notNeeded')));
+  }
+
+  if (APPROVAL_CAUSES.has(code) && clientId) {
+    result.approvalUrl = buildAuthorizeUrl({
+      loginUrl: inputs.loginUrl,
+      clientId: clientId.trim(),
+      redirectUri: DEFAULT_REDIRECT_URI,
+      scope: DEFAULT_SCOPE,
+      state: 'sf-jwt-diagnose',
+    });
+  }
+
+  const cause = buildCause(code, {
+    username: inputs.username,
+    clientId,
+    loginUrl: inputs.loginUrl,
+    audience: first.audience,
+    serverError,
+    evidence,
+    evidenceCollected: evidence !== undefined,
+    approvalUrl: result.approvalUrl,
+    workingAudience,
+    skewSeconds,
+    adminOrg: options.adminOrg,
+    appName: inputs.appName,
+    detail: first.message,
+  });
+  checks.splice(checks.length - 1, 0, {
+    id: 'token-exchange',
+    status: 'fail',
+    code,
+    message: cause.message,
+    actions: cause.actions,
+  });
+  return finish(result, warnings, cause);
+}
+
+/** The cause is the first blocking fault in check order; the exchange's cause when no local check blocks. */
+function finish(result: DiagnoseResult, warnings: string[], exchangeCause?: Cause): DiagnoseResult {
+  const firstFail = result.checks.find((c) => c.status === 'fail');
+  let cause: Cause | null = null;
+  if (firstFail) {
+    cause = firstFail.id === 'token-exchange' && exchangeCause ? exchangeCause : causeFromCheck(firstFail);
+    if (firstFail.id !== 'token-exchange' && exchangeCause?.serverError) cause.serverError = exchangeCause.serverError;
+  }
+  for (const check of result.checks) {
+    if (check.status === 'warn' && check.id !== 'token-exchange') warnings.push(check.message);
+  }
+  return {
+    ...result,
+    ok: cause === null,
+    cause,
+    ...(warnings.length ? { warnings } : {}),
+  };
+}
+
+/** Every JWT login the CLI has stored. */
+export async function listStoredJwtUsernames(): Promise<string[]> {
+  const auths = await AuthInfo.listAllAuthorizations((auth) => auth.oauthMethod === 'jwt');
+  return auths.map((auth) => auth.username);
+}
+
+export type DiagnoseAllResult = {
+  orgs: DiagnoseResult[];
+  summary: { total: number; ok: number; failed: number; causes: Partial<Record<CauseCode, number>> };
+};
+
+/** Diagnoses every stored JWT login concurrently. A login whose inputs cannot be resolved is reported, not thrown. */
+export async function diagnoseAll(options: DiagnoseOptions): Promise<DiagnoseAllResult> {
+  const usernames = await listStoredJwtUsernames();
+  const orgs = await Promise.all(
+    usernames.map(async (username) => {
+      try {
+        return await runDiagnosis(await resolveJwtInputs({ username }), options);
+      } catch (error) {
+        const err = error instanceof SfError ? error : SfError.wrap(error as Error);
+        const check: Check = { id: 'inputs', status: 'fail', code: 'UNKNOWN_ERROR', message: err.message, actions: err.actions ?? [] };
+        return { ok: false, username, cause: causeFromCheck(check), checks: [check], attempts: [] } satisfies DiagnoseResult;
+      }
+    })
+  );
+  const causes: Partial<Record<CauseCode, number>> = {};
+  for (const org of orgs) {
+    if (org.cause) causes[org.cause.code] = (causes[org.cause.code] ?? 0) + 1;
+  }
+  const ok = orgs.filter((o) => o.ok).length;
+  return { orgs, summary: { total: orgs.length, ok, failed: orgs.length - ok, causes } };
+}

@@ -1,0 +1,130 @@
+/*
+ * Merges explicit flags with what the CLI already knows: a stored JWT auth for the username (client id,
+ * key path, login URL), aliases, and sfdx-project.json's sfdcLoginUrl, the way `sf org login jwt` does.
+ * Read-only: nothing here writes the CLI's auth files, config or aliases.
+ */
+import { Messages, SfError, SfProject, StateAggregator } from '@salesforce/core';
+import type { JwtInputs } from './types.js';
+import { PRODUCTION_URL } from './token.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+export type IdentityFlags = {
+  username?: string;
+  'client-id'?: string;
+  'jwt-key-file'?: string;
+  'instance-url'?: string;
+  'cert-file'?: string;
+  'app-name'?: string;
+};
+
+/** The fields of a stored auth that a JWT diagnosis may reuse. Never tokens. */
+export type StoredJwtAuth = {
+  username: string;
+  clientId?: string;
+  privateKey?: string;
+  loginUrl?: string;
+  instanceUrl?: string;
+  isJwt: boolean;
+};
+
+/** Reads a stored auth without decrypting anything. */
+export async function readStoredAuth(username: string): Promise<StoredJwtAuth | undefined> {
+  const state = await StateAggregator.getInstance();
+  if (!(await state.orgs.exists(username))) return undefined;
+  const fields = await state.orgs.read(username, false, false);
+  if (!fields) return undefined;
+  const privateKey = typeof fields.privateKey === 'string' ? fields.privateKey : undefined;
+  return {
+    username,
+    clientId: typeof fields.clientId === 'string' ? fields.clientId : undefined,
+    privateKey,
+    loginUrl: typeof fields.loginUrl === 'string' ? fields.loginUrl : undefined,
+    instanceUrl: typeof fields.instanceUrl === 'string' ? fields.instanceUrl : undefined,
+    isJwt: Boolean(privateKey) && !fields.refreshToken,
+  };
+}
+
+/** Resolves an alias to its username; a value with no alias is returned as is. */
+export async function resolveUsername(usernameOrAlias: string): Promise<string> {
+  const state = await StateAggregator.getInstance();
+  return state.aliases.resolveUsername(usernameOrAlias);
+}
+
+/** Login URL as plugin-auth resolves it when --instance-url is absent: sfdcLoginUrl, else production. */
+export async function projectLoginUrl(): Promise<string | undefined> {
+  try {
+    const project = await SfProject.resolve();
+    const config = await project.resolveProjectConfig();
+    const url = (config as { sfdcLoginUrl?: unknown }).sfdcLoginUrl;
+    return typeof url === 'string' && url ? new URL(url).href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--instance-url` arrives in core as `URL.href` (with a trailing slash); keep unparsable input as typed. */
+export function normalizeLoginUrl(raw: string): string {
+  const trimmed = raw.trim();
+  try {
+    const url = new URL(trimmed);
+    return /^https?:$/.test(url.protocol) ? url.href : trimmed;
+  } catch {
+    return trimmed;
+  }
+}
+
+function usageError(key: string, tokens: string[] = []): SfError {
+  return messages.createError(key, tokens, [], 2);
+}
+
+/**
+ * Builds the inputs of a JWT login. Explicit flags win over the stored auth. Missing values are usage
+ * errors (exit code 2) naming the flag.
+ */
+export async function resolveJwtInputs(flags: IdentityFlags, options: { requireKey?: boolean } = {}): Promise<JwtInputs> {
+  const requireKey = options.requireKey ?? true;
+  if (!flags.username) throw usageError('error.MissingUsername');
+  const username = await resolveUsername(flags.username);
+  const stored = await readStoredAuth(username);
+  const jwtAuth = stored?.isJwt ? stored : undefined;
+
+  const clientId = flags['client-id'] ?? jwtAuth?.clientId;
+  const jwtKeyFile = flags['jwt-key-file'] ?? jwtAuth?.privateKey;
+  const missing: string[] = [];
+  if (clientId === undefined) missing.push('--client-id');
+  if (requireKey && jwtKeyFile === undefined) missing.push('--jwt-key-file');
+  if (missing.length > 0) {
+    const looksLikeAlias = !username.includes('@');
+    if (looksLikeAlias && !stored) throw usageError('error.UnknownAlias', [flags.username]);
+    throw usageError(stored && !stored.isJwt ? 'error.StoredAuthNotJwt' : 'error.MissingInputs', [username, missing.join(', ')]);
+  }
+
+  let loginUrl: string;
+  let loginUrlSource: 'flag' | 'stored-auth' | 'default';
+  if (flags['instance-url'] !== undefined) {
+    loginUrl = normalizeLoginUrl(flags['instance-url']);
+    loginUrlSource = 'flag';
+  } else if (jwtAuth?.loginUrl) {
+    loginUrl = jwtAuth.loginUrl;
+    loginUrlSource = 'stored-auth';
+  } else {
+    loginUrl = (await projectLoginUrl()) ?? PRODUCTION_URL;
+    loginUrlSource = 'default';
+  }
+
+  return {
+    username,
+    clientId,
+    jwtKeyFile,
+    loginUrl,
+    certFile: flags['cert-file'],
+    appName: flags['app-name'],
+    source: {
+      clientId: flags['client-id'] !== undefined ? 'flag' : 'stored-auth',
+      ...(jwtKeyFile !== undefined ? { jwtKeyFile: flags['jwt-key-file'] !== undefined ? 'flag' : 'stored-auth' } : {}),
+      loginUrl: loginUrlSource,
+    },
+  };
+}
