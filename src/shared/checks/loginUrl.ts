@@ -1,0 +1,86 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Check } from '../types.js';
+import { checkMessages as messages } from './messages.js';
+
+export type LoginUrlResult = { check: Check; url?: URL };
+
+/**
+ * True for a loopback host: localhost, 127.0.0.0/8, ::1 (also bracketed, as URL.hostname gives it) and
+ * IPv4-mapped 127.x addresses.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.trim().toLowerCase().replace(/^\[(.*)]$/, '$1').replace(/\.$/, '');
+  if (host === 'localhost') return true;
+  if (isIPv4(host)) return host.startsWith('127.');
+  if (isIPv6(host)) {
+    if (host === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(host)) return true;
+    const mapped = /^(?:0{1,4}:){0,5}:?ffff:(.+)$/.exec(host)?.[1];
+    if (mapped === undefined) return false;
+    if (isIPv4(mapped)) return mapped.startsWith('127.');
+    // URL normalizes ::ffff:127.0.0.1 to ::ffff:7f00:1
+    return /^7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(mapped);
+  }
+  return false;
+}
+
+/** acme.lightning.force.com → acme.my.salesforce.com; acme--uat.sandbox.lightning.force.com → acme--uat.sandbox.my.salesforce.com */
+const LIGHTNING_SUFFIX = /\.lightning\.force\.com$/i;
+
+const myDomainFor = (hostname: string): string => `https://${hostname.toLowerCase().replace(LIGHTNING_SUFFIX, '.my.salesforce.com')}`;
+
+const fail = (message: string, actions: string[]): LoginUrlResult => ({
+  check: { id: 'login-url', status: 'fail', code: 'LOGIN_URL_INVALID', message, actions },
+});
+
+/**
+ * Checks the login URL the assertion goes to: a URL with a scheme, https (plain http only to a
+ * loopback host, such as a local test server), and not a Lightning Experience domain.
+ *
+ * @param raw the login URL as the user gave it (or as stored)
+ * @returns the check, and the parsed URL when it passed
+ */
+export function checkLoginUrl(raw: string): LoginUrlResult {
+  const trimmed = raw.trim();
+  if (trimmed.length === 0) {
+    return fail(messages.getMessage('loginUrl.empty'), messages.getMessages('loginUrl.empty.actions'));
+  }
+
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    let host: string | undefined;
+    try {
+      host = new URL(`https://${trimmed}`).hostname;
+    } catch {
+      host = undefined;
+    }
+    if (host?.includes('.') && !/\s/.test(trimmed)) {
+      return fail(messages.getMessage('loginUrl.noScheme', [trimmed]), messages.getMessages('loginUrl.noScheme.actions', [myDomainFor(host)]));
+    }
+    return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
+  }
+
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
+  }
+  if (url.hostname.length === 0) {
+    return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
+  }
+  if (LIGHTNING_SUFFIX.test(url.hostname)) {
+    return fail(messages.getMessage('loginUrl.lightning', [trimmed]), messages.getMessages('loginUrl.lightning.actions', [myDomainFor(url.hostname)]));
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return fail(
+      messages.getMessage('loginUrl.badScheme', [trimmed, url.protocol.replace(/:$/, '')]),
+      messages.getMessages('loginUrl.badScheme.actions', [`https://${url.host}`])
+    );
+  }
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) {
+      return fail(messages.getMessage('loginUrl.insecure', [trimmed]), messages.getMessages('loginUrl.insecure.actions', [`https://${url.host}`]));
+    }
+    return { check: { id: 'login-url', status: 'pass', message: messages.getMessage('loginUrl.passLoopback', [trimmed]) }, url };
+  }
+  return { check: { id: 'login-url', status: 'pass', message: messages.getMessage('loginUrl.pass', [trimmed]) }, url };
+}
