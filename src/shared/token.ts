@@ -5,9 +5,14 @@
  * token in the answer are never kept, returned or logged.
  */
 import type { KeyObject } from 'node:crypto';
+import { Messages } from '@salesforce/core';
 import { SignJWT } from 'jose';
 import type { Attempt, ServerError } from './types.js';
 import { appendPath, http, type HttpResult } from './http.js';
+import { isLoopbackHost } from './checks/loginUrl.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.token');
 
 export const PRODUCTION_URL = 'https://login.salesforce.com';
 export const SANDBOX_URL = 'https://test.salesforce.com';
@@ -81,6 +86,16 @@ export type AttemptOutcome = {
   identity?: { orgId: string; userId: string };
 };
 
+/** An assertion may go over plain http only to a loopback address. */
+export function mayCarryAssertion(host: string): boolean {
+  try {
+    const url = new URL(host);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
 function safeOrigin(url: string): string | undefined {
   try {
     return new URL(url).origin;
@@ -96,15 +111,15 @@ function isOAuthError(body: unknown): body is ServerError {
 /** A short, secret-free summary of a body that is not Salesforce's OAuth JSON. */
 export function summarizeBody(text: string, contentType = ''): string {
   const trimmed = text.trim();
-  if (!trimmed) return 'an empty body';
+  if (!trimmed) return messages.getMessage('body.empty');
   if (/html/i.test(contentType) || /^<(!doctype|html)/i.test(trimmed)) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
-    return title ? `an HTML page titled "${title}"` : 'an HTML page';
+    return title ? messages.getMessage('body.htmlTitled', [title.slice(0, 80)]) : messages.getMessage('body.html');
   }
   // Never echo a body that could carry a token.
-  if (/access_token|refresh_token|assertion/i.test(trimmed)) return 'a body that is not valid OAuth JSON';
+  if (/access_token|refresh_token|assertion|token/i.test(trimmed)) return messages.getMessage('body.notOAuth');
   const oneLine = trimmed.replace(/\s+/g, ' ');
-  return `"${oneLine.length > 80 ? `${oneLine.slice(0, 80)}…` : oneLine}"`;
+  return messages.getMessage('body.excerpt', [oneLine.length > 80 ? `${oneLine.slice(0, 80)}…` : oneLine]);
 }
 
 /** Turns one HTTP result into an Attempt. */
@@ -147,7 +162,7 @@ export function interpretAnswer(host: string, audience: string, result: HttpResu
     attempt: {
       ...withDate,
       outcome: 'unexpected-response',
-      message: `HTTP ${result.status} with ${summarizeBody(result.text, result.headers['content-type'])}`,
+      message: messages.getMessage('attempt.unexpected', [String(result.status), summarizeBody(result.text, result.headers['content-type'])]),
     },
   };
 }
@@ -186,6 +201,10 @@ export async function runPairs(loginUrl: string, req: ExchangeRequest, env: Node
   let success: AttemptOutcome | undefined;
   for (const [host, audience] of pairs) {
     const origin = safeOrigin(host) ?? host;
+    if (!mayCarryAssertion(host)) {
+      attempts.push({ host, audience, outcome: 'skipped', message: messages.getMessage('attempt.insecure', [host]), durationMs: 0, kind: 'pair' });
+      continue;
+    }
     const failedBefore = unreachable.get(origin);
     if (failedBefore) {
       attempts.push({ host, audience, outcome: 'skipped', message: failedBefore, durationMs: 0, kind: 'pair' });
@@ -195,7 +214,7 @@ export async function runPairs(loginUrl: string, req: ExchangeRequest, env: Node
     const outcome = await attemptExchange(host, audience, req);
     first ??= outcome;
     attempts.push(outcome.attempt);
-    if (outcome.attempt.outcome === 'network-error') unreachable.set(origin, `${origin} could not be reached: ${outcome.attempt.message ?? ''}`);
+    if (outcome.attempt.outcome === 'network-error') unreachable.set(origin, messages.getMessage('attempt.unreachable', [origin, outcome.attempt.message ?? '']));
     if (outcome.attempt.outcome === 'success') {
       success = outcome;
       break;

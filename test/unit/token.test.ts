@@ -174,7 +174,7 @@ describe('token exchange', () => {
       const withAudience = await runPairs(l, req, { SF_AUDIENCE_URL: 'https://audience.example' });
       const skipped = withAudience.attempts.filter((a) => a.outcome === 'skipped');
       expect(skipped.length).to.be.greaterThan(0);
-      for (const s of skipped) expect(s.message).to.contain('could not be reached');
+      for (const s of skipped) expect(s.message).to.contain('could not be reached earlier');
     });
 
     it('never sends the same assertion twice and never returns it', async () => {
@@ -191,5 +191,17 @@ describe('token exchange', () => {
     const l = 'https://acme.my.site.com/';
     expect(audienceProbes(l, [l, PRODUCTION_URL, SANDBOX_URL], {})).to.deep.equal(['https://acme.my.site.com']);
     expect(audienceProbes(l, [l], { SF_AUDIENCE_URL: 'https://x.example' })).to.include('https://x.example');
+  });
+});
+
+describe('insecure hosts', () => {
+  afterEach(() => sinon.restore());
+  it('never posts an assertion over plain http to a non-loopback host', async () => {
+    const post = sinon.stub(http, 'postForm').resolves(notApproved);
+    const run = await runPairs('https://acme.my.salesforce.com/', { key, clientId: 'c', username: 'u', timeoutMs: 1000 }, { SF_AUDIENCE_URL: 'http://evil.example' });
+    for (const call of post.getCalls()) expect(call.args[0]).not.to.match(/^http:\/\/evil/);
+    const refused = run.attempts.filter((a) => a.host === 'http://evil.example' && a.outcome === 'skipped');
+    expect(refused.length).to.be.greaterThan(0);
+    expect(refused[0].message).to.contain('plain http');
   });
 });
