@@ -42,6 +42,12 @@ export type ScenarioApp = {
   isPkceRequired?: boolean;
   /** When false, the app is not installed in this org: ECA → app_not_found. */
   installed?: boolean;
+  /**
+   * What the token endpoint answers when an admin-approved app has no grant for the user. Default:
+   * invalid_grant / "user hasn't approved this consumer"; 'invalid_app_access' answers
+   * invalid_app_access / "user is not admin approved to access this app" (both are reported).
+   */
+  adminApprovalError?: 'invalid_app_access';
 };
 
 export type ScenarioPermissionSet = {
@@ -127,7 +133,7 @@ export type Scenario = {
   permissionSetAssignments: ScenarioAssignment[];
   oauthTokens: ScenarioOauthToken[];
   /**
-   * Users whose REST access is limited: queries on setup objects answer INSUFFICIENT_ACCESS and
+   * User ids (005…) whose REST access is limited: queries on setup objects answer INSUFFICIENT_ACCESS and
    * sObject creates are refused (an admin org without the needed permissions).
    */
   restrictedUsers?: string[];
