@@ -1,0 +1,98 @@
+/*
+ * An isolated environment for running the real `sf` CLI in tests: temp HOME and TMPDIR, no telemetry,
+ * no update checks, no inherited sf configuration (toolchain-notes §5).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** node_modules/.bin/sf, absolute (a `#!/usr/bin/env node` script: prefer runSf, which uses Node 22). */
+export const SF_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'sf');
+/** The sf CLI's entry point, run with process.execPath so the Node that runs the tests runs sf too. */
+export const SF_RUN_JS = join(REPO_ROOT, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js');
+
+export type IsolatedEnv = {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  tmp: string;
+  cleanup(): void;
+};
+
+export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): IsolatedEnv {
+  const home = mkdtempSync(join(tmpdir(), 'plugin-jwt-home-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'plugin-jwt-tmp-'));
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // Nothing from the developer's own sf setup (target org, audience override, log level, XDG dirs).
+    if (/^(SF|SFDX|OCLIF)_/.test(key) || key.startsWith('XDG_')) continue;
+    env[key] = value;
+  }
+  Object.assign(env, {
+    HOME: home,
+    USERPROFILE: home,
+    TMPDIR: tmp,
+    PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    SF_DISABLE_TELEMETRY: 'true',
+    SF_SKIP_NEW_VERSION_CHECK: 'true',
+    SF_DISABLE_AUTOUPDATE: 'true',
+    OCLIF_DISABLE_LINKED_ESM_WARNING: 'true',
+    SF_SKIP_SCRATCH_ORG_CHECK: 'true',
+    SF_DISABLE_DNS_CHECK: 'true',
+    ...extra,
+  });
+  return {
+    env,
+    home,
+    tmp,
+    cleanup: (): void => {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export type SfRun = {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON, when it is JSON (runs with --json). */
+  json?: Record<string, unknown>;
+};
+
+/** Runs `sf <args>` with the Node that runs the tests. Never rejects on a non-zero exit. */
+export function runSf(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { cwd?: string; timeoutMs?: number } = {}
+): Promise<SfRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [SF_RUN_JS, ...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = JSON.parse(stdout) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+      resolvePromise({ code, stdout, stderr, json });
+    });
+  });
+}
