@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { EmuRequest, EmuResponse } from './http-types.js';
 import { resolveCertificate } from './keys.js';
 import { handleAuthorize, handleDecision, handleToken, OAuthState, type OAuthContext, type TokenCallInfo } from './oauth.js';
+import { handleRest } from './rest.js';
 import type { Faults, Scenario, ScenarioUser } from './scenario.js';
 import { OrgStore } from './store.js';
 
@@ -87,7 +88,7 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
   const state = new OAuthState();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
-  const rest = await loadRestHandler();
+  const rest: RestHandler = handleRest;
   let baseUrl = '';
 
   const offsetMs = (): number => (store.data.faults?.clockOffsetSeconds ?? 0) * 1000;
@@ -311,16 +312,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The data side (test/emulator/rest.ts) when present; until then every data path answers 404. */
-async function loadRestHandler(): Promise<RestHandler> {
-  try {
-    const mod = (await import(new URL('./rest.js', import.meta.url).href)) as { handleRest?: RestHandler };
-    if (typeof mod.handleRest === 'function') return mod.handleRest;
-  } catch {
-    // not written yet
-  }
-  return (): Promise<EmuResponse> =>
-    Promise.resolve({ status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] });
 }
