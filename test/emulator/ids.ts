@@ -17,6 +17,8 @@ export const KEY_PREFIXES = {
   // No official documentation of this prefix was found; any stable 3-character value serves.
   ExtlClntAppOauthPlcyCnfg: '0zQ',
   AppMenuItem: '02u',
+  // Not checked against an org; no rows of this object are modelled.
+  PermissionSetGroupComponent: '0PH',
 } as const;
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';

@@ -145,6 +145,17 @@ export const SCHEMA: SObjectDescribe[] = [
     ],
   },
   {
+    // Permission set groups are not modelled: the object exists and has no rows.
+    name: 'PermissionSetGroupComponent',
+    label: 'Permission Set Group Component',
+    keyPrefix: KEY_PREFIXES.PermissionSetGroupComponent,
+    fields: [
+      f('Id', 'id'),
+      f('PermissionSetGroupId', 'reference'),
+      ref('PermissionSetId', 'PermissionSet', 'PermissionSet'),
+    ],
+  },
+  {
     name: 'SetupEntityAccess',
     label: 'Setup Entity Access',
     keyPrefix: KEY_PREFIXES.SetupEntityAccess,
