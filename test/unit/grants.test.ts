@@ -1,0 +1,197 @@
+import { expect } from 'chai';
+import type { SfError } from '@salesforce/core';
+import { applyGrant, isValidApiName, planGrant, selfAuthorizeExplanation, type GrantPlan } from '../../src/shared/grants.js';
+import type { OrgEvidence } from '../../src/shared/types.js';
+import { apiError, fakeConnection, type Answer } from './fakeConnection.js';
+
+type Rec = Record<string, unknown>;
+const APP: NonNullable<OrgEvidence['app']> = { id: '0H4B', name: 'Admin_App', label: 'Admin App', kind: 'ConnectedApplication', adminApprovedOnly: true };
+
+type OrgState = { ps: Rec[]; sea: Rec[]; psa: Rec[] };
+type FakeOrg = { state: OrgState; queries: Array<[RegExp, Answer]>; store: (sobject: string, fields: Rec) => Rec };
+
+/** A tiny stateful org: permission sets, grants and assignments that creates add to. */
+function org(initial: Partial<OrgState> = {}): FakeOrg {
+  const state = { ps: [...(initial.ps ?? [])], sea: [...(initial.sea ?? [])], psa: [...(initial.psa ?? [])] };
+  const queries: Array<[RegExp, Answer]> = [
+    [/FROM User WHERE Username = 'ci@acme.com'/, [{ Id: '005A' }]],
+    [/FROM User WHERE/, []],
+    [/FROM PermissionSet WHERE Name = '([^']*)'/, (soql: string): Rec[] => state.ps.filter((p) => soql.includes(`Name = '${String(p.Name)}'`))],
+    [/FROM SetupEntityAccess/, (soql: string): Rec[] => state.sea.filter((s) => soql.includes(`ParentId = '${String(s.ParentId)}'`) && soql.includes(`SetupEntityId = '${String(s.SetupEntityId)}'`))],
+    [
+      /FROM PermissionSetAssignment/,
+      (soql: string): Rec[] => state.psa.filter((a) => soql.includes(`AssigneeId = '${String(a.AssigneeId)}'`) && soql.includes(`PermissionSetId = '${String(a.PermissionSetId)}'`)),
+    ],
+  ];
+  let n = 0;
+  const store = (sobject: string, fields: Rec): Rec => {
+    const id = `${sobject}-${++n}`;
+    const rec = { Id: id, ...fields };
+    if (sobject === 'PermissionSet') state.ps.push(rec);
+    if (sobject === 'SetupEntityAccess') state.sea.push(rec);
+    if (sobject === 'PermissionSetAssignment') state.psa.push(rec);
+    return { id, success: true, errors: [] };
+  };
+  return { state, queries, store };
+}
+
+const opts = { username: 'ci@acme.com', app: APP, permissionSet: 'JWT_Access' };
+
+describe('planGrant / applyGrant', () => {
+  it('plans three creates on an empty org, applies them in order, and a second run changes nothing', async () => {
+    const o = org();
+    const fake = fakeConnection({ queries: o.queries, create: o.store });
+    const plan = await planGrant(fake.conn, opts);
+    expect(plan.changes).to.equal(3);
+    expect(plan.steps.map((s) => [s.sobject, s.action])).to.deep.equal([
+      ['PermissionSet', 'create'],
+      ['SetupEntityAccess', 'create'],
+      ['PermissionSetAssignment', 'create'],
+    ]);
+    expect(plan.steps[0].fields).to.deep.equal({ Name: 'JWT_Access', Label: 'JWT_Access' });
+    expect(fake.calls.filter((c) => c.kind === 'create')).to.have.length(0); // planning never writes
+
+    const applied = await applyGrant(fake.conn, plan);
+    expect(applied.changes).to.equal(3);
+    expect(applied.steps.map((s) => s.action)).to.deep.equal(['created', 'created', 'created']);
+    const psId = applied.steps[0].id;
+    expect(applied.steps[1].fields).to.deep.equal({ ParentId: psId, SetupEntityId: '0H4B' });
+    expect(applied.steps[2].fields).to.deep.equal({ AssigneeId: '005A', PermissionSetId: psId });
+    expect(o.state.sea).to.have.length(1);
+    expect(o.state.psa).to.have.length(1);
+
+    const again = await planGrant(fake.conn, opts);
+    expect(again.changes).to.equal(0);
+    expect(again.steps.every((s) => s.action === 'exists' && s.id)).to.equal(true);
+    const creates = fake.calls.filter((c) => c.kind === 'create').length;
+    const reapplied = await applyGrant(fake.conn, again);
+    expect(reapplied.changes).to.equal(0);
+    expect(fake.calls.filter((c) => c.kind === 'create').length).to.equal(creates);
+  });
+
+  it('plans only the assignment when the permission set already grants the app', async () => {
+    const o = org({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
+    const fake = fakeConnection({ queries: o.queries, create: o.store });
+    const plan = await planGrant(fake.conn, opts);
+    expect(plan.steps.map((s) => s.action)).to.deep.equal(['exists', 'exists', 'create']);
+    expect(plan.steps[2].fields).to.deep.equal({ AssigneeId: '005A', PermissionSetId: '0PSX' });
+    expect(fake.rounds()).to.equal(2);
+  });
+
+  it('completes a run that stopped half-way (permission set created, nothing else)', async () => {
+    const o = org({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }] });
+    const fake = fakeConnection({ queries: o.queries, create: o.store });
+    const applied = await applyGrant(fake.conn, await planGrant(fake.conn, opts));
+    expect(applied.steps.map((s) => s.action)).to.deep.equal(['exists', 'created', 'created']);
+    expect(applied.changes).to.equal(2);
+    expect(o.state.ps).to.have.length(1);
+  });
+
+  it('treats DUPLICATE_VALUE from a concurrent run as exists (reads it back)', async () => {
+    const o = org();
+    const fake = fakeConnection({
+      queries: o.queries,
+      create: (sobject, fields) => {
+        if (sobject === 'SetupEntityAccess') {
+          o.store(sobject, fields); // the other run won the race
+          return apiError('DUPLICATE_VALUE', 'duplicate value found: <unknown> duplicates value on record with id: 0J0...');
+        }
+        return o.store(sobject, fields);
+      },
+    });
+    const applied = await applyGrant(fake.conn, await planGrant(fake.conn, opts));
+    expect(applied.steps.map((s) => s.action)).to.deep.equal(['created', 'exists', 'created']);
+    expect(applied.steps[1].id).to.equal(o.state.sea[0].Id);
+    expect(applied.changes).to.equal(2);
+  });
+
+  it('maps a failed save result (not thrown) the same way', async () => {
+    const o = org({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
+    const fake = fakeConnection({
+      queries: o.queries,
+      create: () => ({ success: false, errors: [{ statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights' }] }),
+    });
+    try {
+      await applyGrant(fake.conn, await planGrant(fake.conn, opts));
+      expect.fail('should have thrown');
+    } catch (e) {
+      const err = e as SfError;
+      expect(err.name).to.equal('InsufficientAccess');
+      expect(err.message).to.include('Assign Permission Sets');
+    }
+  });
+
+  it('names the permission needed to write when a create is refused, and keeps what was done', async () => {
+    const o = org();
+    const fake = fakeConnection({ queries: o.queries, create: () => apiError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on cross-reference id') });
+    try {
+      await applyGrant(fake.conn, await planGrant(fake.conn, opts));
+      expect.fail('should have thrown');
+    } catch (e) {
+      const err = e as SfError & { data?: { plan?: GrantPlan } };
+      expect(err.name).to.equal('InsufficientAccess');
+      expect(err.message).to.include('Manage Profiles and Permission Sets');
+      expect(err.actions?.join('\n')).to.include('run the same command again');
+      expect(err.data?.plan?.changes).to.equal(0);
+    }
+  });
+
+  it('names View Setup and Configuration when reading is refused', async () => {
+    const fake = fakeConnection({ queries: [[/./, apiError('INSUFFICIENT_ACCESS', 'insufficient access rights on object id')]] });
+    try {
+      await planGrant(fake.conn, opts);
+      expect.fail('should have thrown');
+    } catch (e) {
+      const err = e as SfError;
+      expect(err.name).to.equal('InsufficientAccess');
+      expect(err.message).to.include('View Setup and Configuration');
+      expect(err.actions?.join('\n')).to.include('Customize Application');
+    }
+  });
+
+  it('refuses a self-authorize app with a plan that says so, and explains the two ways forward', async () => {
+    const fake = fakeConnection({ queries: [] });
+    const plan = await planGrant(fake.conn, { ...opts, app: { ...APP, adminApprovedOnly: false } });
+    expect(plan).to.deep.include({ selfAuthorize: true, changes: 0, steps: [] });
+    expect(fake.calls).to.have.length(0);
+    const why = selfAuthorizeExplanation(plan);
+    expect(why.message).to.include('self-authorize');
+    expect(why.actions).to.have.length(2);
+    expect(why.actions[0]).to.include('Setup → App Manager → Admin App → Manage → Edit Policies → Permitted Users');
+    expect(why.actions[1]).to.include('sf jwt approve --username ci@acme.com');
+  });
+
+  it('rejects a missing user, an app without id and an invalid permission set name', async () => {
+    const o = org();
+    const fake = fakeConnection({ queries: o.queries });
+    const names: string[] = [];
+    for (const o2 of [
+      { ...opts, username: 'nobody@acme.com' },
+      { ...opts, app: { ...APP, id: undefined } },
+      { ...opts, permissionSet: 'JWT Access' },
+    ]) {
+      try {
+        await planGrant(fake.conn, o2);
+        expect.fail('should have thrown');
+      } catch (e) {
+        names.push((e as SfError).name);
+      }
+    }
+    expect(names).to.deep.equal(['UserNotFound', 'AppWithoutId', 'InvalidPermissionSetName']);
+  });
+
+  it('escapes the permission set name and never picks a profile-owned permission set', async () => {
+    const o = org();
+    const fake = fakeConnection({ queries: o.queries });
+    await planGrant(fake.conn, { ...opts, username: "o'neil@acme.com" }).catch(() => undefined);
+    expect(fake.calls[0].detail).to.include("Username = 'o\\'neil@acme.com'");
+    expect(fake.calls[1].detail).to.include('IsOwnedByProfile = false');
+  });
+
+  it('validates API names', () => {
+    expect(isValidApiName('JWT_Access')).to.equal(true);
+    expect(isValidApiName('1abc')).to.equal(false);
+    expect(isValidApiName('a__b')).to.equal(false);
+    expect(isValidApiName('a_')).to.equal(false);
+  });
+});
