@@ -12,7 +12,7 @@ import { checkKeySize } from './checks/keySize.js';
 import { checkCertFile } from './checks/cert.js';
 import { checkLoginUrl } from './checks/loginUrl.js';
 import { checkClientId } from './checks/clientId.js';
-import { checkClock } from './checks/clock.js';
+import { checkClock, measureSkewSeconds } from './checks/clock.js';
 import { attemptExchange, audienceProbes, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
 import { buildCause, classifyServerError } from './classify.js';
 import { collectEvidence } from './evidence.js';
@@ -90,10 +90,10 @@ async function probeAudiences(run: ExchangeRun, loginUrl: string, req: ExchangeR
   return undefined;
 }
 
-function exchangeCode(first: Attempt, serverSaysExpired: boolean): CauseCode {
+/** The cause of a first attempt that got no OAuth error body. */
+function exchangeCode(first: Attempt): CauseCode {
   if (first.outcome === 'network-error') return 'NETWORK_ERROR';
   if (first.outcome === 'unexpected-response') return 'UNEXPECTED_RESPONSE';
-  if (serverSaysExpired) return 'CLOCK_SKEW';
   return 'UNKNOWN_ERROR';
 }
 
@@ -152,9 +152,9 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   result.attempts = run.attempts;
   const first = run.first.attempt;
 
-  const clock = checkClock(first.serverDate, new Date());
-  checks.push(clock);
-  const skewSeconds = first.serverDate ? Math.round((Date.parse(first.serverDate) - Date.now()) / 1000) : undefined;
+  const answeredAt = new Date();
+  checks.push(checkClock(first.serverDate, answeredAt));
+  const skewSeconds = measureSkewSeconds(first.serverDate, answeredAt);
 
   if (run.success) {
     result.audience = run.success.attempt.audience;
@@ -176,8 +176,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     workingAudience = await probeAudiences(run, inputs.loginUrl, req, env);
   }
   const serverError = first.serverError;
-  const serverSaysExpired = /expired authorization code/i.test(serverError?.error_description ?? '');
-  let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first, serverSaysExpired);
+  let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first);
 
   let evidence: OrgEvidence | undefined;
   if (serverError && NEEDS_EVIDENCE.has(code)) {
@@ -207,7 +206,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     });
   }
 
-  const cause = buildCause(code, {
+  const context = {
     username: inputs.username,
     clientId,
     loginUrl: inputs.loginUrl,
@@ -221,12 +220,14 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     adminOrg: options.adminOrg,
     appName: inputs.appName,
     detail: first.message,
-  });
+  };
+  const cause = buildCause(code, context);
+  const answer = serverError ? `${serverError.error}: ${serverError.error_description ?? ''}`.trim() : first.message ?? first.outcome;
   checks.splice(checks.length - 1, 0, {
     id: 'token-exchange',
     status: 'fail',
     code,
-    message: cause.message,
+    message: messages.getMessage('exchange.failed', [first.host, first.audience, answer]),
     actions: cause.actions,
   });
   return finish(result, warnings, cause);

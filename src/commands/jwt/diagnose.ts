@@ -86,7 +86,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
   }
 
   private render(result: DiagnoseResult): void {
-    this.table({ title: messages.getMessage('table.title', [result.username]), data: checkRows(result.checks) });
+    this.table({ title: messages.getMessage('table.title', [result.username]), data: checkRows(result.checks), overflow: 'wrap' });
     if (result.attempts.length > 0) {
       this.table({ title: messages.getMessage('attempts.title'), data: attemptRows(result.attempts) });
     }
@@ -103,7 +103,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     }
     if (result.evidence) {
       const rows = evidenceRows(result.evidence);
-      if (rows.length > 0) this.table({ title: messages.getMessage('evidence.header'), data: rows });
+      if (rows.length > 0) this.table({ title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
     }
     if (result.missingEvidence?.length) {
       this.log('');
@@ -115,7 +115,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
       this.log(messages.getMessage('cause.actions'));
       for (const action of result.cause.actions) this.log(`  - ${action}`);
     }
-    if (result.approvalUrl) {
+    if (result.approvalUrl && !result.cause.actions.some((a) => a.includes(result.approvalUrl as string))) {
       this.log('');
       this.log(messages.getMessage('approvalUrl', [result.approvalUrl]));
     }
