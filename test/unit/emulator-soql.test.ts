@@ -184,11 +184,11 @@ describe('emulator SOQL engine', () => {
       ['SELECT Id FROM User WHERE CreatedDate < 2024-03-01T00:00:00.000+0000', [U_OLD]],
       ['SELECT Id FROM User WHERE Birthday = 1990-05-01', [U_CI]],
       [
-        "SELECT Id FROM User WHERE ProfileId IN (SELECT ProfileId FROM PermissionSet WHERE IsOwnedByProfile = true)",
+        'SELECT Id FROM User WHERE ProfileId IN (SELECT ProfileId FROM PermissionSet WHERE IsOwnedByProfile = true)',
         [U_ADMIN],
       ],
       [
-        "SELECT Id FROM User WHERE ProfileId NOT IN (SELECT ProfileId FROM PermissionSet WHERE IsOwnedByProfile = true)",
+        'SELECT Id FROM User WHERE ProfileId NOT IN (SELECT ProfileId FROM PermissionSet WHERE IsOwnedByProfile = true)',
         [U_CI, U_OLD, U_NOPROFILE],
       ],
       ["SELECT Id FROM User WHERE User.Username = 'ci@acme.com'", [U_CI]], // leading object name
@@ -331,7 +331,7 @@ describe('emulator SOQL engine', () => {
       [
         "SELECT Id FROM User WHERE CreatedDate > '2020-01-01'",
         'INVALID_QUERY_FILTER_OPERATOR',
-        "must be of type dateTime and should not be enclosed in quotes",
+        'must be of type dateTime and should not be enclosed in quotes',
       ],
     ];
     for (const [soql, code, text] of cases) {
