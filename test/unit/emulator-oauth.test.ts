@@ -1,6 +1,7 @@
 /* eslint-disable camelcase -- OAuth 2.0 parameters and bodies are snake_case on the wire */
 import { spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
@@ -10,12 +11,14 @@ import {
   loadScenario,
   pkceChallenge,
   readKeyFile,
+  SCENARIOS_DIR,
   signAssertion,
   startEmulator,
   unusedPort,
   type Emulator,
   type Faults,
 } from '../emulator/index.js';
+import { isValidId } from '../emulator/ids.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
@@ -447,5 +450,47 @@ describe('emulator: cli.ts', () => {
 
   it('exposes fixture key paths for the real CLI', () => {
     expect(keyPath('server.key')).to.match(/test\/fixtures\/keys\/server\.key$/);
+  });
+});
+
+describe('emulator: scenario fixtures', () => {
+  const names = readdirSync(SCENARIOS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''));
+
+  it('has one fixture per situation, each loading with valid ids and PEM certificates', () => {
+    expect(names).to.include.members([
+      'healthy', 'not-approved', 'admin-approved-no-grant', 'scope-missing-refresh-token', 'user-inactive', 'user-frozen',
+      'approval-pending', 'sandbox', 'audience-other', 'wrong-cert', 'weak-key', 'ip-restricted', 'org-inactive',
+      'rate-limited', 'eca-not-installed', 'clock-skew', 'restricted-admin', 'demo',
+    ]);
+    for (const name of names) {
+      const scenario = loadScenario(name);
+      expect(scenario.name, name).to.equal(name);
+      const ids = [scenario.org.id, ...scenario.users.map((u) => u.id), ...scenario.apps.map((a) => a.id), ...scenario.permissionSets.map((p) => p.id)];
+      for (const id of ids) expect(isValidId(id), `${name}: ${id}`).to.equal(true);
+      for (const app of scenario.apps) expect(app.certificate, `${name}: ${app.name}`).to.match(/^-----BEGIN CERTIFICATE-----/);
+    }
+  });
+
+  it('demo: one healthy user and one broken user per cause', async () => {
+    const emu = await startEmulator('demo');
+    try {
+      const expected: Array<[string, string, number | string]> = [
+        ['ci@acme.com', CI_KEY, 200],
+        ['new.hire@acme.com', CI_KEY, "user hasn't approved this consumer"],
+        ['ops@acme.com', ADMIN_KEY, "user hasn't approved this consumer"],
+        ['former@acme.com', CI_KEY, 'User is inactive'],
+        ['frozen@acme.com', CI_KEY, 'User is inactive'],
+        ['fresh@acme.com', CI_KEY, "user hasn't approved this consumer"],
+        ['admin@acme.com', ADMIN_KEY, 200],
+      ];
+      for (const [sub, iss, want] of expected) {
+        const { status, body } = await jwtLogin(emu, { sub, iss });
+        expect(typeof want === 'number' ? status : body.error_description, sub).to.equal(want);
+      }
+    } finally {
+      await emu.close();
+    }
   });
 });
