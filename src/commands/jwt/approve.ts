@@ -1,0 +1,361 @@
+import { Messages, SfError } from '@salesforce/core';
+import type { AnyJson } from '@salesforce/ts-types';
+import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import {
+  buildAuthorizeUrl,
+  consumerSecretFromEnv,
+  createPkce,
+  createState,
+  DEFAULT_REDIRECT_URI,
+  DEFAULT_SCOPE,
+  describeAuthorizeError,
+  exchangeCode,
+  isLoopbackRedirect,
+  listenForRedirect,
+  scopeAllowsJwt,
+  type RedirectListener,
+  type RedirectResult,
+} from '../../shared/authorize.js';
+import { browser, BROWSERS } from '../../shared/browser.js';
+import { runDiagnosis } from '../../shared/diagnose.js';
+import { resolveJwtInputs } from '../../shared/inputs.js';
+import type { Cause, CauseCode, JwtInputs } from '../../shared/types.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+export type ApprovalStatus =
+  /** Approved, and the code exchange returned a refresh token. */
+  | 'approved'
+  /** Approved, but Salesforce issued no refresh token: the approval cannot serve JWT. */
+  | 'approved-without-refresh-token'
+  /** The redirect came back with a code, but the exchange failed. */
+  | 'exchange-failed'
+  /** The redirect came back with an error (access_denied, …). */
+  | 'failed'
+  /** No redirect arrived before --approval-timeout. */
+  | 'no-redirect'
+  /** The redirect URI is not loopback: the outcome happens in the browser, out of sight. */
+  | 'not-received';
+
+export type JwtApproveResult = {
+  ok: boolean;
+  username: string;
+  clientId: string;
+  loginUrl: string;
+  redirectUri: string;
+  /** The URL opened (or printed). Its state and PKCE challenge are single-use and not secret. */
+  authorizeUrl: string;
+  browserOpened: boolean;
+  approval: {
+    status: ApprovalStatus;
+    message: string;
+    actions: string[];
+    /** The OAuth error of the redirect or of the code exchange. */
+    error?: string;
+    errorDescription?: string;
+    /** Whether the code exchange returned a refresh token (never the token itself). */
+    refreshToken?: boolean;
+    scope?: string;
+  };
+  /** The JWT login tried after the approval; absent when no key file is known. */
+  verification?: {
+    ok: boolean;
+    tries: number;
+    elapsedSeconds: number;
+    cause: Cause | null;
+    message: string;
+  };
+};
+
+/** Causes that waiting can fix: the approval, or the app, may not have propagated yet. */
+const RETRYABLE: ReadonlySet<CauseCode> = new Set<CauseCode>([
+  'USER_NOT_APPROVED',
+  'APPROVAL_NOT_PROPAGATED',
+  'APP_NOT_INSTALLED',
+  'INVALID_CLIENT_ID',
+  'NETWORK_ERROR',
+  'UNEXPECTED_RESPONSE',
+]);
+const FIRST_DELAY_MS = 2000;
+const MAX_DELAY_MS = 30_000;
+
+/** The pause between verification tries; replaceable in tests. */
+export const approveTiming = {
+  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+function isContainerMode(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.SF_CONTAINER_MODE ?? env.SFDX_CONTAINER_MODE;
+  return value !== undefined && value !== '' && value !== 'false';
+}
+
+export default class JwtApprove extends SfCommand<JwtApproveResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = toHelpSection('EXIT CODES', {
+    '0': messages.getMessage('exit.ok'),
+    '1': messages.getMessage('exit.fault'),
+    '2': messages.getMessage('exit.usage'),
+  });
+
+  public static readonly flags = {
+    username: Flags.string({
+      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
+      char: 'o',
+      summary: shared.getMessage('flags.username.summary'),
+      description: shared.getMessage('flags.username.description'),
+    }),
+    'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary') }),
+    // Optional: without a key the approval still happens; only the JWT verification is skipped.
+    'jwt-key-file': Flags.string({ char: 'f', summary: shared.getMessage('flags.jwt-key-file.summary') }),
+    'instance-url': Flags.string({
+      char: 'r',
+      summary: shared.getMessage('flags.instance-url.summary'),
+      description: shared.getMessage('flags.instance-url.description'),
+    }),
+    // Not Flags.url(): URL.href would add a trailing slash, and Salesforce compares the redirect URI exactly.
+    'redirect-uri': Flags.string({
+      summary: messages.getMessage('flags.redirect-uri.summary'),
+      description: messages.getMessage('flags.redirect-uri.description'),
+      default: DEFAULT_REDIRECT_URI,
+    }),
+    browser: Flags.option({ options: BROWSERS, summary: messages.getMessage('flags.browser.summary') })(),
+    'url-only': Flags.boolean({
+      summary: messages.getMessage('flags.url-only.summary'),
+      description: messages.getMessage('flags.url-only.description'),
+      exclusive: ['browser'],
+    }),
+    scope: Flags.string({ summary: messages.getMessage('flags.scope.summary'), default: DEFAULT_SCOPE }),
+    wait: Flags.duration({ unit: 'seconds', defaultValue: 0, min: 0, summary: messages.getMessage('flags.wait.summary') }),
+    'approval-timeout': Flags.duration({
+      unit: 'seconds',
+      defaultValue: 300,
+      min: 1,
+      summary: messages.getMessage('flags.approval-timeout.summary'),
+    }),
+    timeout: Flags.duration({ unit: 'seconds', defaultValue: 30, min: 1, summary: shared.getMessage('flags.timeout.summary') }),
+    // Accepted and ignored, so that a pasted `sf org login jwt …` command runs unchanged.
+    alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
+    'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
+    'set-default-dev-hub': Flags.boolean({
+      char: 'd',
+      hidden: true,
+      summary: shared.getMessage('flags.set-default-dev-hub.summary'),
+    }),
+  };
+
+  public async run(): Promise<JwtApproveResult> {
+    const { flags } = await this.parse(JwtApprove);
+
+    const scope = flags.scope;
+    if (!scopeAllowsJwt(scope)) throw messages.createError('error.ScopeWithoutRefreshToken', [scope], [], 2);
+    const redirectUri = flags['redirect-uri'];
+    if (!URL.canParse(redirectUri)) throw messages.createError('error.InvalidRedirectUri', [redirectUri], [], 2);
+
+    const inputs = await resolveJwtInputs(flags, { requireKey: false });
+    const clientId = (inputs.clientId ?? '').trim();
+    const pkce = createPkce();
+    const state = createState();
+    let authorizeUrl: string;
+    try {
+      authorizeUrl = buildAuthorizeUrl({ loginUrl: inputs.loginUrl, clientId, redirectUri, scope, state, codeChallenge: pkce.challenge });
+    } catch (error) {
+      throw usage(error);
+    }
+
+    // Listen before opening anything: a port in use is reported before a browser shows a dead end.
+    const listener = isLoopbackRedirect(redirectUri)
+      ? await listenForRedirect({ redirectUri, state, timeoutMs: flags['approval-timeout'].milliseconds })
+      : undefined;
+
+    this.log(messages.getMessage('info.url', [inputs.username, authorizeUrl]));
+    const browserOpened = await this.openBrowser(authorizeUrl, flags['url-only'], flags.browser, listener);
+    if (!listener) this.info(messages.getMessage('info.notLoopback', [redirectUri]));
+
+    const approval = listener
+      ? await this.receive(listener, { loginUrl: inputs.loginUrl, clientId, redirectUri, verifier: pkce.verifier, timeoutMs: flags.timeout.milliseconds, username: inputs.username })
+      : {
+          status: 'not-received' as const,
+          message: messages.getMessage('approval.notReceived'),
+          actions: messages.getMessages('approval.notReceived.actions', [inputs.username]),
+        };
+
+    const result: JwtApproveResult = {
+      ok: false,
+      username: inputs.username,
+      clientId,
+      loginUrl: inputs.loginUrl,
+      redirectUri,
+      authorizeUrl,
+      browserOpened,
+      approval,
+    };
+
+    if (inputs.jwtKeyFile) {
+      // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
+      const approvalFailed = ['failed', 'no-redirect', 'exchange-failed', 'approved-without-refresh-token'].includes(approval.status);
+      const waitMs = approvalFailed ? 0 : flags.wait.milliseconds;
+      result.verification = await this.verify(inputs, waitMs, flags.timeout.milliseconds);
+      result.ok = result.verification.ok;
+    } else {
+      result.ok = approval.status === 'approved' || approval.status === 'not-received';
+    }
+
+    this.render(result);
+    if (!result.ok) process.exitCode = 1;
+    return result;
+  }
+
+  private async openBrowser(
+    url: string,
+    urlOnly: boolean,
+    app: (typeof BROWSERS)[number] | undefined,
+    listener: RedirectListener | undefined
+  ): Promise<boolean> {
+    if (urlOnly || isContainerMode()) {
+      this.info(messages.getMessage(urlOnly ? 'info.urlOnly' : 'info.containerMode', [String(listener?.port ?? '')]));
+      return false;
+    }
+    try {
+      await browser.open(url, app ? { app } : undefined);
+      return true;
+    } catch (error) {
+      this.warn(messages.getMessage('warning.browserNotOpened', [error instanceof Error ? error.message : String(error)]));
+      return false;
+    }
+  }
+
+  /** Waits for the redirect, then completes the code exchange. Never keeps the code or any token. */
+  private async receive(
+    listener: RedirectListener,
+    opts: { loginUrl: string; clientId: string; redirectUri: string; verifier: string; timeoutMs: number; username: string }
+  ): Promise<JwtApproveResult['approval']> {
+    this.spinner.start(messages.getMessage('spinner.waiting'));
+    let redirect: RedirectResult;
+    try {
+      redirect = await listener.result;
+    } catch (error) {
+      this.spinner.stop();
+      const err = error instanceof SfError ? error : SfError.wrap(error as Error);
+      return { status: 'no-redirect', message: messages.getMessage('approval.noRedirect', [err.message]), actions: err.actions ?? [] };
+    }
+    if (!('code' in redirect)) {
+      this.spinner.stop();
+      const words = describeAuthorizeError(redirect.error, redirect.errorDescription);
+      return {
+        status: 'failed',
+        message: messages.getMessage('approval.failed', [words.message]),
+        actions: words.actions,
+        error: redirect.error,
+        ...(redirect.errorDescription ? { errorDescription: redirect.errorDescription } : {}),
+      };
+    }
+
+    this.spinner.status = messages.getMessage('spinner.exchanging');
+    const clientSecret = consumerSecretFromEnv();
+    const exchanged = await exchangeCode({
+      loginUrl: opts.loginUrl,
+      clientId: opts.clientId,
+      redirectUri: opts.redirectUri,
+      code: redirect.code,
+      codeVerifier: opts.verifier,
+      timeoutMs: opts.timeoutMs,
+      ...(clientSecret ? { clientSecret } : {}),
+    });
+    this.spinner.stop();
+    if (!exchanged.ok) {
+      const words = describeAuthorizeError(exchanged.error, exchanged.errorDescription);
+      return {
+        status: 'exchange-failed',
+        message: messages.getMessage('approval.exchangeFailed', [words.message]),
+        actions: words.actions,
+        error: exchanged.error,
+        ...(exchanged.errorDescription ? { errorDescription: exchanged.errorDescription } : {}),
+      };
+    }
+    const scope = exchanged.scope ? { scope: exchanged.scope } : {};
+    if (!exchanged.hasRefreshToken) {
+      return {
+        status: 'approved-without-refresh-token',
+        message: messages.getMessage('approval.noRefreshToken', [exchanged.scope ?? '?']),
+        actions: messages.getMessages('approval.noRefreshToken.actions'),
+        refreshToken: false,
+        ...scope,
+      };
+    }
+    return {
+      status: 'approved',
+      message: exchanged.scope
+        ? messages.getMessage('approval.approved', [opts.username, exchanged.scope])
+        : messages.getMessage('approval.approvedNoScope', [opts.username]),
+      actions: [],
+      refreshToken: true,
+      ...scope,
+    };
+  }
+
+  /** Tries the JWT login as `sf org login jwt` does; with a wait, retries with growing pauses. */
+  private async verify(inputs: JwtInputs, waitMs: number, timeoutMs: number): Promise<NonNullable<JwtApproveResult['verification']>> {
+    const started = Date.now();
+    const deadline = started + waitMs;
+    let delay = FIRST_DELAY_MS;
+    let tries = 0;
+    this.spinner.start(messages.getMessage('spinner.verifying', [inputs.username]));
+    for (;;) {
+      tries++;
+      // eslint-disable-next-line no-await-in-loop -- one login attempt at a time, on purpose
+      const diagnosis = await runDiagnosis(inputs, { timeoutMs });
+      const cause = diagnosis.cause;
+      const retry = cause !== null && RETRYABLE.has(cause.code) && Date.now() + delay <= deadline;
+      if (!retry) {
+        this.spinner.stop();
+        const elapsedSeconds = Math.round((Date.now() - started) / 1000);
+        return {
+          ok: diagnosis.ok,
+          tries,
+          elapsedSeconds,
+          cause,
+          message: cause
+            ? messages.getMessage('verification.failed', [inputs.username, cause.code, cause.message])
+            : messages.getMessage('verification.ok', [inputs.username]),
+        };
+      }
+      this.spinner.status = messages.getMessage('spinner.retry', [String(tries), cause.code, String(Math.round(delay / 1000))]);
+      // eslint-disable-next-line no-await-in-loop
+      await approveTiming.sleep(delay);
+      delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+  }
+
+  private render(result: JwtApproveResult): void {
+    this.styledHeader(messages.getMessage('header.approval'));
+    this.log(result.approval.message);
+    const actions = [...result.approval.actions];
+    if (result.verification) {
+      this.styledHeader(messages.getMessage('header.verification'));
+      if (result.verification.ok) this.logSuccess(result.verification.message);
+      else this.log(result.verification.message);
+      if (result.verification.tries > 1) {
+        this.log(messages.getMessage('verification.tries', [String(result.verification.tries), String(result.verification.elapsedSeconds)]));
+      }
+      if (!result.verification.ok) actions.push(...(result.verification.cause?.actions ?? []));
+    } else {
+      this.log(messages.getMessage('verification.skipped', [result.username, result.username]));
+    }
+    if (!result.ok && actions.length > 0) {
+      this.log('');
+      this.log(messages.getMessage('header.actions'));
+      for (const action of [...new Set(actions)]) this.log(`  - ${action}`);
+    }
+  }
+}
+
+/** A login URL the approval cannot use is the user's input to fix: exit code 2. */
+function usage(error: unknown): SfError {
+  const err = error instanceof SfError ? (error as SfError) : SfError.wrap<AnyJson>(error as Error);
+  err.exitCode = 2;
+  return err;
+}

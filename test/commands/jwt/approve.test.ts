@@ -1,0 +1,332 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import type { SinonStub } from 'sinon';
+import { TestContext } from '@salesforce/core/testSetup';
+import type { SfError } from '@salesforce/core';
+import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
+import JwtApprove, { approveTiming } from '../../../src/commands/jwt/approve.js';
+import { browser } from '../../../src/shared/browser.js';
+import { http } from '../../../src/shared/http.js';
+import { JWT_BEARER_GRANT } from '../../../src/shared/token.js';
+
+const KEY = fileURLToPath(new URL('../../fixtures/keys/server.key', import.meta.url));
+const USERNAME = 'ci@acme.com.uat';
+const CLIENT_ID = '3MVG9fakeClientId';
+const CODE = 'aPrxCODE-value-0123456789';
+const ACCESS = '00DACCESS-token-value';
+const REFRESH = '5AepREFRESH-token-value';
+const SECRET = 'CONSUMER-secret-value-42';
+
+type Answer = { status: number; body: unknown };
+type TokenBehaviour = {
+  /** Answer to grant_type=authorization_code. */
+  code: () => Answer;
+  /** Answers to the JWT bearer grant, one per try (first pair only); the last one repeats. */
+  jwt: Answer[];
+};
+
+const jwtOk = {
+  status: 200,
+  // eslint-disable-next-line camelcase
+  body: { access_token: ACCESS, instance_url: 'https://acme.my.salesforce.com', id: 'https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA' },
+};
+// eslint-disable-next-line camelcase
+const notApproved = { status: 400, body: { error: 'invalid_grant', error_description: "user hasn't approved this consumer" } };
+// eslint-disable-next-line camelcase
+const audienceInvalid = { status: 400, body: { error: 'invalid_grant', error_description: 'audience is invalid' } };
+// eslint-disable-next-line camelcase
+const codeOk = { status: 200, body: { access_token: ACCESS, refresh_token: REFRESH, scope: 'refresh_token api web' } };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('jwt approve', () => {
+  const $$ = new TestContext();
+  let ux: ReturnType<typeof stubSfCommandUx>;
+  let server: Server;
+  let base: string;
+  let behaviour: TokenBehaviour;
+  let requests: Array<{ path: string; form: URLSearchParams }>;
+  let redirectUri: string;
+  let opened: string[];
+  /** What the fake browser does with the authorize URL: the redirect query it sends back. */
+  let userAction: (authorize: URL) => string | undefined;
+  const savedSecret = process.env.SF_JWT_CONSUMER_SECRET;
+
+  function fakeBrowserVisit(url: string): void {
+    const authorize = new URL(url);
+    const query = userAction(authorize);
+    if (query === undefined) return;
+    const target = new URL(authorize.searchParams.get('redirect_uri') as string);
+    target.hostname = '127.0.0.1';
+    setTimeout(() => {
+      fetch(`${target.origin}${target.pathname}?${query}`).catch(() => {});
+    }, 10);
+  }
+
+  beforeEach(async () => {
+    ux = stubSfCommandUx($$.SANDBOX);
+    stubSpinner($$.SANDBOX);
+    requests = [];
+    opened = [];
+    behaviour = { code: (): Answer => codeOk, jwt: [jwtOk] };
+    let jwtCalls = 0;
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        requests.push({ path: req.url ?? '', form });
+        let answer = behaviour.code();
+        if (form.get('grant_type') === JWT_BEARER_GRANT) {
+          // One scripted answer per try: only the first pair (aud = the login URL itself) consumes one;
+          // core's other audiences against this host are refused.
+          const claims = JSON.parse(Buffer.from((form.get('assertion') ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: string };
+          answer = claims.aud && new URL(claims.aud).origin === base
+            ? behaviour.jwt[Math.min(jwtCalls++, behaviour.jwt.length - 1)]
+            : audienceInvalid;
+        }
+        res.writeHead(answer.status, { 'content-type': 'application/json', date: new Date().toUTCString() });
+        res.end(JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    redirectUri = `http://localhost:${await freePort()}/OauthRedirect`;
+    userAction = (authorize: URL): string => `code=${CODE}&state=${authorize.searchParams.get('state') ?? ''}`;
+
+    $$.SANDBOX.stub(browser, 'open').callsFake((url: string) => {
+      opened.push(url);
+      fakeBrowserVisit(url);
+      return Promise.resolve(undefined as never);
+    });
+    $$.SANDBOX.stub(approveTiming, 'sleep').resolves();
+    // Fallback login hosts are never contacted: only loopback requests go out.
+    const realPostForm = http.postForm;
+    $$.SANDBOX.stub(http, 'postForm').callsFake((url: string, form: Record<string, string>, timeoutMs: number) =>
+      new URL(url).hostname === '127.0.0.1'
+        ? realPostForm(url, form, timeoutMs)
+        : Promise.resolve({ kind: 'network-error' as const, code: 'ENOTFOUND', detail: 'offline test' })
+    );
+    delete process.env.SF_JWT_CONSUMER_SECRET;
+  });
+
+  afterEach(async () => {
+    $$.restore();
+    process.exitCode = undefined;
+    if (savedSecret === undefined) delete process.env.SF_JWT_CONSUMER_SECRET;
+    else process.env.SF_JWT_CONSUMER_SECRET = savedSecret;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const args = (...extra: string[]): string[] => [
+    '--username',
+    USERNAME,
+    '--client-id',
+    CLIENT_ID,
+    '--instance-url',
+    base,
+    '--redirect-uri',
+    redirectUri,
+    ...extra,
+  ];
+
+  function output(): string {
+    return [...ux.log.getCalls(), ...ux.info.getCalls(), ...ux.warn.getCalls(), ...ux.logSuccess.getCalls()]
+      .flatMap((c) => c.args as unknown[])
+      .map((a) => (typeof a === 'string' ? a : JSON.stringify(a)))
+      .join('\n');
+  }
+
+  function expectNoSecrets(value: unknown): void {
+    const text = `${JSON.stringify(value)}\n${output()}`;
+    for (const secret of [CODE, ACCESS, REFRESH, SECRET]) expect(text).to.not.include(secret);
+  }
+
+  it('opens the authorize URL, completes the exchange with PKCE, and verifies the JWT login', async () => {
+    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--json'));
+
+    expect(result.ok).to.equal(true);
+    expect(process.exitCode ?? 0).to.equal(0);
+    expect(result.approval).to.include({ status: 'approved', refreshToken: true, scope: 'refresh_token api web' });
+    expect(result.verification).to.include({ ok: true, tries: 1 });
+    expect(result.browserOpened).to.equal(true);
+
+    expect(opened).to.have.length(1);
+    const authorize = new URL(opened[0]);
+    expect(opened[0]).to.equal(result.authorizeUrl);
+    expect(`${authorize.origin}${authorize.pathname}`).to.equal(`${base}/services/oauth2/authorize`);
+    expect(authorize.searchParams.get('redirect_uri')).to.equal(redirectUri);
+    expect(authorize.searchParams.get('scope')).to.equal('refresh_token api web');
+    expect(authorize.searchParams.get('prompt')).to.equal('login consent');
+    expect(authorize.searchParams.get('client_id')).to.equal(CLIENT_ID);
+
+    const exchange = requests.find((r) => r.form.get('grant_type') === 'authorization_code');
+    expect(exchange?.path).to.equal('/services/oauth2/token');
+    expect(exchange?.form.get('code')).to.equal(CODE);
+    expect(exchange?.form.get('redirect_uri')).to.equal(redirectUri);
+    expect(exchange?.form.has('client_secret')).to.equal(false);
+    const verifier = exchange?.form.get('code_verifier') ?? '';
+    expect(createHash('sha256').update(verifier).digest('base64url')).to.equal(authorize.searchParams.get('code_challenge'));
+    expect(JSON.stringify(result)).to.not.include(verifier);
+
+    expect(requests.filter((r) => r.form.get('grant_type') === JWT_BEARER_GRANT)).to.have.length(1);
+    expectNoSecrets(result);
+  });
+
+  it('reports a denied approval in words, exits 1, and still says whether the JWT login works', async () => {
+    behaviour.jwt = [notApproved];
+    userAction = (authorize: URL): string =>
+      `error=access_denied&error_description=end-user%20denied%20authorization&state=${authorize.searchParams.get('state') ?? ''}`;
+    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--wait', '60', '--json'));
+
+    expect(result.ok).to.equal(false);
+    expect(process.exitCode).to.equal(1);
+    expect(result.approval).to.include({ status: 'failed', error: 'access_denied', errorDescription: 'end-user denied authorization' });
+    expect(result.approval.message).to.include('Deny');
+    expect(result.approval.actions.join(' ')).to.include('Allow');
+    // no code, so no exchange; one verification try only, despite --wait
+    expect(requests.some((r) => r.form.get('grant_type') === 'authorization_code')).to.equal(false);
+    expect(result.verification).to.include({ ok: false, tries: 1 });
+    expect(result.verification?.cause?.code).to.equal('USER_NOT_APPROVED');
+  });
+
+  it('says so when Salesforce issues no refresh token', async () => {
+    // eslint-disable-next-line camelcase
+    behaviour.code = (): Answer => ({ status: 200, body: { access_token: ACCESS, scope: 'api web' } });
+    const result = await JwtApprove.run(args('--json'));
+    expect(result.ok).to.equal(false);
+    expect(process.exitCode).to.equal(1);
+    expect(result.approval).to.include({ status: 'approved-without-refresh-token', refreshToken: false, scope: 'api web' });
+    expect(result.approval.actions.join(' ')).to.include('refresh_token');
+    expect(result.verification).to.equal(undefined);
+    expectNoSecrets(result);
+  });
+
+  it('sends the consumer secret from SF_JWT_CONSUMER_SECRET and names it when the exchange is refused', async () => {
+    process.env.SF_JWT_CONSUMER_SECRET = SECRET;
+    // eslint-disable-next-line camelcase
+    behaviour.code = (): Answer => ({ status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } });
+    const result = await JwtApprove.run(args());
+    const exchange = requests.find((r) => r.form.get('grant_type') === 'authorization_code');
+    expect(exchange?.form.get('client_secret')).to.equal(SECRET);
+    expect(result.approval).to.include({ status: 'exchange-failed', error: 'invalid_client' });
+    expect(result.approval.actions.join(' ')).to.include('SF_JWT_CONSUMER_SECRET');
+    expect(process.exitCode).to.equal(1);
+    expect(output()).to.include('SF_JWT_CONSUMER_SECRET');
+    expectNoSecrets(result);
+  });
+
+  it('retries the JWT login with --wait until the approval has propagated', async () => {
+    behaviour.jwt = [notApproved, notApproved, jwtOk];
+    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--wait', '120', '--json'));
+    expect(result.ok).to.equal(true);
+    expect(result.verification).to.include({ ok: true, tries: 3 });
+    const sleeps = (approveTiming.sleep as unknown as SinonStub).getCalls().map((c) => c.args[0] as number);
+    expect(sleeps).to.deep.equal([2000, 4000]);
+  });
+
+  it('stops retrying for a cause that waiting cannot fix', async () => {
+    // eslint-disable-next-line camelcase
+    behaviour.jwt = [{ status: 400, body: { error: 'invalid_grant', error_description: 'invalid assertion' } }];
+    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--wait', '120', '--json'));
+    expect(result.ok).to.equal(false);
+    expect(result.verification?.tries).to.equal(1);
+    expect(result.verification?.cause?.code).to.equal('INVALID_ASSERTION');
+  });
+
+  it('with --url-only prints the URL, opens nothing, and still receives the redirect', async () => {
+    const run = JwtApprove.run(args('--url-only'));
+    // the "user" opens the printed URL on this machine
+    let printed: string | undefined;
+    for (let i = 0; i < 100 && !printed; i++) {
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      printed = /(\S+\/services\/oauth2\/authorize\?\S+)/.exec(output())?.[1];
+    }
+    expect(printed).to.be.a('string');
+    fakeBrowserVisit(printed as string);
+    const result = await run;
+    expect(opened).to.have.length(0);
+    expect(result.browserOpened).to.equal(false);
+    expect(result.approval.status).to.equal('approved');
+    expect(result.ok).to.equal(true);
+    expect(output()).to.include('sf jwt diagnose');
+  });
+
+  it('reports a port in use before opening a browser', async () => {
+    const port = Number(new URL(redirectUri).port);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      await JwtApprove.run(args());
+      expect.fail('expected an error');
+    } catch (error) {
+      expect((error as SfError).name).to.equal('RedirectPortInUseError');
+      expect((error as SfError).message).to.include(String(port));
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+    expect(opened).to.have.length(0);
+  });
+
+  it('times out with the reasons when no redirect comes back', async () => {
+    userAction = (): undefined => undefined;
+    const result = await JwtApprove.run(args('--approval-timeout', '1', '--json'));
+    expect(result.ok).to.equal(false);
+    expect(process.exitCode).to.equal(1);
+    expect(result.approval.status).to.equal('no-redirect');
+    expect(result.approval.actions.join(' ')).to.include('redirect_uri_mismatch');
+  });
+
+  it('does not listen for a non-loopback redirect URI and verifies with the key', async () => {
+    const result = await JwtApprove.run([
+      ...args('--jwt-key-file', KEY, '--json').filter((a) => a !== redirectUri && a !== '--redirect-uri'),
+      '--redirect-uri',
+      'https://login.salesforce.com/services/oauth2/success',
+    ]);
+    expect(result.approval.status).to.equal('not-received');
+    expect(new URL(opened[0]).searchParams.get('redirect_uri')).to.equal('https://login.salesforce.com/services/oauth2/success');
+    expect(result.verification?.ok).to.equal(true);
+    expect(result.ok).to.equal(true);
+  });
+
+  it('refuses a scope without refresh_token as a usage error', async () => {
+    try {
+      await JwtApprove.run(args('--scope', 'api web'));
+      expect.fail('expected an error');
+    } catch (error) {
+      expect((error as SfError).name).to.equal('ScopeWithoutRefreshTokenError');
+      expect((error as SfError).exitCode).to.equal(2);
+    }
+    expect(opened).to.have.length(0);
+  });
+
+  it('refuses a plain http login URL to a remote host as a usage error', async () => {
+    try {
+      await JwtApprove.run(['--username', USERNAME, '--client-id', CLIENT_ID, '--instance-url', 'http://acme.my.salesforce.com']);
+      expect.fail('expected an error');
+    } catch (error) {
+      expect((error as SfError).name).to.equal('InsecureLoginUrlError');
+      expect((error as SfError).exitCode).to.equal(2);
+    }
+    expect(opened).to.have.length(0);
+  });
+
+  it('needs a username', async () => {
+    try {
+      await JwtApprove.run(['--client-id', CLIENT_ID]);
+      expect.fail('expected an error');
+    } catch (error) {
+      expect((error as SfError).exitCode).to.equal(2);
+    }
+  });
+});
