@@ -17,9 +17,12 @@
  *                                    nothing matches, Metadata list(ConnectedApp) → read of the names not yet read
  *   user missing or inactive         stops after R1 (+ UserLogin is skipped)
  */
-import type { Connection } from '@salesforce/core';
+import { Messages, type Connection } from '@salesforce/core';
 import type { OrgEvidence } from './types.js';
 import { soqlList, soqlString } from './soql.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
 
 export type EvidenceOptions = { username: string; clientId?: string; appName?: string; need?: 'all' | 'user' };
 
@@ -42,7 +45,8 @@ type Rec = Record<string, unknown>;
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const e = err as Error & { errorCode?: unknown };
-    const code = typeof e.errorCode === 'string' ? e.errorCode : e.name !== 'Error' ? e.name : undefined;
+    const raw = typeof e.errorCode === 'string' ? e.errorCode : e.name !== 'Error' ? e.name : undefined;
+    const code = raw?.replace(/^sf:/, ''); // SOAP faults arrive as sf:INSUFFICIENT_ACCESS
     const text = e.message.replace(/\s+/g, ' ').trim().slice(0, 300);
     return code && !text.startsWith(code) ? `${code}: ${text}` : text;
   }
@@ -53,8 +57,10 @@ export function describeError(err: unknown): string {
 export function errorCodeOf(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
   const e = err as Error & { errorCode?: unknown };
-  return typeof e.errorCode === 'string' ? e.errorCode : e.name;
+  return (typeof e.errorCode === 'string' ? e.errorCode : e.name).replace(/^sf:/, '');
 }
+
+
 
 /** Runs a SOQL query; on failure records it under `what` and returns undefined. */
 export async function queryRecords<T extends Rec>(conn: Connection, what: string, soql: string, errors: Errors): Promise<T[] | undefined> {
@@ -234,12 +240,12 @@ async function resolveByClientId(conn: Connection, clientId: string, errors: Err
   if (found.nearMatch) {
     errors.push({
       what: 'client id',
-      message: `the client id matches the consumer key of ${found.nearMatch.fullName ?? '?'} only when whitespace is ignored`,
+      message: messages.getMessage('evidence.consumerKeyWhitespace', [found.nearMatch.fullName ?? '?']),
     });
   }
   // nothing matched: null only when every lookup answered, otherwise unknown
   if (failed) return undefined;
-  errors.push({ what: 'client id', message: 'no connected app in this org has this consumer key; pass --app-name for an external client app' });
+  errors.push({ what: 'client id', message: messages.getMessage('evidence.noConsumerKeyMatch') });
   return null;
 }
 
@@ -408,6 +414,17 @@ export function markAssigned(
   }));
 }
 
+/**
+ * Salesforce answers an OauthToken query from an admin without Customize Application with that admin's own
+ * rows only, and no error. When the same admin was refused other setup data, say that an empty list may
+ * be incomplete, so "no approval" is not taken as proven.
+ */
+export function noteHiddenTokens(rowCount: number, errors: Errors): void {
+  if (rowCount === 0 && errors.some((e) => /INSUFFICIENT_ACCESS|INSUFFICIENT_PRIVILEGES/.test(e.message))) {
+    errors.push({ what: 'OauthToken', message: messages.getMessage('evidence.tokensMayBeHidden') });
+  }
+}
+
 /** Strips the internal applicationId so evidence keeps the shared OrgEvidence shape. */
 const publicToken = (t: TokenRecord): NonNullable<OrgEvidence['oauthTokens']>[number] => {
   const copy = { ...t };
@@ -460,6 +477,9 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
     }
     evidence.grants = marked;
   }
-  if (tokens) evidence.oauthTokens = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
+  if (tokens) {
+    evidence.oauthTokens = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
+    noteHiddenTokens(evidence.oauthTokens.length, errors);
+  }
   return done();
 }

@@ -3,7 +3,9 @@ import { expect } from 'chai';
 import { collectEvidence, describeError, resolveApp, METADATA_CHUNK } from '../../src/shared/evidence.js';
 import { escapeSoql, soqlString } from '../../src/shared/soql.js';
 import { classifyServerError } from '../../src/shared/classify.js';
+import type { OrgEvidence } from '../../src/shared/types.js';
 import { apiError, fakeConnection, type Answer } from './fakeConnection.js';
+import { emulatedOrg } from './emulatorOrg.js';
 
 const USER = { Id: '005A', Username: 'ci@acme.com', IsActive: true, ProfileId: '00eSTD', Profile: { Name: 'Standard User' } };
 const CA_ROW = { Id: '0H4A', Name: 'CI_App', OptionsAllowAdminApprovedUsersOnly: false };
@@ -227,4 +229,88 @@ describe('describeError', () => {
     expect(describeError(apiError('INVALID_TYPE', 'line one\n  line two'))).to.equal('INVALID_TYPE: line one line two');
     expect(describeError('x')).to.equal('x');
   });
+});
+
+describe('collectEvidence against the emulator', function () {
+  this.timeout(60_000);
+  const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
+  const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
+  const NOT_APPROVED = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
+
+  type Fixture = { scenario: string; clientId?: string; appName?: string; username?: string; admin?: string; expected: string; requests: number; check?: (ev: OrgEvidence) => void };
+  const fixtures: Fixture[] = [
+    { scenario: 'not-approved', clientId: CI_KEY, expected: 'USER_NOT_APPROVED', requests: 5, check: (ev) => expect(ev.oauthTokens).to.deep.equal([]) },
+    {
+      scenario: 'admin-approved-no-grant',
+      clientId: ADMIN_KEY,
+      expected: 'USER_NOT_PREAUTHORIZED',
+      requests: 6,
+      check: (ev): void => {
+        expect(ev.app).to.deep.include({ name: 'Admin_App', adminApprovedOnly: true });
+        expect(ev.grants?.map((g) => [g.permissionSetName, g.assignedToUser])).to.deep.equal([
+          ['JWT_Access', false],
+          ['X00e5g000000ADM1', false],
+        ]);
+      },
+    },
+    { scenario: 'user-frozen', clientId: CI_KEY, expected: 'USER_FROZEN', requests: 5, check: (ev) => expect(ev.user?.isFrozen).to.equal(true) },
+    { scenario: 'user-inactive', clientId: CI_KEY, expected: 'USER_INACTIVE', requests: 3 },
+    {
+      scenario: 'scope-missing-refresh-token',
+      clientId: CI_KEY,
+      expected: 'APP_SCOPE_MISSING_REFRESH_TOKEN',
+      requests: 5,
+      check: (ev) => expect(ev.app?.scopes).not.to.include('RefreshToken'),
+    },
+    { scenario: 'approval-pending', clientId: CI_KEY, expected: 'APPROVAL_NOT_PROPAGATED', requests: 5 },
+    {
+      scenario: 'healthy',
+      clientId: ADMIN_KEY,
+      expected: 'APPROVAL_NOT_PROPAGATED',
+      requests: 6,
+      check: (ev) => expect(ev.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.assignedToUser).to.equal(true),
+    },
+    { scenario: 'sandbox', clientId: CI_KEY, username: 'ci@acme.com', admin: 'admin@acme.com.uat', expected: 'USER_NOT_FOUND', requests: 3 },
+    {
+      scenario: 'restricted-admin',
+      appName: 'Admin_App',
+      expected: 'USER_NOT_PREAUTHORIZED',
+      requests: 6,
+      check: (ev): void => {
+        expect(ev.app).to.deep.include({ id: '0H45g000000ADAPCA4', adminApprovedOnly: true });
+        expect(ev.grants).to.equal(undefined);
+        expect(ev.errors?.map((e) => e.what)).to.include.members(['SetupEntityAccess', 'PermissionSetAssignment']);
+        expect(ev.errors?.find((e) => e.what === 'SetupEntityAccess')?.message).to.match(/^INSUFFICIENT_ACCESS: /);
+      },
+    },
+    {
+      scenario: 'restricted-admin',
+      clientId: CI_KEY,
+      expected: 'USER_NOT_APPROVED',
+      requests: 6,
+      check: (ev): void => {
+        // the Metadata API is refused: the app stays unknown, and the empty approval list is flagged as possibly incomplete
+        expect(ev.app).to.equal(undefined);
+        expect(ev.errors?.map((e) => e.what)).to.include.members(['Metadata read ConnectedApp', 'Metadata list ConnectedApp', 'OauthToken']);
+        expect(ev.errors?.find((e) => e.what === 'OauthToken')?.message).to.include('Customize Application');
+      },
+    },
+  ];
+
+  for (const fx of fixtures) {
+    it(`${fx.scenario} (${fx.appName ?? fx.clientId ?? ''}): ${fx.expected} in ${fx.requests} requests`, async () => {
+      const org = await emulatedOrg(fx.scenario, fx.admin);
+      try {
+        const ev = await collectEvidence(org.conn, { username: fx.username ?? 'ci@acme.com', clientId: fx.clientId, appName: fx.appName });
+        expect(classifyServerError(NOT_APPROVED, ev), JSON.stringify(ev)).to.equal(fx.expected);
+        fx.check?.(ev);
+        const requests = org.emu.requests.filter((r) => !r.path.startsWith('/services/oauth2'));
+        expect(requests, requests.map((r) => r.query.q ?? r.path).join('\n')).to.have.length(fx.requests);
+        expect(org.emu.store.changes).to.deep.equal([]);
+        expect(JSON.stringify(ev)).not.to.match(/"(accessToken|refreshToken|AccessToken|RefreshToken|DeleteToken|RequestToken|access_token|refresh_token)":/);
+      } finally {
+        await org.close();
+      }
+    });
+  }
 });
