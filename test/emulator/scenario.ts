@@ -98,6 +98,8 @@ export type Faults = {
   reset?: boolean;
   /** Shift the server's `Date` header and its notion of now by this many seconds. */
   clockOffsetSeconds?: number;
+  /** Answer every matching request with this OAuth error body (default status 400), e.g. one Salesforce has not documented. */
+  oauthError?: { status?: number; error: string; error_description?: string };
 };
 
 export type Scenario = {

@@ -152,6 +152,12 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
         send(res, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: MAINTENANCE_PAGE }, record);
         return;
       }
+      if (faults.oauthError) {
+        const { status, ...oauthBody } = faults.oauthError;
+        record.error = oauthBody.error;
+        send(res, { status: status ?? 400, body: oauthBody }, record);
+        return;
+      }
       if (faults.malformedJson) {
         send(res, { status: 200, headers: { 'Content-Type': 'application/json;charset=UTF-8' }, body: `{"instance_url":"${baseUrl}","id":"` }, record);
         return;
