@@ -365,7 +365,7 @@ describe('authorize: redirect listener', () => {
     }
   });
 
-  it('binds 127.x and [::1] hosts as given, and refuses non-loopback redirect URIs', async () => {
+  it('binds a 127.0.0.1 host as given, and refuses non-loopback redirect URIs', async () => {
     const listener = await listenForRedirect({ redirectUri: `http://127.0.0.1:${port}/cb`, state, timeoutMs: 5000 });
     expect(listener.address).to.equal('127.0.0.1');
     listener.close();

@@ -262,6 +262,16 @@ describe('jwt approve', () => {
     expect(output()).to.include('sf jwt diagnose');
   });
 
+  it('opens no browser in container mode (SF_CONTAINER_MODE), like sf org login web', async () => {
+    $$.SANDBOX.stub(process, 'env').value({ ...process.env, SF_CONTAINER_MODE: 'true' });
+    userAction = (): undefined => undefined;
+    const result = await JwtApprove.run(args('--approval-timeout', '1', '--json'));
+    expect(opened).to.have.length(0);
+    expect(result.browserOpened).to.equal(false);
+    expect(output()).to.include('SF_CONTAINER_MODE');
+    expect(output()).to.include(result.authorizeUrl);
+  });
+
   it('reports a port in use before opening a browser', async () => {
     const port = Number(new URL(redirectUri).port);
     const blocker = createServer();
