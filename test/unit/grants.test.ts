@@ -1,8 +1,12 @@
+/* eslint-disable camelcase -- OAuth fields (error_description) */
 import { expect } from 'chai';
 import type { SfError } from '@salesforce/core';
 import { applyGrant, isValidApiName, planGrant, selfAuthorizeExplanation, type GrantPlan } from '../../src/shared/grants.js';
 import type { OrgEvidence } from '../../src/shared/types.js';
+import { collectEvidence } from '../../src/shared/evidence.js';
+import { classifyServerError } from '../../src/shared/classify.js';
 import { apiError, fakeConnection, type Answer } from './fakeConnection.js';
+import { emulatedOrg, type EmulatedOrg } from './emulatorOrg.js';
 
 type Rec = Record<string, unknown>;
 const APP: NonNullable<OrgEvidence['app']> = { id: '0H4B', name: 'Admin_App', label: 'Admin App', kind: 'ConnectedApplication', adminApprovedOnly: true };
@@ -11,7 +15,7 @@ type OrgState = { ps: Rec[]; sea: Rec[]; psa: Rec[] };
 type FakeOrg = { state: OrgState; queries: Array<[RegExp, Answer]>; store: (sobject: string, fields: Rec) => Rec };
 
 /** A tiny stateful org: permission sets, grants and assignments that creates add to. */
-function org(initial: Partial<OrgState> = {}): FakeOrg {
+function fakeOrg(initial: Partial<OrgState> = {}): FakeOrg {
   const state = { ps: [...(initial.ps ?? [])], sea: [...(initial.sea ?? [])], psa: [...(initial.psa ?? [])] };
   const queries: Array<[RegExp, Answer]> = [
     [/FROM User WHERE Username = 'ci@acme.com'/, [{ Id: '005A' }]],
@@ -39,7 +43,7 @@ const opts = { username: 'ci@acme.com', app: APP, permissionSet: 'JWT_Access' };
 
 describe('planGrant / applyGrant', () => {
   it('plans three creates on an empty org, applies them in order, and a second run changes nothing', async () => {
-    const o = org();
+    const o = fakeOrg();
     const fake = fakeConnection({ queries: o.queries, create: o.store });
     const plan = await planGrant(fake.conn, opts);
     expect(plan.changes).to.equal(3);
@@ -70,7 +74,7 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('plans only the assignment when the permission set already grants the app', async () => {
-    const o = org({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
+    const o = fakeOrg({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
     const fake = fakeConnection({ queries: o.queries, create: o.store });
     const plan = await planGrant(fake.conn, opts);
     expect(plan.steps.map((s) => s.action)).to.deep.equal(['exists', 'exists', 'create']);
@@ -79,7 +83,7 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('completes a run that stopped half-way (permission set created, nothing else)', async () => {
-    const o = org({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }] });
+    const o = fakeOrg({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }] });
     const fake = fakeConnection({ queries: o.queries, create: o.store });
     const applied = await applyGrant(fake.conn, await planGrant(fake.conn, opts));
     expect(applied.steps.map((s) => s.action)).to.deep.equal(['exists', 'created', 'created']);
@@ -88,7 +92,7 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('treats DUPLICATE_VALUE from a concurrent run as exists (reads it back)', async () => {
-    const o = org();
+    const o = fakeOrg();
     const fake = fakeConnection({
       queries: o.queries,
       create: (sobject, fields) => {
@@ -106,7 +110,7 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('maps a failed save result (not thrown) the same way', async () => {
-    const o = org({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
+    const o = fakeOrg({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
     const fake = fakeConnection({
       queries: o.queries,
       create: () => ({ success: false, errors: [{ statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights' }] }),
@@ -122,7 +126,7 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('names the permission needed to write when a create is refused, and keeps what was done', async () => {
-    const o = org();
+    const o = fakeOrg();
     const fake = fakeConnection({ queries: o.queries, create: () => apiError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on cross-reference id') });
     try {
       await applyGrant(fake.conn, await planGrant(fake.conn, opts));
@@ -162,7 +166,7 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('rejects a missing user, an app without id and an invalid permission set name', async () => {
-    const o = org();
+    const o = fakeOrg();
     const fake = fakeConnection({ queries: o.queries });
     const names: string[] = [];
     for (const o2 of [
@@ -181,7 +185,7 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('escapes the permission set name and never picks a profile-owned permission set', async () => {
-    const o = org();
+    const o = fakeOrg();
     const fake = fakeConnection({ queries: o.queries });
     await planGrant(fake.conn, { ...opts, username: "o'neil@acme.com" }).catch(() => undefined);
     expect(fake.calls[0].detail).to.include("Username = 'o\\'neil@acme.com'");
@@ -193,5 +197,99 @@ describe('planGrant / applyGrant', () => {
     expect(isValidApiName('1abc')).to.equal(false);
     expect(isValidApiName('a__b')).to.equal(false);
     expect(isValidApiName('a_')).to.equal(false);
+  });
+});
+
+describe('grants against the emulator', function () {
+  this.timeout(60_000);
+  const ADMIN_APP: NonNullable<OrgEvidence['app']> = {
+    id: '0H45g000000ADAPCA4',
+    name: 'Admin_App',
+    label: 'Admin App',
+    kind: 'ConnectedApplication',
+    adminApprovedOnly: true,
+  };
+  const CI = '0055g000000CI01AAG';
+  const NOT_APPROVED = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
+  let org: EmulatedOrg | undefined;
+  afterEach(async () => {
+    await org?.close();
+    org = undefined;
+  });
+
+  it('assigns the existing granting permission set, once; the evidence then shows the grant', async () => {
+    org = await emulatedOrg('admin-approved-no-grant');
+    const plan = await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'JWT_Access' });
+    expect(plan.steps.map((s) => s.action)).to.deep.equal(['exists', 'exists', 'create']);
+    const applied = await applyGrant(org.conn, plan);
+    expect(applied.changes).to.equal(1);
+    expect(org.emu.store.changes.map((c) => [c.op, c.sobject, c.fields.AssigneeId, c.fields.PermissionSetId])).to.deep.equal([
+      ['create', 'PermissionSetAssignment', CI, '0PS5g000000JWT1GAO'],
+    ]);
+    const again = await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'JWT_Access' });
+    expect(again.changes).to.equal(0);
+    await applyGrant(org.conn, again);
+    expect(org.emu.store.changes).to.have.length(1);
+    const ev = await collectEvidence(org.conn, { username: 'ci@acme.com', appName: 'Admin_App' });
+    expect(classifyServerError(NOT_APPROVED, ev)).to.equal('APPROVAL_NOT_PROPAGATED');
+  });
+
+  it('creates a new permission set, its grant and the assignment, in that order', async () => {
+    org = await emulatedOrg('admin-approved-no-grant');
+    const applied = await applyGrant(org.conn, await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'CI_JWT_Users' }));
+    expect(applied.steps.map((s) => s.action)).to.deep.equal(['created', 'created', 'created']);
+    const psId = applied.steps[0].id;
+    expect(org.emu.store.changes.map((c) => [c.op, c.sobject, c.id])).to.deep.equal([
+      ['create', 'PermissionSet', psId],
+      ['create', 'SetupEntityAccess', applied.steps[1].id],
+      ['create', 'PermissionSetAssignment', applied.steps[2].id],
+    ]);
+    expect(org.emu.store.changes[0].fields).to.deep.include({ Name: 'CI_JWT_Users', Label: 'CI_JWT_Users' });
+    expect(org.emu.store.changes[1].fields).to.deep.include({ ParentId: psId, SetupEntityId: ADMIN_APP.id });
+    expect(org.emu.store.changes[2].fields).to.deep.include({ AssigneeId: CI, PermissionSetId: psId });
+  });
+
+  it('two runs planned at the same time end with one set of records (DUPLICATE_VALUE read back as exists)', async () => {
+    org = await emulatedOrg('admin-approved-no-grant');
+    const opts2 = { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'CI_JWT_Users' };
+    const [a, b] = await Promise.all([planGrant(org.conn, opts2), planGrant(org.conn, opts2)]);
+    const first = await applyGrant(org.conn, a);
+    const second = await applyGrant(org.conn, b);
+    expect(first.changes).to.equal(3);
+    expect(second.changes).to.equal(0);
+    expect(second.steps.map((s) => s.action)).to.deep.equal(['exists', 'exists', 'exists']);
+    expect(second.steps.map((s) => s.id)).to.deep.equal(first.steps.map((s) => s.id));
+    expect(org.emu.store.changes.filter((c) => c.op === 'create')).to.have.length(3);
+  });
+
+  it('completes a run that stopped after creating the permission set', async () => {
+    org = await emulatedOrg('admin-approved-no-grant');
+    const created = (await org.conn.sobject('PermissionSet').create({ Name: 'CI_JWT_Users', Label: 'CI_JWT_Users' })) as { id: string };
+    org.emu.store.changes.length = 0;
+    const applied = await applyGrant(org.conn, await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'CI_JWT_Users' }));
+    expect(applied.steps.map((s) => s.action)).to.deep.equal(['exists', 'created', 'created']);
+    expect(org.emu.store.changes.map((c) => [c.sobject, c.fields.ParentId ?? c.fields.PermissionSetId])).to.deep.equal([
+      ['SetupEntityAccess', created.id],
+      ['PermissionSetAssignment', created.id],
+    ]);
+  });
+
+  it('names the missing permission for an admin without rights, and changes nothing', async () => {
+    org = await emulatedOrg('restricted-admin');
+    try {
+      await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'JWT_Access' });
+      expect.fail('should have thrown');
+    } catch (e) {
+      expect((e as SfError).name).to.equal('InsufficientAccess');
+      expect((e as SfError).message).to.include('View Setup and Configuration');
+    }
+    try {
+      await applyGrant(org.conn, await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'Brand_New' }));
+      expect.fail('should have thrown');
+    } catch (e) {
+      expect((e as SfError).name).to.equal('InsufficientAccess');
+      expect((e as SfError).message).to.include('Manage Profiles and Permission Sets');
+    }
+    expect(org.emu.store.changes).to.deep.equal([]);
   });
 });

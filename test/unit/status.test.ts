@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { approvalStatus } from '../../src/shared/status.js';
 import { apiError, fakeConnection, type Answer } from './fakeConnection.js';
+import { emulatedOrg } from './emulatorOrg.js';
 
 const USER = { Id: '005A', Username: 'ci@acme.com', IsActive: true, ProfileId: '00eSTD', Profile: { Name: 'Standard User' } };
 const ADMIN_MD = { fullName: 'Admin_App', label: 'Admin App', oauthConfig: { consumerKey: 'KEY.ADMIN', scopes: ['Api', 'RefreshToken'], isAdminApproved: true } };
@@ -74,5 +75,34 @@ describe('approvalStatus', () => {
     const report = await approvalStatus(fake.conn, { username: 'nobody@acme.com' });
     expect(report.user).to.equal(null);
     expect(fake.rounds()).to.equal(1);
+  });
+});
+
+describe('approvalStatus against the emulator', function () {
+  this.timeout(60_000);
+
+  it('shows the approvals and grants of the user record (healthy org)', async () => {
+    const org = await emulatedOrg('healthy');
+    try {
+      const report = await approvalStatus(org.conn, { username: 'ci@acme.com', clientId: '3MVG9EMULATOR.ADMIN.APP.KEY' });
+      expect(report.policy).to.equal('admin-approved');
+      expect(report.approved).to.equal(true);
+      expect(report.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.via).to.equal('permission-set');
+      expect(report.oauthTokens?.map((t) => [t.appName, t.forApp])).to.deep.include(['CI App', false]);
+      expect(org.emu.store.changes).to.deep.equal([]);
+    } finally {
+      await org.close();
+    }
+  });
+
+  it('says not approved for a self-authorize app without approval', async () => {
+    const org = await emulatedOrg('not-approved');
+    try {
+      const report = await approvalStatus(org.conn, { username: 'ci@acme.com', appName: 'CI_App' });
+      expect(report).to.deep.include({ policy: 'self-authorize', approved: false, refreshScope: true });
+      expect(report.oauthTokens).to.deep.equal([]);
+    } finally {
+      await org.close();
+    }
   });
 });
