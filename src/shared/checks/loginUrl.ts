@@ -14,7 +14,7 @@ export function isLoopbackHost(hostname: string): boolean {
   if (isIPv4(host)) return host.startsWith('127.');
   if (isIPv6(host)) {
     if (host === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(host)) return true;
-    const mapped = /^(?:0{1,4}:){0,5}:?ffff:(.+)$/.exec(host)?.[1];
+    const mapped = /^(?:(?:0{1,4}:){5}|::)ffff:(.+)$/.exec(host)?.[1];
     if (mapped === undefined) return false;
     if (isIPv4(mapped)) return mapped.startsWith('127.');
     // URL normalizes ::ffff:127.0.0.1 to ::ffff:7f00:1
