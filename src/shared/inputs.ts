@@ -3,7 +3,9 @@
  * key path, login URL), aliases, and sfdx-project.json's sfdcLoginUrl, the way `sf org login jwt` does.
  * Read-only: nothing here writes the CLI's auth files, config or aliases.
  */
-import { Messages, SfError, SfProject, StateAggregator } from '@salesforce/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Global, Messages, SfError, SfProject, StateAggregator } from '@salesforce/core';
 import type { JwtInputs } from './types.js';
 import { PRODUCTION_URL } from './token.js';
 
@@ -29,8 +31,16 @@ export type StoredJwtAuth = {
   isJwt: boolean;
 };
 
+/*
+ * Core's StateAggregator writes ~/.sfdx/alias.json when that file is missing, so it is opened only when
+ * there is something to read: diagnosing on a machine without CLI state must not create files either.
+ */
+const aliasFileExists = (): boolean => existsSync(join(Global.SFDX_DIR, 'alias.json'));
+const authFileExists = (username: string): boolean => existsSync(join(Global.SFDX_DIR, `${username}.json`));
+
 /** Reads a stored auth without decrypting anything. */
 export async function readStoredAuth(username: string): Promise<StoredJwtAuth | undefined> {
+  if (!authFileExists(username)) return undefined;
   const state = await StateAggregator.getInstance();
   if (!(await state.orgs.exists(username))) return undefined;
   const fields = await state.orgs.read(username, false, false);
@@ -48,6 +58,7 @@ export async function readStoredAuth(username: string): Promise<StoredJwtAuth | 
 
 /** Resolves an alias to its username; a value with no alias is returned as is. */
 export async function resolveUsername(usernameOrAlias: string): Promise<string> {
+  if (!aliasFileExists()) return usernameOrAlias;
   const state = await StateAggregator.getInstance();
   return state.aliases.resolveUsername(usernameOrAlias);
 }
