@@ -30,6 +30,8 @@ export type ClassifyContext = {
   detail?: string;
   /** The org is known to be a sandbox (e.g. from the stored auth). */
   isSandbox?: boolean;
+  /** The sandbox name, when known from elsewhere than the login URL (e.g. the admin org's username suffix). */
+  sandboxName?: string;
 };
 
 /** The order in which "user hasn't approved this consumer" is decided when evidence is present. */
@@ -339,7 +341,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   },
   USER_NOT_FOUND: (ctx) => {
     const sandboxHint = looksLikeSandbox(ctx) && usernameLacksSandboxSuffix(ctx.username);
-    const suggestion = `${ctx.username}.${sandboxNameFromUrl(ctx.loginUrl) ?? msg('placeholder.sandboxName')}`;
+    const suggestion = `${ctx.username}.${sandboxNameFromUrl(ctx.loginUrl) ?? ctx.sandboxName ?? msg('placeholder.sandboxName')}`;
     return {
       message: sandboxHint
         ? msg('USER_NOT_FOUND.sandbox', [ctx.username, suggestion])

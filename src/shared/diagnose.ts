@@ -14,7 +14,7 @@ import { checkLoginUrl } from './checks/loginUrl.js';
 import { checkClientId } from './checks/clientId.js';
 import { checkClock, measureSkewSeconds } from './checks/clock.js';
 import { attemptExchange, audienceProbes, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
-import { buildCause, classifyServerError } from './classify.js';
+import { buildCause, classifyServerError, usernameLacksSandboxSuffix } from './classify.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
 import { resolveJwtInputs } from './inputs.js';
@@ -101,23 +101,37 @@ function causeFromCheck(check: Check): Cause {
   return { code: check.code as CauseCode, message: check.message, actions: check.actions ?? [] };
 }
 
+/**
+ * The sandbox suffix carried by the admin org's username when the JWT username lacks one: an admin
+ * admin@acme.com.uat next to ci@acme.com says the org is the sandbox "uat".
+ */
+export function sandboxSuffixFromAdmin(adminUsername: string | undefined, username: string): string | undefined {
+  if (!adminUsername || !usernameLacksSandboxSuffix(username)) return undefined;
+  const match = /^[^@]+@(.+)\.([A-Za-z0-9_]+)$/.exec(adminUsername);
+  if (!match || !usernameLacksSandboxSuffix(`x@${match[1]}`)) return undefined;
+  return match[2];
+}
+
 async function gatherEvidence(
   adminOrg: string,
   inputs: JwtInputs
-): Promise<{ evidence?: OrgEvidence; check: Check }> {
+): Promise<{ evidence?: OrgEvidence; check: Check; sandbox: { isSandbox?: boolean; sandboxName?: string } }> {
   const conn = await connectAdminOrg(adminOrg);
+  const sandboxName = sandboxSuffixFromAdmin(conn.getUsername(), inputs.username);
+  const sandbox = sandboxName ? { isSandbox: true, sandboxName } : {};
   try {
     const evidence = await collectEvidence(conn, { username: inputs.username, clientId: inputs.clientId, appName: inputs.appName });
     const failures = evidence.errors ?? [];
     return {
       evidence,
+      sandbox,
       check: failures.length
         ? { id: 'org-evidence', status: 'warn', message: messages.getMessage('evidence.partial', [adminOrg, failures.map((f) => `${f.what}: ${f.message}`).join('; ')]) }
         : { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) },
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { check: { id: 'org-evidence', status: 'warn', message: messages.getMessage('evidence.failed', [adminOrg, reason]) } };
+    return { sandbox, check: { id: 'org-evidence', status: 'warn', message: messages.getMessage('evidence.failed', [adminOrg, reason]) } };
   }
 }
 
@@ -179,10 +193,12 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first);
 
   let evidence: OrgEvidence | undefined;
+  let sandbox: { isSandbox?: boolean; sandboxName?: string } = {};
   if (serverError && NEEDS_EVIDENCE.has(code)) {
     if (options.adminOrg) {
       const gathered = await gatherEvidence(options.adminOrg, inputs);
       evidence = gathered.evidence;
+      sandbox = gathered.sandbox;
       checks.push(gathered.check);
       if (evidence) {
         result.evidence = evidence;
@@ -220,6 +236,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     adminOrg: options.adminOrg,
     appName: inputs.appName,
     detail: first.message,
+    ...sandbox,
   };
   const cause = buildCause(code, context);
   const answer = serverError ? `${serverError.error}: ${serverError.error_description ?? ''}`.trim() : first.message ?? first.outcome;
