@@ -1,0 +1,140 @@
+/*
+ * Helpers for command tests that run in-process against the emulator: a private HOME, logins stored the
+ * real way (core's AuthInfo against the emulator), file-tree snapshots to prove a command is read-only,
+ * and the text a command showed through the stubbed UX.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { AuthInfo, StateAggregator } from '@salesforce/core';
+import type { SinonStub } from 'sinon';
+
+export type TempHome = {
+  home: string;
+  /** Restores HOME (and USERPROFILE), clears core's cached state and deletes the directory. */
+  restore(): void;
+};
+
+/**
+ * Points HOME at a fresh temp directory before anything reads it, and clears core's cached state
+ * (aliases, orgs, config) so nothing leaks in from an earlier test.
+ */
+export function useTempHome(prefix = 'plugin-jwt-cmd-'): TempHome {
+  const saved = { HOME: process.env.HOME, USERPROFILE: process.env.USERPROFILE };
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  process.env.HOME = home;
+  process.env.USERPROFILE = home;
+  StateAggregator.clearInstance();
+  return {
+    home,
+    restore: (): void => {
+      StateAggregator.clearInstance();
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export type StoredLogin = {
+  username: string;
+  clientId: string;
+  /** Absolute path of the key file; the auth file keeps only this path. */
+  keyFile: string;
+  /** The emulator's URL (or any login URL the token endpoint answers on). */
+  loginUrl: string;
+  alias?: string;
+};
+
+/**
+ * Logs in with the JWT bearer flow the real way (core's AuthInfo posts the assertion to the emulator) and
+ * saves the auth file under the current HOME, as `sf org login jwt` does. Returns the access token core
+ * received, so tests can assert it never shows up in output.
+ */
+export async function storeJwtLogin(login: StoredLogin): Promise<{ accessToken: string }> {
+  const loginUrl = login.loginUrl.endsWith('/') ? login.loginUrl : `${login.loginUrl}/`;
+  const auth = await AuthInfo.create({
+    username: login.username,
+    oauth2Options: { clientId: login.clientId, privateKeyFile: login.keyFile, loginUrl },
+  });
+  await auth.save();
+  if (login.alias) {
+    const state = await StateAggregator.getInstance();
+    await state.aliases.setAndSave(login.alias, login.username);
+  }
+  const accessToken = auth.getFields(true).accessToken;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) throw new Error(`no access token stored for ${login.username}`);
+  return { accessToken };
+}
+
+/** SHA-256 of every regular file under `root`, by path relative to it. A missing root gives an empty map. */
+export function hashTree(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names.sort()) {
+      const path = join(dir, name);
+      const info = statSync(path);
+      if (info.isDirectory()) walk(path);
+      else if (info.isFile()) out.set(relative(root, path), createHash('sha256').update(readFileSync(path)).digest('hex'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Files added, removed or changed between two snapshots of hashTree. Empty when byte-identical. */
+export function treeChanges(before: Map<string, string>, after: Map<string, string>): string[] {
+  const changes: string[] = [];
+  for (const [path, hash] of before) {
+    if (!after.has(path)) changes.push(`removed ${path}`);
+    else if (after.get(path) !== hash) changes.push(`changed ${path}`);
+  }
+  for (const path of after.keys()) if (!before.has(path)) changes.push(`added ${path}`);
+  return changes;
+}
+
+/** The UX stubs of stubSfCommandUx (only what is read here). */
+export type UxStubs = Record<string, SinonStub>;
+
+/**
+ * Everything a command showed through the stubbed UX, as one string: each call's arguments
+ * JSON-stringified (tables included), one call per line.
+ */
+export function capturedOutput(ux: UxStubs): string {
+  const lines: string[] = [];
+  for (const [name, stub] of Object.entries(ux)) {
+    for (const call of stub.getCalls()) lines.push(`${name}: ${call.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+  }
+  return lines.join('\n');
+}
+
+/** The rows of every table the command printed (the first argument of each ux.table call). */
+export function tableRows(ux: UxStubs): Array<Record<string, string>> {
+  const table = ux.table;
+  if (!table) return [];
+  return table.getCalls().flatMap((call) => {
+    const options = call.args[0] as { data?: Array<Record<string, string>> } | Array<Record<string, string>>;
+    return Array.isArray(options) ? options : options.data ?? [];
+  });
+}
+
+/**
+ * Secrets found in output: a PEM block with content, a signed JWT, or any of the given strings (tokens, key
+ * lines). A bare "-----BEGIN PRIVATE KEY-----" is allowed: messages quote that line to say which file to pass.
+ */
+export function secretLeaks(text: string, tokens: string[] = []): string[] {
+  const leaks: string[] = [];
+  if (/-----BEGIN [A-Z0-9 ]+-----(\\n|\s)*[A-Za-z0-9+/=]{20,}/.test(text)) leaks.push('PEM block');
+  if (/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/.test(text)) leaks.push('JWT');
+  for (const token of tokens) if (token && text.includes(token)) leaks.push(`token ${token.slice(0, 6)}…`);
+  return leaks;
+}
