@@ -3,23 +3,24 @@
  * queries and Metadata API read/list only). Nothing here throws for a failing query: the failure is
  * recorded in `evidence.errors` with its reason. No token field is ever selected.
  *
- * Requests, for the benchmark (R = round trip; requests in one round run in parallel):
- *   need 'user'                      R1: User                                   R2: UserLogin              = 2 requests, 2 rounds
- *   --app-name, connected app        R1: User, ConnectedApplication, Metadata read(ConnectedApp)
- *                                    R2: UserLogin + (admin-approved: SetupEntityAccess, PermissionSetAssignment
- *                                        | self-authorize: OauthToken | policy unknown: all three)
- *                                    = 5–7 requests, 2 rounds (+1 round, PermissionSetGroupComponent, only
- *                                      when the user has permission set groups and no direct grant)
+ * Requests, for the benchmark. The SOQL queries of one round go out as one Composite API request
+ * (queryBatch.ts; plain parallel queries where composite is not available):
+ *   need 'user'                      R1: User                                   R2: UserLogin              = 2 requests
+ *   client id only, connected app    R1: composite(User, ConnectedApplication names) + Metadata read(ConnectedApp)
+ *                                        in chunks of 10, stopping at the first match (Metadata list when none)
+ *                                    R2: composite(UserLogin + admin-approved: SetupEntityAccess,
+ *                                        PermissionSetAssignment | self-authorize: OauthToken | unknown: all three)
+ *                                    = 3 requests (+1 round, PermissionSetGroupComponent, only when the user has
+ *                                      permission set groups and no direct grant)
+ *   --app-name, connected app        R1: composite(User, ConnectedApplication) + Metadata read; R2 as above = 3
  *   --app-name, external client app  as above, plus ExternalClientApplication then ExtlClntAppOauthPlcyCnfg
  *                                    after the connected-app lookups found nothing (+2 rounds)
- *   client id only                   R1 becomes: ConnectedApplication (all names) → Metadata read in chunks
- *                                    of 10 (up to 5 chunks in parallel, stopping at the first match); when
- *                                    nothing matches, Metadata list(ConnectedApp) → read of the names not yet read
- *   user missing or inactive         stops after R1 (+ UserLogin is skipped)
+ *   user missing or inactive         stops after R1 = 2 requests
  */
 import { Messages, type Connection } from '@salesforce/core';
 import type { OrgEvidence } from './types.js';
 import { soqlList, soqlString } from './soql.js';
+import { batchedQuery } from './queryBatch.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
@@ -65,8 +66,7 @@ export function errorCodeOf(err: unknown): string | undefined {
 /** Runs a SOQL query; on failure records it under `what` and returns undefined. */
 export async function queryRecords<T extends Rec>(conn: Connection, what: string, soql: string, errors: Errors): Promise<T[] | undefined> {
   try {
-    const res = await conn.query<T>(soql, { autoFetch: true, maxFetch: 10_000 });
-    return res.records;
+    return await batchedQuery<T>(conn, soql);
   } catch (err) {
     errors.push({ what, message: describeError(err) });
     return undefined;

@@ -12,6 +12,7 @@ import { Messages, SfError, type Connection } from '@salesforce/core';
 import type { OrgEvidence } from './types.js';
 import { describeError, errorCodeOf } from './evidence.js';
 import { soqlString } from './soql.js';
+import { batchedQuery } from './queryBatch.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.grants');
@@ -97,7 +98,7 @@ function writeError(step: GrantStep, err: unknown, plan: GrantPlan): SfError {
 
 async function query<T extends Record<string, unknown>>(conn: Connection, what: string, soql: string): Promise<T[]> {
   try {
-    return (await conn.query<T>(soql)).records;
+    return await batchedQuery<T>(conn, soql);
   } catch (err) {
     throw readError(what, err);
   }

@@ -239,12 +239,12 @@ describe('collectEvidence against the emulator', function () {
 
   type Fixture = { scenario: string; clientId?: string; appName?: string; username?: string; admin?: string; expected: string; requests: number; check?: (ev: OrgEvidence) => void };
   const fixtures: Fixture[] = [
-    { scenario: 'not-approved', clientId: CI_KEY, expected: 'USER_NOT_APPROVED', requests: 5, check: (ev) => expect(ev.oauthTokens).to.deep.equal([]) },
+    { scenario: 'not-approved', clientId: CI_KEY, expected: 'USER_NOT_APPROVED', requests: 3, check: (ev) => expect(ev.oauthTokens).to.deep.equal([]) },
     {
       scenario: 'admin-approved-no-grant',
       clientId: ADMIN_KEY,
       expected: 'USER_NOT_PREAUTHORIZED',
-      requests: 6,
+      requests: 3,
       check: (ev): void => {
         expect(ev.app).to.deep.include({ name: 'Admin_App', adminApprovedOnly: true });
         expect(ev.grants?.map((g) => [g.permissionSetName, g.assignedToUser])).to.deep.equal([
@@ -253,29 +253,29 @@ describe('collectEvidence against the emulator', function () {
         ]);
       },
     },
-    { scenario: 'user-frozen', clientId: CI_KEY, expected: 'USER_FROZEN', requests: 5, check: (ev) => expect(ev.user?.isFrozen).to.equal(true) },
-    { scenario: 'user-inactive', clientId: CI_KEY, expected: 'USER_INACTIVE', requests: 3 },
+    { scenario: 'user-frozen', clientId: CI_KEY, expected: 'USER_FROZEN', requests: 3, check: (ev) => expect(ev.user?.isFrozen).to.equal(true) },
+    { scenario: 'user-inactive', clientId: CI_KEY, expected: 'USER_INACTIVE', requests: 2 },
     {
       scenario: 'scope-missing-refresh-token',
       clientId: CI_KEY,
       expected: 'APP_SCOPE_MISSING_REFRESH_TOKEN',
-      requests: 5,
+      requests: 3,
       check: (ev) => expect(ev.app?.scopes).not.to.include('RefreshToken'),
     },
-    { scenario: 'approval-pending', clientId: CI_KEY, expected: 'APPROVAL_NOT_PROPAGATED', requests: 5 },
+    { scenario: 'approval-pending', clientId: CI_KEY, expected: 'APPROVAL_NOT_PROPAGATED', requests: 3 },
     {
       scenario: 'healthy',
       clientId: ADMIN_KEY,
       expected: 'APPROVAL_NOT_PROPAGATED',
-      requests: 6,
+      requests: 3,
       check: (ev) => expect(ev.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.assignedToUser).to.equal(true),
     },
-    { scenario: 'sandbox', clientId: CI_KEY, username: 'ci@acme.com', admin: 'admin@acme.com.uat', expected: 'USER_NOT_FOUND', requests: 3 },
+    { scenario: 'sandbox', clientId: CI_KEY, username: 'ci@acme.com', admin: 'admin@acme.com.uat', expected: 'USER_NOT_FOUND', requests: 2 },
     {
       scenario: 'restricted-admin',
       appName: 'Admin_App',
       expected: 'USER_NOT_PREAUTHORIZED',
-      requests: 6,
+      requests: 3,
       check: (ev): void => {
         expect(ev.app).to.deep.include({ id: '0H45g000000ADAPCA4', adminApprovedOnly: true });
         expect(ev.grants).to.equal(undefined);
@@ -287,7 +287,7 @@ describe('collectEvidence against the emulator', function () {
       scenario: 'restricted-admin',
       clientId: CI_KEY,
       expected: 'USER_NOT_APPROVED',
-      requests: 6,
+      requests: 4,
       check: (ev): void => {
         // the Metadata API is refused: the app stays unknown, and the empty approval list is flagged as possibly incomplete
         expect(ev.app).to.equal(undefined);
