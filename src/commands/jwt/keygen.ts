@@ -1,0 +1,74 @@
+import { Messages } from '@salesforce/core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import {
+  assertCanWrite,
+  DEFAULT_BITS,
+  DEFAULT_COMMON_NAME,
+  DEFAULT_DAYS,
+  generateKeyPairAndCert,
+  validateKeygenOptions,
+  writeKeyAndCert,
+} from '../../shared/keygen.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
+
+/** The JSON result. No key material: paths, fingerprint and dates only. */
+export type JwtKeygenResult = {
+  keyFile: string;
+  certFile: string;
+  /** SHA-256 fingerprint of the certificate, colon-separated hex. */
+  fingerprint: string;
+  /** End of the certificate's validity, ISO 8601. */
+  expiresAt: string;
+  bits: number;
+  commonName: string;
+};
+
+export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+
+  public static readonly flags = {
+    'output-dir': Flags.directory({ char: 'd', summary: messages.getMessage('flags.output-dir.summary'), default: '.' }),
+    // an integer, not an option flag: a refused size (1024) gets its reason, not only the list of choices
+    bits: Flags.integer({ char: 'b', summary: messages.getMessage('flags.bits.summary'), default: DEFAULT_BITS }),
+    days: Flags.integer({ summary: messages.getMessage('flags.days.summary'), default: DEFAULT_DAYS }),
+    'common-name': Flags.string({ summary: messages.getMessage('flags.common-name.summary'), default: DEFAULT_COMMON_NAME }),
+    force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
+  };
+
+  public async run(): Promise<JwtKeygenResult> {
+    const { flags } = await this.parse(JwtKeygen);
+    const options = validateKeygenOptions({ bits: flags.bits, days: flags.days, commonName: flags['common-name'] });
+    // refuse before spending time on a key that could not be written
+    await assertCanWrite(flags['output-dir'], { force: flags.force });
+
+    const generated = await generateKeyPairAndCert(options);
+    const files = await writeKeyAndCert(flags['output-dir'], generated, { force: flags.force });
+
+    const result: JwtKeygenResult = {
+      ...files,
+      fingerprint: generated.fingerprint,
+      expiresAt: generated.expiresAt.toISOString(),
+      bits: generated.bits,
+      commonName: generated.commonName,
+    };
+    this.render(result);
+    return result;
+  }
+
+  private render(result: JwtKeygenResult): void {
+    this.logSuccess(messages.getMessage('output.written', [String(result.bits)]));
+    this.log(messages.getMessage('output.keyFile', [result.keyFile]));
+    this.log(messages.getMessage('output.certFile', [result.certFile]));
+    this.log(messages.getMessage('output.fingerprint', [result.fingerprint]));
+    this.log(messages.getMessage('output.expires', [result.expiresAt]));
+    this.log('');
+    this.styledHeader(messages.getMessage('output.nextSteps'));
+    messages
+      .getMessages('output.steps', [result.certFile, result.keyFile, result.keyFile, result.certFile])
+      .forEach((step, i) => this.log(`${i + 1}. ${step}`));
+  }
+}
