@@ -42,7 +42,7 @@ const authFileExists = (username: string): boolean => existsSync(join(Global.SFD
 export async function readStoredAuth(username: string): Promise<StoredJwtAuth | undefined> {
   if (!authFileExists(username)) return undefined;
   const state = await StateAggregator.getInstance();
-  if (!(await state.orgs.exists(username))) return undefined;
+  // Not state.orgs.exists(): it only knows auth files this process has already loaded.
   const fields = await state.orgs.read(username, false, false);
   if (!fields) return undefined;
   const privateKey = typeof fields.privateKey === 'string' ? fields.privateKey : undefined;
