@@ -66,6 +66,8 @@ export async function storeJwtLogin(login: StoredLogin): Promise<{ accessToken: 
     await state.aliases.setAndSave(login.alias, login.username);
   }
   const accessToken = auth.getFields(true).accessToken;
+  // Forget what this process cached: the command under test must find the login on disk, as a new sf run does.
+  StateAggregator.clearInstance();
   if (typeof accessToken !== 'string' || accessToken.length === 0) throw new Error(`no access token stored for ${login.username}`);
   return { accessToken };
 }
