@@ -5,7 +5,7 @@
  */
 import { generateKeyPair, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { lstat, mkdir, stat, unlink, writeFile, chmod } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type * as X509 from '@peculiar/x509';
 import { Messages, SfError } from '@salesforce/core';
@@ -265,7 +265,9 @@ export async function assertCanWrite(dir: string, { force }: { force: boolean })
     const files = [paths.keyFile, paths.certFile];
     const present = await Promise.all(files.map(exists));
     const existing = files.filter((_, i) => present[i]);
-    if (existing.length > 0) throw messages.createError('error.FilesExist', [existing.join(' and ')], [], 1);
+    if (existing.length > 0) {
+      throw messages.createError('error.FilesExist', [abs, existing.map((file) => basename(file)).join(', ')], [], 1);
+    }
   }
   return paths;
 }
@@ -276,7 +278,7 @@ async function writeNew(path: string, content: string, mode: number, force: bool
   try {
     await writeFile(path, content, { mode, flag: 'wx' });
   } catch (err) {
-    if (errorCode(err) === 'EEXIST') throw messages.createError('error.FilesExist', [path], [], 1);
+    if (errorCode(err) === 'EEXIST') throw messages.createError('error.FilesExist', [dir, basename(path)], [], 1);
     throw notWritable(dir, err);
   }
   // the mode given to open() is reduced by the umask; make it exact

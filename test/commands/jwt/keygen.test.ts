@@ -105,7 +105,7 @@ describe('jwt keygen', () => {
     const err = await runFails(['--output-dir', dir]);
     expect(err.name).to.equal('FilesExistError');
     expect(err.exitCode).to.equal(1);
-    expect(err.message).to.include(join(dir, 'server.key'));
+    expect(err.message).to.equal(`Not writing anything: ${dir} already has server.key.`);
     expect(err.actions?.join('\n')).to.include('--force');
     expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal('old key');
     expect(await readdir(dir)).to.deep.equal(['server.key']);
@@ -115,7 +115,16 @@ describe('jwt keygen', () => {
     await writeFile(join(dir, 'server.crt'), 'old cert');
     const err = await runFails(['--output-dir', dir]);
     expect(err.name).to.equal('FilesExistError');
+    expect(err.message).to.include('already has server.crt');
     expect(await readdir(dir)).to.deep.equal(['server.crt']);
+  });
+
+  it('names both files when both exist', async () => {
+    await writeFile(join(dir, 'server.key'), 'old key');
+    await writeFile(join(dir, 'server.crt'), 'old cert');
+    const err = await runFails(['--output-dir', dir]);
+    expect(err.message).to.include('already has server.key, server.crt');
+    expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal('old key');
   });
 
   it('overwrites with --force', async () => {
