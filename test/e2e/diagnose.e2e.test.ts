@@ -1,0 +1,148 @@
+/*
+ * `sf jwt diagnose` through the real sf CLI: the plugin linked into an isolated HOME, genuine stored
+ * logins made by `sf org login jwt` against the emulator, then diagnoses that read them. Each sf run takes
+ * 1.5–3 s, so the runs are few and each one carries several assertions.
+ *
+ * The linked plugin runs the compiled lib/: `npm test` builds it first (`npm run build`).
+ */
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { DiagnoseResult } from '../../src/shared/types.js';
+import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
+import { isolatedEnv, REPO_ROOT, runSf, type IsolatedEnv, type SfRun } from '../helpers/env.js';
+import { hashTree, secretLeaks, treeChanges } from '../helpers/org.js';
+
+const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
+const SERVER_KEY = keyPath('server.key');
+const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'diagnose.js');
+/** A line of the key's base64 body: it must never show up in any output. */
+const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
+/** Every access token the emulator issues starts with the org id and "!". */
+const ISSUED_TOKEN = /00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.-]{10,}/;
+
+/** Every file under HOME/.sfdx and HOME/.sf, hashed. */
+function snapshot(home: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of ['.sfdx', '.sf']) {
+    for (const [path, hash] of hashTree(join(home, dir))) out.set(join(dir, path), hash);
+  }
+  return out;
+}
+
+/** A change to the CLI's log file (~/.sf/sf-YYYY-MM-DD.log) rather than to its state. */
+const isCliLog = (change: string): boolean => /\.sf\/sf-[^/]*\.log$/.test(change);
+
+function expectNoSecrets(run: SfRun): void {
+  const text = `${run.stdout}\n${run.stderr}`;
+  expect(secretLeaks(text, [KEY_LINE]), 'secret in output').to.deep.equal([]);
+  expect(ISSUED_TOKEN.test(text), 'access token in output').to.equal(false);
+}
+
+function resultOf(run: SfRun): DiagnoseResult {
+  expect(run.json, `--json output must parse:\n${run.stdout}\n${run.stderr}`).to.be.an('object');
+  return (run.json as { result: DiagnoseResult }).result;
+}
+
+describe('e2e: sf jwt diagnose with the real sf CLI', function () {
+  this.timeout(180_000);
+  let emu: Emulator;
+  let env: IsolatedEnv;
+  let scratch: string;
+  let loginUrl: string;
+  /** Files under .sfdx and .sf changed by the diagnoses of the first test. */
+  let changes: string[] | undefined;
+
+  function loginArgs(username: string, key = SERVER_KEY): string[] {
+    return ['org', 'login', 'jwt', '--username', username, '--client-id', CI_KEY, '--jwt-key-file', key, '--instance-url', emu.url, '--json'];
+  }
+
+  before(async () => {
+    if (!existsSync(COMPILED_COMMAND)) {
+      throw new Error(`${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`);
+    }
+    env = isolatedEnv();
+    scratch = mkdtempSync(join(tmpdir(), 'plugin-jwt-e2e-key-'));
+    // demo: ci@acme.com works, frozen@acme.com is frozen, admin@acme.com can read setup data.
+    emu = await startEmulator('demo');
+    loginUrl = `${emu.url}/`;
+
+    const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
+    expect(link.code, link.stdout + link.stderr).to.equal(0);
+
+    const ci = await runSf(loginArgs('ci@acme.com'), env.env);
+    expect(ci.code, ci.stdout + ci.stderr).to.equal(0);
+    // admin@acme.com logs in with a key copy that is deleted afterwards: its stored login keeps a dead
+    // key path, while its access token still serves as --admin-org.
+    const tempKey = join(scratch, 'admin.key');
+    copyFileSync(SERVER_KEY, tempKey);
+    const admin = await runSf(loginArgs('admin@acme.com', tempKey), env.env);
+    expect(admin.code, admin.stdout + admin.stderr).to.equal(0);
+    rmSync(tempKey);
+  });
+
+  after(async () => {
+    await emu?.close();
+    env?.cleanup();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('diagnoses stored logins read-only: a healthy one, a frozen user via --admin-org, a deleted key', async () => {
+    const before = snapshot(env.home);
+    expect([...before.keys()]).to.include.members([join('.sfdx', 'ci@acme.com.json'), join('.sfdx', 'admin@acme.com.json')]);
+    emu.clearRequests();
+
+    // 1. the genuine stored login of ci@acme.com: client id, key path and login URL come from it
+    const healthy = await runSf(['jwt', 'diagnose', '-o', 'ci@acme.com', '--json'], env.env);
+    expect(healthy.code, healthy.stdout + healthy.stderr).to.equal(0);
+    const ok = resultOf(healthy);
+    expect(ok).to.include({ ok: true, cause: null, username: 'ci@acme.com', clientId: CI_KEY, loginUrl });
+    expect(ok.source).to.deep.equal({ clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: 'stored-auth' });
+    expect(healthy.json?.status).to.equal(0);
+    expect(emu.requests.filter((r) => r.path === '/services/oauth2/token')).to.have.length(1);
+    expectNoSecrets(healthy);
+
+    // 2. a frozen user: the server says inactive_user; the admin org's records tell frozen apart
+    const frozen = await runSf(
+      ['jwt', 'diagnose', '-o', 'frozen@acme.com', '-i', CI_KEY, '-f', SERVER_KEY, '-r', emu.url, '--admin-org', 'admin@acme.com', '--json'],
+      env.env
+    );
+    expect(frozen.code, frozen.stdout + frozen.stderr).to.equal(1);
+    const frozenResult = resultOf(frozen);
+    expect(frozenResult.ok).to.equal(false);
+    expect(frozenResult.cause?.code).to.equal('USER_FROZEN');
+    expect(frozenResult.checks.find((c) => c.id === 'org-evidence')?.status).to.equal('pass');
+    expect(frozen.json?.status).to.equal(1);
+    expectNoSecrets(frozen);
+
+    // 3. admin@acme.com's stored login points at a key file that no longer exists
+    const vanished = await runSf(['jwt', 'diagnose', '-o', 'admin@acme.com', '--json'], env.env);
+    expect(vanished.code, vanished.stdout + vanished.stderr).to.equal(1);
+    const vanishedResult = resultOf(vanished);
+    expect(vanishedResult.cause?.code).to.equal('KEY_FILE_NOT_FOUND');
+    expect(vanishedResult.source?.jwtKeyFile).to.equal('stored-auth');
+    expect(vanishedResult.checks.find((c) => c.id === 'token-exchange')?.status).to.equal('skip');
+    expectNoSecrets(vanished);
+
+    // auth files, key store, aliases and config are byte-identical
+    changes = treeChanges(before, snapshot(env.home));
+    expect(changes.filter((change) => !isCliLog(change))).to.deep.equal([]);
+  });
+
+  it('writes nothing to the CLI’s own log while diagnosing', () => {
+    // Core logs a warning to ~/.sf/sf-<date>.log when a message is given tokens it has no %s for.
+    expect(changes, 'files changed by the diagnoses above').to.not.equal(undefined);
+    expect(changes?.filter(isCliLog)).to.deep.equal([]);
+  });
+
+  it('shows help with the flags, exit 0', async () => {
+    const help = await runSf(['jwt', 'diagnose', '--help'], env.env);
+    expect(help.code, help.stderr).to.equal(0);
+    for (const flag of ['--username', '--client-id', '--jwt-key-file', '--instance-url', '--admin-org', '--app-name', '--cert-file', '--all', '--timeout']) {
+      expect(help.stdout).to.include(flag);
+    }
+    // the login-only flags are accepted but hidden
+    expect(help.stdout).to.not.include('--set-default-dev-hub');
+  });
+});
