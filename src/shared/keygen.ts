@@ -66,65 +66,13 @@ export function validateKeygenOptions(opts: KeygenOptions): Required<Omit<Keygen
   return { bits, days, commonName };
 }
 
-type MetadataKey = unknown;
-type MetadataTarget = object;
-type ReflectWithMetadata = typeof Reflect & {
-  getMetadata?: (key: MetadataKey, target: MetadataTarget, property?: string | symbol) => unknown;
-  getOwnMetadata?: (key: MetadataKey, target: MetadataTarget, property?: string | symbol) => unknown;
-  defineMetadata?: (key: MetadataKey, value: unknown, target: MetadataTarget, property?: string | symbol) => void;
-};
-
-/**
- * @peculiar/x509 resolves its algorithm providers through tsyringe, which refuses to load unless the
- * Reflect metadata API exists (its README asks for a polyfill such as reflect-metadata). tsyringe uses
- * three functions of it: defineMetadata, getOwnMetadata and getMetadata. Rather than ship a global
- * polyfill package to every command of the plugin, provide those three, only when no polyfill is present,
- * right before the library is loaded. The library itself defines no metadata (it is compiled without
- * emitDecoratorMetadata), so the store stays empty in practice.
- */
-function ensureReflectMetadata(): void {
-  const reflect = Reflect as ReflectWithMetadata;
-  if (typeof reflect.getMetadata === 'function') return;
-  const store = new WeakMap<MetadataTarget, Map<string | symbol | undefined, Map<MetadataKey, unknown>>>();
-  const own = (target: MetadataTarget, property?: string | symbol): Map<MetadataKey, unknown> | undefined =>
-    store.get(target)?.get(property);
-  const define = (key: MetadataKey, value: unknown, target: MetadataTarget, property?: string | symbol): void => {
-    let byProperty = store.get(target);
-    if (!byProperty) {
-      byProperty = new Map<string | symbol | undefined, Map<MetadataKey, unknown>>();
-      store.set(target, byProperty);
-    }
-    let byKey = byProperty.get(property);
-    if (!byKey) {
-      byKey = new Map<MetadataKey, unknown>();
-      byProperty.set(property, byKey);
-    }
-    byKey.set(key, value);
-  };
-  const getOwn = (key: MetadataKey, target: MetadataTarget, property?: string | symbol): unknown => own(target, property)?.get(key);
-  const get = (key: MetadataKey, target: MetadataTarget, property?: string | symbol): unknown => {
-    for (let t: MetadataTarget | null = target; t !== null; t = Object.getPrototypeOf(t) as MetadataTarget | null) {
-      const map = own(t, property);
-      if (map?.has(key)) return map.get(key);
-    }
-    return undefined;
-  };
-  for (const [name, value] of [
-    ['defineMetadata', define],
-    ['getOwnMetadata', getOwn],
-    ['getMetadata', get],
-  ] as const) {
-    Object.defineProperty(Reflect, name, { value, writable: true, configurable: true, enumerable: false });
-  }
-}
-
 let x509Module: Promise<typeof X509> | undefined;
 
 /** Loads @peculiar/x509 once, on first use. */
 export async function loadX509(): Promise<typeof X509> {
   if (!x509Module) {
-    ensureReflectMetadata();
-    x509Module = import('@peculiar/x509');
+    // @peculiar/x509 resolves its providers through tsyringe, which needs the Reflect metadata polyfill first
+    x509Module = import('reflect-metadata').then(() => import('@peculiar/x509'));
   }
   return x509Module;
 }
