@@ -1,4 +1,5 @@
 import { Messages, SfError } from '@salesforce/core';
+import type { Interfaces } from '@oclif/core';
 import type { AnyJson } from '@salesforce/ts-types';
 import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
 import {
@@ -16,10 +17,22 @@ import {
   type RedirectListener,
   type RedirectResult,
 } from '../../shared/authorize.js';
+import {
+  RETRYABLE_AFTER_GRANT,
+  runAdminApproval,
+  verifyJwtLogin,
+  type AdminApproval,
+  type Verification,
+} from '../../shared/approveAdmin.js';
 import { browser, BROWSERS } from '../../shared/browser.js';
-import { runDiagnosis } from '../../shared/diagnose.js';
-import { resolveJwtInputs } from '../../shared/inputs.js';
-import type { Cause, CauseCode, JwtInputs } from '../../shared/types.js';
+import { connectAdminOrg } from '../../shared/diagnose.js';
+import { isValidApiName } from '../../shared/grants.js';
+import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
+import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
+import { statusView } from '../../shared/statusRows.js';
+import type { JwtInputs } from '../../shared/types.js';
+
+export { approveTiming } from '../../shared/approveAdmin.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
@@ -39,7 +52,9 @@ export type ApprovalStatus =
   /** The redirect URI is not loopback: the outcome happens in the browser, out of sight. */
   | 'not-received';
 
-export type JwtApproveResult = {
+/** Browser mode (the default): the approval in the browser, then the JWT login. */
+export type JwtApproveBrowserResult = {
+  mode: 'browser';
   ok: boolean;
   username: string;
   clientId: string;
@@ -60,31 +75,40 @@ export type JwtApproveResult = {
     scope?: string;
   };
   /** The JWT login tried after the approval; absent when no key file is known. */
-  verification?: {
-    ok: boolean;
-    tries: number;
-    elapsedSeconds: number;
-    cause: Cause | null;
-    message: string;
-  };
+  verification?: Verification;
 };
 
-/** Causes that waiting can fix: the approval, or the app, may not have propagated yet. */
-const RETRYABLE: ReadonlySet<CauseCode> = new Set<CauseCode>([
-  'USER_NOT_APPROVED',
-  'APPROVAL_NOT_PROPAGATED',
-  'APP_NOT_INSTALLED',
-  'INVALID_CLIENT_ID',
-  'NETWORK_ERROR',
-  'UNEXPECTED_RESPONSE',
-]);
-const FIRST_DELAY_MS = 2000;
-const MAX_DELAY_MS = 30_000;
-
-/** The pause between verification tries; replaceable in tests. */
-export const approveTiming = {
-  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+/** Admin mode (--admin-org): the permission set grant, then the JWT login and the user record. */
+export type JwtApproveAdminResult = {
+  mode: 'admin';
+  ok: boolean;
+  username: string;
+  clientId?: string;
+  adminOrg: string;
+  permissionSet: string;
+  dryRun: boolean;
+  app?: AdminApproval['app'];
+  /** PermissionSet, SetupEntityAccess, PermissionSetAssignment: created, exists or would-create. */
+  steps: AdminApproval['steps'];
+  /** Records created by this run. */
+  changed: number;
+  /** Records the plan needed before this run (what --dry-run would create). */
+  planned: number;
+  selfAuthorize: boolean;
+  message: string;
+  actions: string[];
+  error?: AdminApproval['error'];
+  verification?: Verification;
+  /** The approval state on the user record after the run (as `sf jwt status` shows it). */
+  userRecord?: ApprovalStatusReport;
 };
+
+export type JwtApproveResult = JwtApproveBrowserResult | JwtApproveAdminResult;
+
+/** The permission set `--admin-org` uses when --permission-set is not given. */
+export const DEFAULT_PERMISSION_SET = 'JWT_Access';
+
+type ApproveFlags = Interfaces.InferredFlags<(typeof JwtApprove)['flags']>;
 
 function isContainerMode(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.SF_CONTAINER_MODE ?? env.SFDX_CONTAINER_MODE;
@@ -137,6 +161,18 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       summary: messages.getMessage('flags.approval-timeout.summary'),
     }),
     timeout: Flags.duration({ unit: 'seconds', defaultValue: 30, min: 1, summary: shared.getMessage('flags.timeout.summary') }),
+    'admin-org': Flags.string({
+      summary: messages.getMessage('flags.admin-org.summary'),
+      description: messages.getMessage('flags.admin-org.description'),
+    }),
+    'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
+    // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in run().
+    'permission-set': Flags.string({
+      summary: messages.getMessage('flags.permission-set.summary'),
+      description: messages.getMessage('flags.permission-set.description'),
+      dependsOn: ['admin-org'],
+    }),
+    'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), dependsOn: ['admin-org'] }),
     // Accepted and ignored, so that a pasted `sf org login jwt …` command runs unchanged.
     alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
     'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
@@ -149,6 +185,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
 
   public async run(): Promise<JwtApproveResult> {
     const { flags } = await this.parse(JwtApprove);
+    if (flags['admin-org']) return this.runAdmin(flags, flags['admin-org']);
 
     const scope = flags.scope;
     if (!scopeAllowsJwt(scope)) throw messages.createError('error.ScopeWithoutRefreshToken', [scope], [], 2);
@@ -183,7 +220,8 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
           actions: messages.getMessages('approval.notReceived.actions', [inputs.username]),
         };
 
-    const result: JwtApproveResult = {
+    const result: JwtApproveBrowserResult = {
+      mode: 'browser',
       ok: false,
       username: inputs.username,
       clientId,
@@ -205,6 +243,59 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     }
 
     this.render(result);
+    if (!result.ok) process.exitCode = 1;
+    return result;
+  }
+
+  /** Admin mode: grant the app through a permission set, then verify and show the user record. */
+  private async runAdmin(flags: ApproveFlags, adminOrg: string): Promise<JwtApproveAdminResult> {
+    const permissionSet = flags['permission-set'] ?? DEFAULT_PERMISSION_SET;
+    if (!isValidApiName(permissionSet)) throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
+    const dryRun = flags['dry-run'] ?? false;
+
+    // The client id and key may come from the stored JWT login; with --app-name the client id is optional.
+    let inputs: JwtInputs | undefined;
+    let username: string;
+    try {
+      inputs = await resolveJwtInputs(flags, { requireKey: false });
+      username = inputs.username;
+    } catch (error) {
+      if (!flags['app-name'] || !flags.username) throw error;
+      username = await resolveUsername(flags.username);
+    }
+    const clientId = inputs?.clientId?.trim();
+
+    const conn = await connectAdminOrg(adminOrg);
+    this.spinner.start(messages.getMessage(dryRun ? 'spinner.planning' : 'spinner.granting', [adminOrg]));
+    const admin = await runAdminApproval(conn, { username, clientId, appName: flags['app-name'], permissionSet, dryRun });
+    this.spinner.stop();
+
+    const result: JwtApproveAdminResult = {
+      mode: 'admin',
+      ok: false,
+      username,
+      ...(clientId ? { clientId } : {}),
+      adminOrg,
+      ...admin,
+    };
+
+    if (!admin.error && !dryRun) {
+      if (inputs?.jwtKeyFile) {
+        // A self-authorize app was not changed: one try says whether the user's own approval already works.
+        const waitMs = admin.selfAuthorize ? 0 : flags.wait.milliseconds;
+        result.verification = await this.verify(inputs, waitMs, flags.timeout.milliseconds, adminOrg);
+      }
+      this.spinner.start(messages.getMessage('spinner.userRecord', [username]));
+      result.userRecord = await approvalStatus(conn, { username, appName: admin.app?.name, clientId: admin.app ? undefined : clientId });
+      this.spinner.stop();
+    }
+
+    if (admin.error) result.ok = false;
+    else if (dryRun) result.ok = true;
+    else if (admin.selfAuthorize) result.ok = result.verification?.ok ?? false;
+    else result.ok = result.verification?.ok ?? true;
+
+    this.renderAdmin(result);
     if (!result.ok) process.exitCode = 1;
     return result;
   }
@@ -232,7 +323,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
   private async receive(
     listener: RedirectListener,
     opts: { loginUrl: string; clientId: string; redirectUri: string; verifier: string; timeoutMs: number; username: string }
-  ): Promise<JwtApproveResult['approval']> {
+  ): Promise<JwtApproveBrowserResult['approval']> {
     this.spinner.start(messages.getMessage('spinner.waiting'));
     let redirect: RedirectResult;
     try {
@@ -297,43 +388,64 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     };
   }
 
-  /** Tries the JWT login as `sf org login jwt` does; with a wait, retries with growing pauses. */
-  private async verify(inputs: JwtInputs, waitMs: number, timeoutMs: number): Promise<NonNullable<JwtApproveResult['verification']>> {
-    const started = Date.now();
-    const deadline = started + waitMs;
-    let delay = FIRST_DELAY_MS;
-    let tries = 0;
+  /** Tries the JWT login as `sf org login jwt` does; with a wait, retries with growing pauses and a spinner. */
+  private async verify(inputs: JwtInputs, waitMs: number, timeoutMs: number, adminOrg?: string): Promise<Verification> {
     this.spinner.start(messages.getMessage('spinner.verifying', [inputs.username]));
-    for (;;) {
-      tries++;
-      // eslint-disable-next-line no-await-in-loop -- one login attempt at a time, on purpose
-      const diagnosis = await runDiagnosis(inputs, { timeoutMs });
-      const cause = diagnosis.cause;
-      const retry = cause !== null && RETRYABLE.has(cause.code) && Date.now() + delay <= deadline;
-      if (!retry) {
-        this.spinner.stop();
-        const elapsedSeconds = Math.round((Date.now() - started) / 1000);
-        return {
-          ok: diagnosis.ok,
-          tries,
-          elapsedSeconds,
-          cause,
-          message: cause
-            ? messages.getMessage('verification.failed', [inputs.username, cause.code, cause.message])
-            : messages.getMessage('verification.ok', [inputs.username]),
-        };
-      }
-      this.spinner.status = messages.getMessage('spinner.retry', [String(tries), cause.code, String(Math.round(delay / 1000))]);
-      // eslint-disable-next-line no-await-in-loop
-      await approveTiming.sleep(delay);
-      delay = Math.min(delay * 2, MAX_DELAY_MS);
+    try {
+      return await verifyJwtLogin(inputs, {
+        waitMs,
+        timeoutMs,
+        ...(adminOrg ? { adminOrg, retryable: RETRYABLE_AFTER_GRANT } : {}),
+        onRetry: (tries, cause, delayMs) => {
+          this.spinner.status = messages.getMessage('spinner.retry', [String(tries), cause, String(Math.round(delayMs / 1000))]);
+        },
+      });
+    } finally {
+      this.spinner.stop();
     }
   }
 
-  private render(result: JwtApproveResult): void {
+  private render(result: JwtApproveBrowserResult): void {
     this.styledHeader(messages.getMessage('header.approval'));
     this.log(result.approval.message);
     const actions = [...result.approval.actions];
+    this.renderVerification(result, actions);
+  }
+
+  private renderAdmin(result: JwtApproveAdminResult): void {
+    this.styledHeader(messages.getMessage('header.admin', [result.adminOrg]));
+    if (result.app) {
+      this.log(messages.getMessage('admin.app', [result.app.label ?? result.app.name, messages.getMessage(`policy.${result.app.policy}`)]));
+    }
+    if (result.steps.length > 0) {
+      this.table({
+        data: result.steps.map((step) => ({
+          [messages.getMessage('table.record')]: step.sobject,
+          [messages.getMessage('table.name')]: step.name,
+          [messages.getMessage('table.action')]: messages.getMessage(`action.${step.action}`),
+          [messages.getMessage('table.id')]: step.id ?? '',
+        })),
+      });
+    }
+    if (result.error) this.logToStderr(result.message);
+    else this.log(result.message);
+    const actions = [...result.actions];
+    if (result.dryRun) {
+      this.renderActions(result.ok, actions);
+      return;
+    }
+    if (result.userRecord) {
+      this.styledHeader(messages.getMessage('header.userRecord', [result.username]));
+      const view = statusView(result.userRecord);
+      for (const table of view.tables) this.table({ data: table.data, title: table.title });
+      for (const note of view.notes) this.log(note);
+      if (view.verdict) this.log(view.verdict);
+      for (const warning of view.warnings) this.warn(warning);
+    }
+    this.renderVerification(result, actions);
+  }
+
+  private renderVerification(result: JwtApproveResult, actions: string[]): void {
     if (result.verification) {
       this.styledHeader(messages.getMessage('header.verification'));
       if (result.verification.ok) this.logSuccess(result.verification.message);
@@ -342,10 +454,14 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
         this.log(messages.getMessage('verification.tries', [String(result.verification.tries), String(result.verification.elapsedSeconds)]));
       }
       if (!result.verification.ok) actions.push(...(result.verification.cause?.actions ?? []));
-    } else {
+    } else if (result.mode === 'browser' || !result.error) {
       this.log(messages.getMessage('verification.skipped', [result.username, result.username]));
     }
-    if (!result.ok && actions.length > 0) {
+    this.renderActions(result.ok, actions);
+  }
+
+  private renderActions(ok: boolean, actions: string[]): void {
+    if (!ok && actions.length > 0) {
       this.log('');
       this.log(messages.getMessage('header.actions'));
       for (const action of [...new Set(actions)]) this.log(`  - ${action}`);

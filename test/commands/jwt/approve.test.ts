@@ -7,7 +7,7 @@ import type { SinonStub } from 'sinon';
 import { TestContext } from '@salesforce/core/testSetup';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
-import JwtApprove, { approveTiming } from '../../../src/commands/jwt/approve.js';
+import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
 import { browser } from '../../../src/shared/browser.js';
 import { http } from '../../../src/shared/http.js';
 import { JWT_BEARER_GRANT } from '../../../src/shared/token.js';
@@ -39,6 +39,13 @@ const notApproved = { status: 400, body: { error: 'invalid_grant', error_descrip
 const audienceInvalid = { status: 400, body: { error: 'invalid_grant', error_description: 'audience is invalid' } };
 // eslint-disable-next-line camelcase
 const codeOk = { status: 200, body: { access_token: ACCESS, refresh_token: REFRESH, scope: 'refresh_token api web' } };
+
+/** Browser mode returns the browser result (mode: 'browser'). */
+async function runBrowser(argv: string[]): Promise<JwtApproveBrowserResult> {
+  const result = await JwtApprove.run(argv);
+  expect(result.mode).to.equal('browser');
+  return result as JwtApproveBrowserResult;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -152,7 +159,7 @@ describe('jwt approve', () => {
   }
 
   it('opens the authorize URL, completes the exchange with PKCE, and verifies the JWT login', async () => {
-    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--json'));
+    const result = await runBrowser(args('--jwt-key-file', KEY, '--json'));
 
     expect(result.ok).to.equal(true);
     expect(process.exitCode ?? 0).to.equal(0);
@@ -186,7 +193,7 @@ describe('jwt approve', () => {
     behaviour.jwt = [notApproved];
     userAction = (authorize: URL): string =>
       `error=access_denied&error_description=end-user%20denied%20authorization&state=${authorize.searchParams.get('state') ?? ''}`;
-    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--wait', '60', '--json'));
+    const result = await runBrowser(args('--jwt-key-file', KEY, '--wait', '60', '--json'));
 
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
@@ -202,7 +209,7 @@ describe('jwt approve', () => {
   it('says so when Salesforce issues no refresh token', async () => {
     // eslint-disable-next-line camelcase
     behaviour.code = (): Answer => ({ status: 200, body: { access_token: ACCESS, scope: 'api web' } });
-    const result = await JwtApprove.run(args('--json'));
+    const result = await runBrowser(args('--json'));
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
     expect(result.approval).to.include({ status: 'approved-without-refresh-token', refreshToken: false, scope: 'api web' });
@@ -215,7 +222,7 @@ describe('jwt approve', () => {
     process.env.SF_JWT_CONSUMER_SECRET = SECRET;
     // eslint-disable-next-line camelcase
     behaviour.code = (): Answer => ({ status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } });
-    const result = await JwtApprove.run(args());
+    const result = await runBrowser(args());
     const exchange = requests.find((r) => r.form.get('grant_type') === 'authorization_code');
     expect(exchange?.form.get('client_secret')).to.equal(SECRET);
     expect(result.approval).to.include({ status: 'exchange-failed', error: 'invalid_client' });
@@ -227,7 +234,7 @@ describe('jwt approve', () => {
 
   it('retries the JWT login with --wait until the approval has propagated', async () => {
     behaviour.jwt = [notApproved, notApproved, jwtOk];
-    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--wait', '120', '--json'));
+    const result = await runBrowser(args('--jwt-key-file', KEY, '--wait', '120', '--json'));
     expect(result.ok).to.equal(true);
     expect(result.verification).to.include({ ok: true, tries: 3 });
     const sleeps = (approveTiming.sleep as unknown as SinonStub).getCalls().map((c) => c.args[0] as number);
@@ -237,14 +244,14 @@ describe('jwt approve', () => {
   it('stops retrying for a cause that waiting cannot fix', async () => {
     // eslint-disable-next-line camelcase
     behaviour.jwt = [{ status: 400, body: { error: 'invalid_grant', error_description: 'invalid assertion' } }];
-    const result = await JwtApprove.run(args('--jwt-key-file', KEY, '--wait', '120', '--json'));
+    const result = await runBrowser(args('--jwt-key-file', KEY, '--wait', '120', '--json'));
     expect(result.ok).to.equal(false);
     expect(result.verification?.tries).to.equal(1);
     expect(result.verification?.cause?.code).to.equal('INVALID_ASSERTION');
   });
 
   it('with --url-only prints the URL, opens nothing, and still receives the redirect', async () => {
-    const run = JwtApprove.run(args('--url-only'));
+    const run = runBrowser(args('--url-only'));
     // the "user" opens the printed URL on this machine
     let printed: string | undefined;
     for (let i = 0; i < 100 && !printed; i++) {
@@ -265,7 +272,7 @@ describe('jwt approve', () => {
   it('opens no browser in container mode (SF_CONTAINER_MODE), like sf org login web', async () => {
     $$.SANDBOX.stub(process, 'env').value({ ...process.env, SF_CONTAINER_MODE: 'true' });
     userAction = (): undefined => undefined;
-    const result = await JwtApprove.run(args('--approval-timeout', '1', '--json'));
+    const result = await runBrowser(args('--approval-timeout', '1', '--json'));
     expect(opened).to.have.length(0);
     expect(result.browserOpened).to.equal(false);
     expect(output()).to.include('SF_CONTAINER_MODE');
@@ -277,7 +284,7 @@ describe('jwt approve', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     try {
-      await JwtApprove.run(args());
+      await runBrowser(args());
       expect.fail('expected an error');
     } catch (error) {
       expect((error as SfError).name).to.equal('RedirectPortInUseError');
@@ -290,7 +297,7 @@ describe('jwt approve', () => {
 
   it('times out with the reasons when no redirect comes back', async () => {
     userAction = (): undefined => undefined;
-    const result = await JwtApprove.run(args('--approval-timeout', '1', '--json'));
+    const result = await runBrowser(args('--approval-timeout', '1', '--json'));
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
     expect(result.approval.status).to.equal('no-redirect');
@@ -298,7 +305,7 @@ describe('jwt approve', () => {
   });
 
   it('does not listen for a non-loopback redirect URI and verifies with the key', async () => {
-    const result = await JwtApprove.run([
+    const result = await runBrowser([
       ...args('--jwt-key-file', KEY, '--json').filter((a) => a !== redirectUri && a !== '--redirect-uri'),
       '--redirect-uri',
       'https://login.salesforce.com/services/oauth2/success',
@@ -311,7 +318,7 @@ describe('jwt approve', () => {
 
   it('refuses a scope without refresh_token as a usage error', async () => {
     try {
-      await JwtApprove.run(args('--scope', 'api web'));
+      await runBrowser(args('--scope', 'api web'));
       expect.fail('expected an error');
     } catch (error) {
       expect((error as SfError).name).to.equal('ScopeWithoutRefreshTokenError');
@@ -322,7 +329,7 @@ describe('jwt approve', () => {
 
   it('refuses a plain http login URL to a remote host as a usage error', async () => {
     try {
-      await JwtApprove.run(['--username', USERNAME, '--client-id', CLIENT_ID, '--instance-url', 'http://acme.my.salesforce.com']);
+      await runBrowser(['--username', USERNAME, '--client-id', CLIENT_ID, '--instance-url', 'http://acme.my.salesforce.com']);
       expect.fail('expected an error');
     } catch (error) {
       expect((error as SfError).name).to.equal('InsecureLoginUrlError');
@@ -333,7 +340,7 @@ describe('jwt approve', () => {
 
   it('needs a username', async () => {
     try {
-      await JwtApprove.run(['--client-id', CLIENT_ID]);
+      await runBrowser(['--client-id', CLIENT_ID]);
       expect.fail('expected an error');
     } catch (error) {
       expect((error as SfError).exitCode).to.equal(2);

@@ -1,0 +1,61 @@
+import { Messages } from '@salesforce/core';
+import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { connectAdminOrg } from '../../shared/diagnose.js';
+import { resolveUsername } from '../../shared/inputs.js';
+import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
+import { statusView } from '../../shared/statusRows.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
+
+/** The approval state on the user record (status.ts), plus the admin org it was read through. */
+export type JwtStatusResult = ApprovalStatusReport & { adminOrg: string };
+
+export default class JwtStatus extends SfCommand<JwtStatusResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = toHelpSection('EXIT CODES', {
+    '0': messages.getMessage('exit.ok'),
+    '1': messages.getMessage('exit.fault'),
+    '2': messages.getMessage('exit.usage'),
+  });
+
+  public static readonly flags = {
+    // Not required: true, so that a missing value gets words that say why it is needed (still exit code 2).
+    'admin-org': Flags.string({ summary: messages.getMessage('flags.admin-org.summary') }),
+    username: Flags.string({
+      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username` and `sf jwt diagnose`
+      char: 'o',
+      summary: messages.getMessage('flags.username.summary'),
+    }),
+    'client-id': Flags.string({ char: 'i', summary: messages.getMessage('flags.client-id.summary'), exclusive: ['app-name'] }),
+    'app-name': Flags.string({ summary: messages.getMessage('flags.app-name.summary'), exclusive: ['client-id'] }),
+  };
+
+  public async run(): Promise<JwtStatusResult> {
+    const { flags } = await this.parse(JwtStatus);
+    const adminOrg = flags['admin-org'];
+    if (!adminOrg) throw messages.createError('error.MissingAdminOrg', [], [], 2);
+    if (!flags.username) throw messages.createError('error.MissingUsername', [], [], 2);
+
+    const username = await resolveUsername(flags.username);
+    const conn = await connectAdminOrg(adminOrg);
+    const clientId = flags['client-id']?.trim();
+    this.spinner.start(messages.getMessage('spinner.reading', [username, adminOrg]));
+    const report = await approvalStatus(conn, { username, clientId, appName: flags['app-name'] });
+    this.spinner.stop();
+
+    const view = statusView(report, flags['app-name'] ?? clientId);
+    for (const table of view.tables) this.table({ data: table.data, title: table.title });
+    for (const note of view.notes) this.log(note);
+    if (view.verdict) {
+      this.styledHeader(messages.getMessage('header.verdict'));
+      this.log(view.verdict);
+    }
+    for (const warning of view.warnings) this.warn(warning);
+
+    if (report.user === null || report.app === null) process.exitCode = 1;
+    return { ...report, adminOrg };
+  }
+}
