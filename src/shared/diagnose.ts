@@ -18,6 +18,7 @@ import { buildCause, classifyServerError, usernameLacksSandboxSuffix } from './c
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
 import { resolveJwtInputs } from './inputs.js';
+import { bullets } from './bullets.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -179,7 +180,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
       const firstProblem = first.serverError?.error_description ?? first.message ?? first.outcome;
       const warning = messages.getMessage('exchange.fallbackOnly', [fallback.host, fallback.audience, first.host, firstProblem]);
       warnings.push(warning);
-      checks.push({ id: 'token-exchange', status: 'warn', message: warning, actions: messages.getMessages('exchange.fallbackOnly.actions', [fallback.host, fallback.audience]) });
+      checks.push({ id: 'token-exchange', status: 'warn', message: warning, actions: bullets(messages, 'exchange.fallbackOnly.actions', [fallback.host, fallback.audience]) });
     }
     checks.push(skip('org-evidence', messages.getMessage('skip.loginWorks')));
     return finish(result, warnings);

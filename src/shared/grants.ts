@@ -13,6 +13,7 @@ import type { OrgEvidence } from './types.js';
 import { describeError, errorCodeOf } from './evidence.js';
 import { soqlString } from './soql.js';
 import { batchedQuery } from './queryBatch.js';
+import { bullets } from './bullets.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.grants');
@@ -285,6 +286,6 @@ async function readBack(
 export function selfAuthorizeExplanation(plan: Pick<GrantPlan, 'app' | 'username'>): { message: string; actions: string[] } {
   return {
     message: messages.getMessage('selfAuthorize', [appLabel(plan.app)]),
-    actions: messages.getMessages('selfAuthorize.actions', [appLabel(plan.app), plan.username]),
+    actions: bullets(messages, 'selfAuthorize.actions', [appLabel(plan.app), plan.username]),
   };
 }

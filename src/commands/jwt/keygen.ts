@@ -9,6 +9,7 @@ import {
   validateKeygenOptions,
   writeKeyAndCert,
 } from '../../shared/keygen.js';
+import { bullets } from '../../shared/bullets.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
@@ -67,8 +68,7 @@ export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
     this.log(messages.getMessage('output.expires', [result.expiresAt]));
     this.log('');
     this.styledHeader(messages.getMessage('output.nextSteps'));
-    messages
-      .getMessages('output.steps', [result.certFile, result.keyFile, result.keyFile, result.certFile])
+    bullets(messages, 'output.steps', [result.certFile, result.keyFile, result.keyFile, result.certFile])
       .forEach((step, i) => this.log(`${i + 1}. ${step}`));
   }
 }

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Check } from '../types.js';
+import { bullets } from '../bullets.js';
 import { checkMessages as messages } from './messages.js';
 
 export type KeyOrigin = 'flag' | 'stored-auth';
@@ -25,7 +26,7 @@ export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ c
   try {
     const info = await stat(abs);
     if (info.isDirectory()) {
-      return fail(messages.getMessage('keyFile.directory', [abs]), messages.getMessages('keyFile.directory.actions', [join(abs, 'server.key')]));
+      return fail(messages.getMessage('keyFile.directory', [abs]), bullets(messages, 'keyFile.directory.actions', [join(abs, 'server.key')]));
     }
     const pem = await readFile(abs, 'utf8');
     if (pem.trim().length === 0) {
@@ -40,15 +41,15 @@ export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ c
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const actions =
         origin === 'stored-auth'
-          ? messages.getMessages('keyFile.notFound.storedAuth.actions', [abs])
-          : messages.getMessages('keyFile.notFound.flag.actions', [process.cwd()]);
+          ? bullets(messages, 'keyFile.notFound.storedAuth.actions', [abs])
+          : bullets(messages, 'keyFile.notFound.flag.actions', [process.cwd()]);
       return fail(messages.getMessage('keyFile.notFound', [abs]), actions, 'KEY_FILE_NOT_FOUND');
     }
     if (code === 'EACCES' || code === 'EPERM') {
-      return fail(messages.getMessage('keyFile.accessDenied', [abs]), messages.getMessages('keyFile.accessDenied.actions', [abs]));
+      return fail(messages.getMessage('keyFile.accessDenied', [abs]), bullets(messages, 'keyFile.accessDenied.actions', [abs]));
     }
     if (code === 'EISDIR') {
-      return fail(messages.getMessage('keyFile.directory', [abs]), messages.getMessages('keyFile.directory.actions', [join(abs, 'server.key')]));
+      return fail(messages.getMessage('keyFile.directory', [abs]), bullets(messages, 'keyFile.directory.actions', [join(abs, 'server.key')]));
     }
     const reason = code ?? (err instanceof Error ? err.message : String(err));
     return fail(messages.getMessage('keyFile.readError', [abs, reason]), messages.getMessages('keyFile.readError.actions'));

@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Check } from '../types.js';
+import { bullets } from '../bullets.js';
 import { checkMessages as messages } from './messages.js';
 
 export type KeyParseResult = { check: Check; key?: KeyObject };
@@ -54,7 +55,7 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
     if (/^\s*(ssh-(rsa|dss|ed25519)|ecdsa-sha2-)\S* /.test(pem)) {
       return fail(messages.getMessage('keyParse.publicKey', [abs]), messages.getMessages('keyParse.publicKey.actions'));
     }
-    return fail(messages.getMessage('keyParse.notPem', [abs]), messages.getMessages('keyParse.notPem.actions', [abs]));
+    return fail(messages.getMessage('keyParse.notPem', [abs]), bullets(messages, 'keyParse.notPem.actions', [abs]));
   }
 
   const privateLabel = labels.find((l) => l.endsWith('PRIVATE KEY'));
@@ -70,9 +71,9 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
 
   switch (privateLabel) {
     case 'ENCRYPTED PRIVATE KEY':
-      return fail(messages.getMessage('keyParse.encrypted', [abs]), messages.getMessages('keyParse.encrypted.actions', [abs]));
+      return fail(messages.getMessage('keyParse.encrypted', [abs]), bullets(messages, 'keyParse.encrypted.actions', [abs]));
     case 'OPENSSH PRIVATE KEY':
-      return fail(messages.getMessage('keyParse.openssh', [abs]), messages.getMessages('keyParse.openssh.actions', [abs]));
+      return fail(messages.getMessage('keyParse.openssh', [abs]), bullets(messages, 'keyParse.openssh.actions', [abs]));
     case 'EC PRIVATE KEY':
       return notRsa(abs, 'ec');
     case 'DSA PRIVATE KEY':
@@ -81,7 +82,7 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
       break;
   }
   if (/^Proc-Type:\s*4,\s*ENCRYPTED/m.test(pem)) {
-    return fail(messages.getMessage('keyParse.encrypted', [abs]), messages.getMessages('keyParse.encryptedPkcs1.actions', [abs]));
+    return fail(messages.getMessage('keyParse.encrypted', [abs]), bullets(messages, 'keyParse.encryptedPkcs1.actions', [abs]));
   }
   if (!pem.includes(`-----END ${privateLabel}-----`)) {
     return fail(

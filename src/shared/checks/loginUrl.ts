@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Check } from '../types.js';
+import { bullets } from '../bullets.js';
 import { checkMessages as messages } from './messages.js';
 
 export type LoginUrlResult = { check: Check; url?: URL };
@@ -53,7 +54,7 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
       host = undefined;
     }
     if (host?.includes('.') && !/\s/.test(trimmed)) {
-      return fail(messages.getMessage('loginUrl.noScheme', [trimmed]), messages.getMessages('loginUrl.noScheme.actions', [myDomainFor(host)]));
+      return fail(messages.getMessage('loginUrl.noScheme', [trimmed]), bullets(messages, 'loginUrl.noScheme.actions', [myDomainFor(host)]));
     }
     return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
   }
@@ -68,17 +69,17 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
     return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
   }
   if (LIGHTNING_SUFFIX.test(url.hostname)) {
-    return fail(messages.getMessage('loginUrl.lightning', [trimmed]), messages.getMessages('loginUrl.lightning.actions', [myDomainFor(url.hostname)]));
+    return fail(messages.getMessage('loginUrl.lightning', [trimmed]), bullets(messages, 'loginUrl.lightning.actions', [myDomainFor(url.hostname)]));
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return fail(
       messages.getMessage('loginUrl.badScheme', [trimmed, url.protocol.replace(/:$/, '')]),
-      messages.getMessages('loginUrl.badScheme.actions', [`https://${url.host}`])
+      bullets(messages, 'loginUrl.badScheme.actions', [`https://${url.host}`])
     );
   }
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
-      return fail(messages.getMessage('loginUrl.insecure', [trimmed]), messages.getMessages('loginUrl.insecure.actions', [`https://${url.host}`]));
+      return fail(messages.getMessage('loginUrl.insecure', [trimmed]), bullets(messages, 'loginUrl.insecure.actions', [`https://${url.host}`]));
     }
     return { check: { id: 'login-url', status: 'pass', message: messages.getMessage('loginUrl.passLoopback', [trimmed]) }, url };
   }
