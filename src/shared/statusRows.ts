@@ -75,7 +75,7 @@ function grantsTable(appLabel: string, grants: NonNullable<ApprovalStatusReport[
 }
 
 /** The report as tables. `appArg` is how the app was named on the command line (for words when it is missing). */
-export function statusView(report: ApprovalStatusReport, appArg?: string): StatusView {
+export function statusView(report: ApprovalStatusReport, appArg?: string, adminOrg = '<admin org>'): StatusView {
   const view: StatusView = { tables: [], notes: [], warnings: (report.errors ?? []).map((e) => m('warning.readError', [e.what, e.message])) };
   const { user, app } = report;
   const appLabel = app ? app.label ?? app.name : appArg ?? '';
@@ -87,15 +87,15 @@ export function statusView(report: ApprovalStatusReport, appArg?: string): Statu
   else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
   if (app && report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
   else if (app && report.grants) view.tables.push(grantsTable(appLabel, report.grants));
-  if (app && user) view.verdict = verdict(report, appLabel, app.name);
+  if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
   return view;
 }
 
-function verdict(report: ApprovalStatusReport, appLabel: string, appName: string): string {
+function verdict(report: ApprovalStatusReport, appLabel: string, appName: string, adminOrg: string): string {
   if (report.refreshScope === false) return m('verdict.noRefreshScope', [appLabel]);
   if (report.approved === true) return m('verdict.approved', [report.username, appLabel]);
   if (report.approved === false && report.policy === 'admin-approved') {
-    return m('verdict.notApproved.admin', [appLabel, report.username, report.username, appName]);
+    return m('verdict.notApproved.admin', [appLabel, report.username, adminOrg, report.username, appName]);
   }
   if (report.approved === false) return m('verdict.notApproved.self', [report.username, appLabel, report.username]);
   return m('verdict.unknown');

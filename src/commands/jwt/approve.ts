@@ -436,7 +436,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     }
     if (result.userRecord) {
       this.styledHeader(messages.getMessage('header.userRecord', [result.username]));
-      const view = statusView(result.userRecord);
+      const view = statusView(result.userRecord, result.app?.name, result.adminOrg);
       for (const table of view.tables) this.table({ data: table.data, title: table.title });
       for (const note of view.notes) this.log(note);
       if (view.verdict) this.log(view.verdict);

@@ -46,7 +46,7 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
     const report = await approvalStatus(conn, { username, clientId, appName: flags['app-name'] });
     this.spinner.stop();
 
-    const view = statusView(report, flags['app-name'] ?? clientId);
+    const view = statusView(report, flags['app-name'] ?? clientId, adminOrg);
     for (const table of view.tables) this.table({ data: table.data, title: table.title });
     for (const note of view.notes) this.log(note);
     if (view.verdict) {
