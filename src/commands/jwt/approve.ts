@@ -18,6 +18,7 @@ import {
   type RedirectResult,
 } from '../../shared/authorize.js';
 import {
+  parseWaitSeconds,
   RETRYABLE_AFTER_GRANT,
   runAdminApproval,
   verifyJwtLogin,
@@ -153,7 +154,17 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       exclusive: ['browser'],
     }),
     scope: Flags.string({ summary: messages.getMessage('flags.scope.summary'), default: DEFAULT_SCOPE }),
-    wait: Flags.duration({ unit: 'seconds', defaultValue: 0, min: 0, summary: messages.getMessage('flags.wait.summary') }),
+    // Not Flags.duration(): it reads "10m" as 10 seconds. This one takes 600, 90s, 10m or 1h; result in seconds.
+    wait: Flags.custom<number>({
+      summary: messages.getMessage('flags.wait.summary'),
+      description: messages.getMessage('flags.wait.description'),
+      default: 0,
+      parse: async (input: string): Promise<number> => {
+        const seconds = parseWaitSeconds(input);
+        if (seconds === undefined) throw messages.createError('error.InvalidWait', [input], [], 2);
+        return Promise.resolve(seconds);
+      },
+    })(),
     'approval-timeout': Flags.duration({
       unit: 'seconds',
       defaultValue: 300,
@@ -235,7 +246,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     if (inputs.jwtKeyFile) {
       // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
       const approvalFailed = ['failed', 'no-redirect', 'exchange-failed', 'approved-without-refresh-token'].includes(approval.status);
-      const waitMs = approvalFailed ? 0 : flags.wait.milliseconds;
+      const waitMs = approvalFailed ? 0 : flags.wait * 1000;
       result.verification = await this.verify(inputs, waitMs, flags.timeout.milliseconds);
       result.ok = result.verification.ok;
     } else {
@@ -282,7 +293,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     if (!admin.error && !dryRun) {
       if (inputs?.jwtKeyFile) {
         // A self-authorize app was not changed: one try says whether the user's own approval already works.
-        const waitMs = admin.selfAuthorize ? 0 : flags.wait.milliseconds;
+        const waitMs = admin.selfAuthorize ? 0 : flags.wait * 1000;
         result.verification = await this.verify(inputs, waitMs, flags.timeout.milliseconds, adminOrg);
       }
       this.spinner.start(messages.getMessage('spinner.userRecord', [username]));

@@ -10,6 +10,7 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveAdminResult } from '../../../src/commands/jwt/approve.js';
+import { parseWaitSeconds } from '../../../src/shared/approveAdmin.js';
 import { browser } from '../../../src/shared/browser.js';
 import { http } from '../../../src/shared/http.js';
 import { keyPath, loadScenario, startEmulator, type Emulator, type Scenario } from '../../emulator/index.js';
@@ -302,6 +303,7 @@ describe('jwt approve --admin-org', function () {
       adminArgs('--permission-set', 'JWT__Access'),
       ['--username', 'ci@acme.com', '--client-id', ADMIN_APP_KEY, '--dry-run'],
       ['--admin-org', 'no-such-admin', '--username', 'ci@acme.com', '--client-id', ADMIN_APP_KEY],
+      adminArgs('--wait', 'soon'),
     ]) {
       try {
         // eslint-disable-next-line no-await-in-loop
@@ -312,5 +314,10 @@ describe('jwt approve --admin-org', function () {
       }
     }
     expect(emu.store.changes).to.deep.equal([]);
+  });
+
+  it('reads --wait as seconds or with a unit (10m is 600 seconds, not 10)', () => {
+    expect(['600', '90s', '10m', '10 min', '1h', '0'].map(parseWaitSeconds)).to.deep.equal([600, 90, 600, 600, 3600, 0]);
+    expect(['soon', '-5', '1.5m', '', '10d'].map(parseWaitSeconds)).to.deep.equal([undefined, undefined, undefined, undefined, undefined]);
   });
 });
