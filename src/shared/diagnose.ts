@@ -24,6 +24,9 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
+/** Per request, when --timeout is not given. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
 export type DiagnoseOptions = {
   timeoutMs: number;
   /** Username or alias of an authenticated org with rights to read setup data. */

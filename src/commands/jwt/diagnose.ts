@@ -1,8 +1,10 @@
 import { Messages } from '@salesforce/core';
 import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
-import { diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { DEFAULT_TIMEOUT_MS, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
+import { durationFlag } from '../../flags.js';
+import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -23,8 +25,8 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
   });
 
   public static readonly flags = {
-    // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
     username: Flags.string({
+      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
       char: 'o',
       summary: shared.getMessage('flags.username.summary'),
       description: shared.getMessage('flags.username.description'),
@@ -46,12 +48,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     'cert-file': Flags.file({ exists: true, summary: messages.getMessage('flags.cert-file.summary') }),
     all: Flags.boolean({ summary: messages.getMessage('flags.all.summary'), exclusive: ['username', 'client-id', 'jwt-key-file'] }),
-    timeout: Flags.duration({
-      unit: 'seconds',
-      defaultValue: 30,
-      min: 1,
-      summary: shared.getMessage('flags.timeout.summary'),
-    }),
+    timeout: durationFlag({ summary: shared.getMessage('flags.timeout.summary') }),
     // Accepted and ignored, so that a pasted `sf org login jwt …` command runs unchanged.
     alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
     'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
@@ -64,7 +61,8 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
 
   public async run(): Promise<JwtDiagnoseResult> {
     const { flags } = await this.parse(JwtDiagnose);
-    const options = { timeoutMs: flags.timeout.milliseconds, adminOrg: flags['admin-org'] };
+    const timeoutMs = flagDurationMs(flags.timeout, { flag: 'timeout', unit: 'seconds', defaultMs: DEFAULT_TIMEOUT_MS, minMs: 1000 });
+    const options = { timeoutMs, adminOrg: flags['admin-org'] };
 
     if (flags.all) {
       this.spinner.start(messages.getMessage('spinner.all'));

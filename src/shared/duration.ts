@@ -1,0 +1,43 @@
+/*
+ * Durations as release engineers write them: "90" (in the flag's unit), "90s", "10m", "1h", "500ms".
+ * sf-plugins-core's duration flag reads "10m" as 10 of its unit (parseInt), which turns a ten-minute wait
+ * into ten seconds; this parser reads the suffix.
+ */
+import { Messages } from '@salesforce/core';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+export type DurationUnit = 'seconds' | 'minutes';
+
+const MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** A duration in milliseconds; undefined when the text is not one. */
+export function parseDurationMs(text: string, unit: DurationUnit): number | undefined {
+  const match = /^\s*(\d+)\s*(ms|s|sec|m|min|h)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const suffix = match[2]?.toLowerCase() ?? (unit === 'minutes' ? 'm' : 's');
+  return Number(match[1]) * MS[suffix];
+}
+
+/** "90 seconds", "10 minutes", "1.5 hours": for messages. */
+export function describeDuration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms >= 3_600_000) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+/**
+ * The milliseconds of a duration flag's value, or its default when absent. A value that is not a duration,
+ * or is shorter than the minimum, is a usage error (exit code 2) naming the flag.
+ */
+export function flagDurationMs(value: string | undefined, opts: { flag: string; unit: DurationUnit; defaultMs: number; minMs?: number }): number {
+  if (value === undefined) return opts.defaultMs;
+  const ms = parseDurationMs(value, opts.unit);
+  if (ms === undefined) throw shared.createError('error.InvalidDuration', [value, opts.flag, opts.unit], [], 2);
+  if (opts.minMs !== undefined && ms < opts.minMs) {
+    throw shared.createError('error.DurationTooShort', [value, opts.flag, describeDuration(opts.minMs)], [], 2);
+  }
+  return ms;
+}
