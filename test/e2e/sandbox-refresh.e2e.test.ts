@@ -1,0 +1,130 @@
+/*
+ * The README's sandbox-refresh script (scripts/sandbox-refresh-example.sh) against the emulator, with the
+ * real sf CLI and the plugin linked into an isolated HOME: an admin-approved app whose CI user has no grant
+ * (as after a refresh), a grant that takes a few seconds to apply; the script grants, waits, and ends with a
+ * passing diagnose (exit 0). A second run changes nothing and passes too.
+ *
+ * The linked plugin runs the compiled lib/: `npm test` builds it first (`npm run build`).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
+import { isolatedEnv, REPO_ROOT, runSf, type IsolatedEnv } from '../helpers/env.js';
+import { secretLeaks } from '../helpers/org.js';
+
+const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
+const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
+const SERVER_KEY = keyPath('server.key');
+const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
+const SCRIPT = join(REPO_ROOT, 'scripts', 'sandbox-refresh-example.sh');
+const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'approve.js');
+/** Every access token the emulator issues starts with the org id and "!". */
+const ISSUED_TOKEN = /00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.-]{10,}/;
+
+type ScriptRun = { code: number | null; stdout: string; stderr: string };
+
+function runScript(env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ScriptRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [SCRIPT], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
+  this.timeout(300_000);
+  let emu: Emulator;
+  let env: IsolatedEnv;
+  let scriptEnv: NodeJS.ProcessEnv;
+
+  before(async () => {
+    if (!existsSync(COMPILED_COMMAND)) {
+      throw new Error(`${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`);
+    }
+    env = isolatedEnv();
+    // Admin_App is admin-approved; only the System Administrator profile grants it: ci@acme.com is not pre-authorized.
+    emu = await startEmulator('admin-approved-no-grant');
+    const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
+    expect(link.code, link.stdout + link.stderr).to.equal(0);
+    const admin = await runSf(
+      ['org', 'login', 'jwt', '--username', 'admin@acme.com', '--client-id', CI_KEY, '--jwt-key-file', SERVER_KEY, '--instance-url', emu.url, '--alias', 'sandbox-admin', '--json'],
+      env.env
+    );
+    expect(admin.code, admin.stdout + admin.stderr).to.equal(0);
+    scriptEnv = {
+      ...env.env,
+      ADMIN_ORG: 'sandbox-admin',
+      JWT_USERNAME: 'ci@acme.com',
+      JWT_CLIENT_ID: ADMIN_APP_KEY,
+      JWT_KEY_FILE: SERVER_KEY,
+      INSTANCE_URL: emu.url,
+      WAIT: '2m',
+    };
+    emu.clearRequests();
+  });
+
+  after(async () => {
+    await emu?.close();
+    env?.cleanup();
+  });
+
+  function expectClean(run: ScriptRun): void {
+    const text = `${run.stdout}\n${run.stderr}`;
+    expect(secretLeaks(text, [KEY_LINE]), 'secret in output').to.deep.equal([]);
+    expect(ISSUED_TOKEN.test(text), 'access token in output').to.equal(false);
+  }
+
+  it('grants, waits for the grant to apply, and ends with a passing diagnose', async () => {
+    // the grant applies only 3 seconds after the first login attempt sees it (as after a refresh)
+    const ci = emu.store.data.users.find((u) => u.username === 'ci@acme.com');
+    expect(ci).to.not.equal(undefined);
+    Object.assign(ci as object, { approvalPending: true, propagationDelayMs: 3000 });
+
+    const run = await runScript(scriptEnv);
+    expectClean(run);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.stdout).to.include('records created: 1');
+    expect(run.stdout).to.include('The JWT login of ci@acme.com works.');
+    expect(emu.store.changes.map((c) => [c.op, c.sobject])).to.deep.equal([['create', 'PermissionSetAssignment']]);
+    expect(emu.store.changes[0].fields).to.include({ AssigneeId: ci?.id });
+
+    // the JWT login was retried until the grant applied: refused first, then accepted
+    const jwtCalls = emu.requests.filter((r) => r.path === '/services/oauth2/token' && r.sub === 'ci@acme.com' && r.aud === `${emu.url}/`);
+    expect(jwtCalls.length).to.be.greaterThan(2);
+    expect(jwtCalls[0].error).to.equal('invalid_grant');
+    expect(jwtCalls.at(-1)?.status).to.equal(200);
+  });
+
+  it('a second run changes nothing and still passes', async () => {
+    const before = emu.store.changes.length;
+    const run = await runScript(scriptEnv);
+    expectClean(run);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.stdout).to.include('records created: 0');
+    expect(run.stdout).to.include('Nothing to change');
+    expect(emu.store.changes.length).to.equal(before);
+  });
+
+  it('changes nothing for a self-authorize app and passes when the user’s own approval works', async () => {
+    const before = emu.store.changes.length;
+    const run = await runScript({ ...scriptEnv, JWT_CLIENT_ID: '3MVG9EMULATOR.CI.APP.KEY', JWT_USERNAME: 'admin@acme.com', WAIT: '0' });
+    expectClean(run);
+    // admin@acme.com approved CI_App already: nothing to grant, and the login works
+    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.stdout).to.include('self-authorize');
+    expect(emu.store.changes.length).to.equal(before);
+  });
+});
