@@ -10,6 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Messages, SfError } from '@salesforce/core';
+import { isLoopbackHost } from './checks/loginUrl.js';
+import { http } from './http.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
@@ -61,11 +63,8 @@ export function createState(): string {
 /* URLs                                                                                             */
 /* ------------------------------------------------------------------------------------------------ */
 
-/** localhost, 127.0.0.0/8 or ::1 (a URL hostname: IPv6 literals come in brackets). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
+/** localhost, 127.0.0.0/8 or ::1: the login URL check's rule, re-exported for the authorize flow's callers. */
+export { isLoopbackHost };
 
 function parseUrl(value: string): URL | undefined {
   try {
@@ -348,11 +347,6 @@ export function consumerSecretFromEnv(env: NodeJS.ProcessEnv = process.env): str
   return value ? value : undefined;
 }
 
-/** The HTTP call of the exchange, reached through an object so tests can replace it. */
-export const oauthHttp = {
-  fetch: (url: string, init: RequestInit): Promise<Response> => fetch(url, init),
-};
-
 function redact(text: string | undefined, secrets: Array<string | undefined>): string | undefined {
   if (text === undefined) return undefined;
   let out = text;
@@ -398,25 +392,16 @@ export async function exchangeCode(opts: {
     ...(description === undefined ? {} : { errorDescription: redact(printable(description), secrets) }),
   });
 
-  let response: Response;
-  let text: string;
-  try {
-    response = await oauthHttp.fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: form.toString(),
-      // never re-send the code or secret to wherever a redirect points
-      redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
-    text = await response.text();
-  } catch (error) {
-    const err = error as { name?: string };
-    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+  // the plugin's one HTTP client (http.ts): no retries, never follows a redirect (the code and secret are
+  // not re-sent to wherever it points), network failures as data
+  const answer = await http.postForm(endpoint, Object.fromEntries(form), opts.timeoutMs);
+  if (answer.kind === 'network-error') {
+    if (answer.code === 'ETIMEDOUT') {
       return fail(undefined, 'timeout', messages.getMessage('exchange.timeout', [String(Math.ceil(opts.timeoutMs / 1000))]));
     }
-    return fail(undefined, 'network_error', messages.getMessage('exchange.network', [networkWords(error)]));
+    return fail(undefined, 'network_error', messages.getMessage('exchange.network', [answer.code === 'NETWORK' ? answer.detail : answer.code]));
   }
+  const { status, text } = answer;
 
   let body: unknown;
   try {
@@ -425,9 +410,9 @@ export async function exchangeCode(opts: {
     body = undefined;
   }
   const json = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
-  const contentType = response.headers.get('content-type') ?? 'no content type';
+  const contentType = answer.headers['content-type'] ?? 'no content type';
 
-  if (response.status === 200 && json && typeof json.access_token === 'string') {
+  if (status === 200 && json && typeof json.access_token === 'string') {
     const hasRefreshToken = typeof json.refresh_token === 'string' && json.refresh_token.length > 0;
     const scope = typeof json.scope === 'string' ? json.scope : undefined;
     // the tokens go out of scope here: nothing keeps them
@@ -435,25 +420,13 @@ export async function exchangeCode(opts: {
   }
   if (json && typeof json.error === 'string') {
     const description = typeof json.error_description === 'string' ? json.error_description : undefined;
-    return fail(response.status, json.error, description);
+    return fail(status, json.error, description);
   }
   return fail(
-    response.status,
+    status,
     'unexpected_response',
-    messages.getMessage('exchange.unexpected', [String(response.status), contentType.split(';')[0].trim()])
+    messages.getMessage('exchange.unexpected', [String(status), contentType.split(';')[0].trim()])
   );
-}
-
-function networkWords(error: unknown): string {
-  let cause: unknown = error;
-  let words: string | undefined;
-  for (let depth = 0; cause && depth < 5; depth++) {
-    const c = cause as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof c.code === 'string') words = c.code;
-    else if (!words && typeof c.message === 'string' && c.message !== 'fetch failed') words = c.message;
-    cause = c.cause;
-  }
-  return words ?? 'the connection failed';
 }
 
 /* ------------------------------------------------------------------------------------------------ */

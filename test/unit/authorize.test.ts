@@ -17,11 +17,11 @@ import {
   exchangeCode,
   isLoopbackRedirect,
   listenForRedirect,
-  oauthHttp,
   scopeAllowsJwt,
   waitForRedirect,
 } from '../../src/shared/authorize.js';
 import { appFor, browser } from '../../src/shared/browser.js';
+import { http } from '../../src/shared/http.js';
 
 /* ---------------------------------------------------------------------------------------------- */
 /* helpers                                                                                          */
@@ -511,7 +511,7 @@ describe('authorize: exchangeCode', () => {
   });
 
   it('refuses plain http to a non-loopback host before sending anything', async () => {
-    const spy = sinon.stub(oauthHttp, 'fetch').rejects(new Error('must not be called'));
+    const spy = sinon.stub(http, 'postForm').rejects(new Error('must not be called'));
     const err = await rejection(exchange('http://acme.my.salesforce.com'));
     expect(err.name).to.equal('InsecureLoginUrlError');
     expect(err.message).to.not.include(SECRETS.code);
