@@ -5,38 +5,41 @@
  *   - a healthy `sf jwt diagnose` vs `sf org login jwt` (goal ≤ 0.8×)
  *   - the HTTP requests each makes (goal: 1 for a healthy diagnose without --admin-org; at most 4 more
  *     for a failing one with evidence)
- * Prints a Markdown table (medians of N runs, N = BENCH_RUNS, default 5).
+ * The plugin is laid out as an installed (user) plugin. Prints a Markdown table (medians of N runs,
+ * N = BENCH_RUNS, default 5).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../test/emulator/index.js';
+import { ADMIN_APP, CI_APP, keyFile, ROOT as root, runNode, scratchEnv, type ChildRun } from './lib.js';
 
-const root = resolve(import.meta.dirname, '..');
 const sfRun = join(root, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js');
-const keyFile = join(root, 'test', 'fixtures', 'keys', 'server.key');
-const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';
 const runs = Number(process.env.BENCH_RUNS ?? 5);
+const { home, env } = scratchEnv('plugin-jwt-bench-');
 
-const home = mkdtempSync(join(tmpdir(), 'plugin-jwt-bench-'));
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  HOME: home,
-  TMPDIR: home,
-  SF_DISABLE_TELEMETRY: 'true',
-  SF_SKIP_NEW_VERSION_CHECK: 'true',
-  SF_DISABLE_AUTOUPDATE: 'true',
-  SF_SKIP_SCRATCH_ORG_CHECK: 'true',
-  SF_DISABLE_DNS_CHECK: 'true',
-  OCLIF_DISABLE_LINKED_ESM_WARNING: 'true',
-};
+/** The real sf CLI, with the plugin installed. */
+const sf = (args: string[]): Promise<ChildRun> => runNode(sfRun, args, env, home);
 
-function sf(args: string[]): { ms: number; status: number | null; stdout: string; stderr: string } {
-  const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, [sfRun, ...args], { env, encoding: 'utf8', cwd: home, timeout: 120_000 });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, status: child.status, stdout: child.stdout, stderr: child.stderr };
+/**
+ * Lays the plugin out as `sf plugins install` would (a user plugin under the CLI's data directory, here a
+ * link to this checkout), without downloading anything. A *linked* plugin is not measured: for a linked
+ * ESM plugin with tsx among its devDependencies, oclif runs the TypeScript sources through tsx, a
+ * development mode that users never see.
+ */
+function installAsUserPlugin(): void {
+  const dataDir = join(home, '.local', 'share', 'sf');
+  mkdirSync(join(dataDir, 'node_modules'), { recursive: true });
+  symlinkSync(root, join(dataDir, 'node_modules', 'plugin-jwt'), 'dir');
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  writeFileSync(
+    join(dataDir, 'package.json'),
+    JSON.stringify({
+      name: '@salesforce/cli',
+      private: true,
+      dependencies: { 'plugin-jwt': version },
+      oclif: { schema: 1, plugins: [{ name: 'plugin-jwt', type: 'user', tag: version }] },
+    })
+  );
 }
 
 function median(values: number[]): number {
@@ -46,12 +49,13 @@ function median(values: number[]): number {
 }
 
 /** Median wall time of `args`, and the emulator requests of one run. */
-function measure(args: string[], emu?: Emulator, expectStatus = 0): { ms: number; requests: number } {
+async function measure(args: string[], emu?: Emulator, expectStatus = 0): Promise<{ ms: number; requests: number }> {
   const times: number[] = [];
   let requests = 0;
   for (let i = 0; i < runs; i++) {
     const before = emu?.requests.length ?? 0;
-    const result = sf(args);
+    // eslint-disable-next-line no-await-in-loop -- runs one after another, for clean timings
+    const result = await sf(args);
     if (result.status !== expectStatus) {
       throw new Error(`sf ${args.join(' ')} exited ${String(result.status)} (expected ${expectStatus}):\n${result.stderr}`);
     }
@@ -65,25 +69,26 @@ async function main(): Promise<void> {
   const healthy = await startEmulator('healthy');
   const broken = await startEmulator('admin-approved-no-grant');
   try {
-    const link = sf(['plugins', 'link', root, '--no-install']);
-    if (link.status !== 0) throw new Error(`sf plugins link failed:\n${link.stderr}`);
+    installAsUserPlugin();
+    const which = await sf(['which', 'jwt', 'diagnose', '--json']);
+    if (!which.stdout.includes('plugin-jwt')) throw new Error(`sf does not find the plugin:\n${which.stdout}${which.stderr}`);
     const login = (emu: Emulator, username: string, clientId = CI_APP): string[] => [
-      '--username', username, '--client-id', clientId, '--jwt-key-file', keyFile, '--instance-url', emu.url,
+      '--username', username, '--client-id', clientId, '--jwt-key-file', keyFile('server.key'), '--instance-url', emu.url,
     ];
     // the admin org of the failing case, stored by the real CLI
-    if (sf(['org', 'login', 'jwt', ...login(broken, 'admin@acme.com')]).status !== 0) throw new Error('admin login failed');
+    if ((await sf(['org', 'login', 'jwt', ...login(broken, 'admin@acme.com')])).status !== 0) throw new Error('admin login failed');
 
-    const helpPlugin = measure(['jwt', 'diagnose', '--help']);
-    const helpCore = measure(['org', 'login', 'jwt', '--help']);
-    const diagnose = measure(['jwt', 'diagnose', ...login(healthy, 'ci@acme.com')], healthy);
-    const loginJwt = measure(['org', 'login', 'jwt', ...login(healthy, 'ci@acme.com')], healthy);
-    const failing = measure(
-      ['jwt', 'diagnose', ...login(broken, 'ci@acme.com', '3MVG9EMULATOR.ADMIN.APP.KEY'), '--admin-org', 'admin@acme.com'],
+    const helpPlugin = await measure(['jwt', 'diagnose', '--help']);
+    const helpCore = await measure(['org', 'login', 'jwt', '--help']);
+    const diagnose = await measure(['jwt', 'diagnose', ...login(healthy, 'ci@acme.com')], healthy);
+    const loginJwt = await measure(['org', 'login', 'jwt', ...login(healthy, 'ci@acme.com')], healthy);
+    const failing = await measure(
+      ['jwt', 'diagnose', ...login(broken, 'ci@acme.com', ADMIN_APP), '--admin-org', 'admin@acme.com'],
       broken,
       1
     );
-    const failingNoEvidence = measure(['jwt', 'diagnose', ...login(broken, 'ci@acme.com', '3MVG9EMULATOR.ADMIN.APP.KEY')], broken, 1);
-    const loginFailing = measure(['org', 'login', 'jwt', ...login(broken, 'ci@acme.com', '3MVG9EMULATOR.ADMIN.APP.KEY')], broken, 1);
+    const failingNoEvidence = await measure(['jwt', 'diagnose', ...login(broken, 'ci@acme.com', ADMIN_APP)], broken, 1);
+    const loginFailing = await measure(['org', 'login', 'jwt', ...login(broken, 'ci@acme.com', ADMIN_APP)], broken, 1);
 
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;

@@ -3,34 +3,19 @@
  * runs the real `sf jwt diagnose` (bin/run.js, the built plugin) against each, in a throw-away HOME.
  * No Salesforce org and no network beyond 127.0.0.1.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../test/emulator/index.js';
+import { ADMIN_APP, CI_APP, keyFile as key, ROOT as root, runNode, scratchEnv } from './lib.js';
 
-const root = resolve(import.meta.dirname, '..');
-const key = (name: string): string => join(root, 'test', 'fixtures', 'keys', name);
-const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';
-const ADMIN_APP = '3MVG9EMULATOR.ADMIN.APP.KEY';
+const { home, env } = scratchEnv('plugin-jwt-demo-');
+env.FORCE_COLOR = process.stdout.isTTY ? '1' : '0';
 
-const home = mkdtempSync(join(tmpdir(), 'plugin-jwt-demo-'));
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  HOME: home,
-  TMPDIR: home,
-  SF_DISABLE_TELEMETRY: 'true',
-  SF_SKIP_NEW_VERSION_CHECK: 'true',
-  SF_DISABLE_AUTOUPDATE: 'true',
-  SF_SKIP_SCRATCH_ORG_CHECK: 'true',
-  SF_DISABLE_DNS_CHECK: 'true',
-  FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
-};
+/** A step of the demo: the command (diagnose unless said) and its arguments. */
+type Case = { title: string; emulator: Emulator; args: string[]; command?: 'diagnose' | 'approve' };
 
-type Case = { title: string; emulator: Emulator; args: string[] };
-
-function run(args: string[]): { status: number | null; output: string } {
-  const child = spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'jwt', ...args], { env, encoding: 'utf8', timeout: 120_000 });
+async function run(args: string[]): Promise<{ status: number | null; output: string }> {
+  const child = await runNode(join(root, 'bin', 'run.js'), ['jwt', ...args], env);
   return { status: child.status, output: `${child.stdout}${child.stderr}` };
 }
 
@@ -43,7 +28,7 @@ async function storeAdminLogin(emu: Emulator, username: string): Promise<void> {
     oauth2Options: { clientId: CI_APP, privateKeyFile: key('server.key'), loginUrl: `${emu.url}/` },
   });
   await auth.save();
-  await StateAggregator.clearInstance();
+  StateAggregator.clearInstance();
 }
 
 async function main(): Promise<void> {
@@ -65,11 +50,20 @@ async function main(): Promise<void> {
       { title: 'A sandbox username without its .uat suffix', emulator: sandbox, args: [...identity(sandbox, 'ci@acme.com'), '--admin-org', 'admin@acme.com.uat'] },
       { title: 'A key that does not match the certificate on the app', emulator: wrongCert, args: identity(wrongCert, 'ci@acme.com') },
       { title: 'A 1024-bit key from an old guide', emulator: weakKey, args: identity(weakKey, 'ci@acme.com', CI_APP, 'weak1024.key') },
+      {
+        title: 'Fix case 4 headlessly, as a sandbox-refresh script would: pre-authorize, then verify',
+        emulator: org,
+        command: 'approve',
+        args: [...identity(org, 'ops@acme.com', ADMIN_APP), '--admin-org', 'admin@acme.com', '--permission-set', 'JWT_Access', '--wait', '1m'],
+      },
+      { title: 'Case 4 again, after the fix', emulator: org, args: identity(org, 'ops@acme.com', ADMIN_APP) },
     ];
     for (const [index, c] of cases.entries()) {
-      process.stdout.write(`\n━━━ ${index + 1}. ${c.title}\n$ sf jwt diagnose ${c.args.join(' ')}\n\n`);
+      const command = c.command ?? 'diagnose';
+      process.stdout.write(`\n━━━ ${index + 1}. ${c.title}\n$ sf jwt ${command} ${c.args.join(' ')}\n\n`);
       const before = c.emulator.requests.length;
-      const { status, output } = run(['diagnose', ...c.args]);
+      // eslint-disable-next-line no-await-in-loop -- one case after another, in order
+      const { status, output } = await run([command, ...c.args]);
       process.stdout.write(output);
       process.stdout.write(`\n(exit code ${String(status)}, ${c.emulator.requests.length - before} requests to the emulated org)\n`);
     }
