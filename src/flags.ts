@@ -1,13 +1,56 @@
 /*
  * Flags shared by several commands. Kept out of src/commands/ (oclif loads every file there as a command).
  */
-import { Flags, type Interfaces } from '@oclif/core';
+import { Messages } from '@salesforce/core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import type { Interfaces } from '@oclif/core';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+/** --username/-o, as in `sf org login jwt`; `exclusive` names flags it cannot go with. */
+export function usernameFlag(exclusive?: string[]): Interfaces.OptionFlag<string | undefined> {
+  return Flags.string({
+    // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
+    char: 'o',
+    summary: shared.getMessage('flags.username.summary'),
+    description: shared.getMessage('flags.username.description'),
+    ...(exclusive ? { exclusive } : {}),
+  });
+}
+
+/**
+ * The identity flags of `sf org login jwt`, letter for letter, so a pasted login command runs unchanged.
+ * Plain strings: a missing key file or a URL without scheme is a diagnosis, not a parse error, and
+ * URL.href would add a trailing slash that core then keeps.
+ */
+export const identityFlags = {
+  username: usernameFlag(),
+  'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary') }),
+  'jwt-key-file': Flags.string({ char: 'f', summary: shared.getMessage('flags.jwt-key-file.summary') }),
+  'instance-url': Flags.string({
+    char: 'r',
+    summary: shared.getMessage('flags.instance-url.summary'),
+    description: shared.getMessage('flags.instance-url.description'),
+  }),
+};
+
+/** `sf org login jwt`'s login-only flags: accepted and ignored, so a pasted command runs unchanged. */
+export const loginOnlyFlags = {
+  alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
+  'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
+  'set-default-dev-hub': Flags.boolean({ char: 'd', hidden: true, summary: shared.getMessage('flags.set-default-dev-hub.summary') }),
+};
 
 /**
  * A duration flag: "90", "90s", "10m", "1h". It arrives as text and is read with `flagDurationMs`, so a bad
- * value is a usage error (exit 2). It has no computed default, which would make oclif load the whole command
- * just to show --help: commands apply their default, and the summary names it.
+ * value is a usage error (exit 2); sf's own duration flag reads "10m" as 10 of its unit. It has no computed
+ * default, which would make oclif load the whole command just to show --help: commands apply their
+ * default, and the summary names it.
  */
-export function durationFlag(opts: { summary: string; description?: string; char?: 'w' }): Interfaces.OptionFlag<string | undefined> {
-  return Flags.string({ summary: opts.summary, description: opts.description, helpValue: '<duration>', ...(opts.char ? { char: opts.char } : {}) });
+export function durationFlag(opts: { summary: string; description?: string }): Interfaces.OptionFlag<string | undefined> {
+  return Flags.string({ summary: opts.summary, description: opts.description, helpValue: '<duration>' });
 }
+
+/** --timeout: per request. */
+export const timeoutFlag = durationFlag({ summary: shared.getMessage('flags.timeout.summary') });

@@ -47,18 +47,6 @@ export const approveTiming = {
   sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, sec: 1, m: 60, min: 60, h: 3600 };
-
-/**
- * A wait as people write it: "600" (seconds), "90s", "10m", "1h". Returns seconds, or undefined when the
- * text is not such a duration. (The stock duration flag reads "10m" as 10 seconds: parseInt stops at "m".)
- */
-export function parseWaitSeconds(input: string): number | undefined {
-  const match = /^\s*(\d+)\s*(s|sec|m|min|h)?\s*$/i.exec(input);
-  if (!match) return undefined;
-  return Number(match[1]) * UNIT_SECONDS[(match[2] ?? '').toLowerCase()];
-}
-
 export type VerifyOptions = {
   /** How long to keep retrying; 0 = one try. */
   waitMs: number;

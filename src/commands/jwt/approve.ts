@@ -18,7 +18,6 @@ import {
   type RedirectResult,
 } from '../../shared/authorize.js';
 import {
-  parseWaitSeconds,
   RETRYABLE_AFTER_GRANT,
   runAdminApproval,
   verifyJwtLogin,
@@ -26,12 +25,14 @@ import {
   type Verification,
 } from '../../shared/approveAdmin.js';
 import { browser, BROWSERS } from '../../shared/browser.js';
-import { connectAdminOrg } from '../../shared/diagnose.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
 import { isValidApiName } from '../../shared/grants.js';
 import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 import type { JwtInputs } from '../../shared/types.js';
+import { durationFlag, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
+import { flagDurationMs } from '../../shared/duration.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 
@@ -111,6 +112,17 @@ export const DEFAULT_PERMISSION_SET = 'JWT_Access';
 
 type ApproveFlags = Interfaces.InferredFlags<(typeof JwtApprove)['flags']>;
 
+type ApproveDurations = { waitMs: number; approvalTimeoutMs: number; timeoutMs: number };
+
+/** The duration flags in milliseconds, with their defaults; a bad value is a usage error (exit 2). */
+function approveDurations(flags: Pick<ApproveFlags, 'wait' | 'approval-timeout' | 'timeout'>): ApproveDurations {
+  return {
+    waitMs: flagDurationMs(flags.wait, { flag: 'wait', unit: 'seconds', defaultMs: 0 }),
+    approvalTimeoutMs: flagDurationMs(flags['approval-timeout'], { flag: 'approval-timeout', unit: 'seconds', defaultMs: 300_000, minMs: 1000 }),
+    timeoutMs: flagDurationMs(flags.timeout, { flag: 'timeout', unit: 'seconds', defaultMs: DEFAULT_TIMEOUT_MS, minMs: 1000 }),
+  };
+}
+
 function isContainerMode(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.SF_CONTAINER_MODE ?? env.SFDX_CONTAINER_MODE;
   return value !== undefined && value !== '' && value !== 'false';
@@ -127,20 +139,8 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
   });
 
   public static readonly flags = {
-    username: Flags.string({
-      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
-      char: 'o',
-      summary: shared.getMessage('flags.username.summary'),
-      description: shared.getMessage('flags.username.description'),
-    }),
-    'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary') }),
-    // Optional: without a key the approval still happens; only the JWT verification is skipped.
-    'jwt-key-file': Flags.string({ char: 'f', summary: shared.getMessage('flags.jwt-key-file.summary') }),
-    'instance-url': Flags.string({
-      char: 'r',
-      summary: shared.getMessage('flags.instance-url.summary'),
-      description: shared.getMessage('flags.instance-url.description'),
-    }),
+    // The key is optional here: without it the approval still happens; only the JWT verification is skipped.
+    ...identityFlags,
     // Not Flags.url(): URL.href would add a trailing slash, and Salesforce compares the redirect URI exactly.
     'redirect-uri': Flags.string({
       summary: messages.getMessage('flags.redirect-uri.summary'),
@@ -154,24 +154,9 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       exclusive: ['browser'],
     }),
     scope: Flags.string({ summary: messages.getMessage('flags.scope.summary'), default: DEFAULT_SCOPE }),
-    // Not Flags.duration(): it reads "10m" as 10 seconds. This one takes 600, 90s, 10m or 1h; result in seconds.
-    wait: Flags.custom<number>({
-      summary: messages.getMessage('flags.wait.summary'),
-      description: messages.getMessage('flags.wait.description'),
-      default: 0,
-      parse: async (input: string): Promise<number> => {
-        const seconds = parseWaitSeconds(input);
-        if (seconds === undefined) throw messages.createError('error.InvalidWait', [input], [], 2);
-        return Promise.resolve(seconds);
-      },
-    })(),
-    'approval-timeout': Flags.duration({
-      unit: 'seconds',
-      defaultValue: 300,
-      min: 1,
-      summary: messages.getMessage('flags.approval-timeout.summary'),
-    }),
-    timeout: Flags.duration({ unit: 'seconds', defaultValue: 30, min: 1, summary: shared.getMessage('flags.timeout.summary') }),
+    wait: durationFlag({ summary: messages.getMessage('flags.wait.summary'), description: messages.getMessage('flags.wait.description') }),
+    'approval-timeout': durationFlag({ summary: messages.getMessage('flags.approval-timeout.summary') }),
+    timeout: timeoutFlag,
     'admin-org': Flags.string({
       summary: messages.getMessage('flags.admin-org.summary'),
       description: messages.getMessage('flags.admin-org.description'),
@@ -184,19 +169,13 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       dependsOn: ['admin-org'],
     }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), dependsOn: ['admin-org'] }),
-    // Accepted and ignored, so that a pasted `sf org login jwt …` command runs unchanged.
-    alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
-    'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
-    'set-default-dev-hub': Flags.boolean({
-      char: 'd',
-      hidden: true,
-      summary: shared.getMessage('flags.set-default-dev-hub.summary'),
-    }),
+    ...loginOnlyFlags,
   };
 
   public async run(): Promise<JwtApproveResult> {
     const { flags } = await this.parse(JwtApprove);
-    if (flags['admin-org']) return this.runAdmin(flags, flags['admin-org']);
+    const durations = approveDurations(flags);
+    if (flags['admin-org']) return this.runAdmin(flags, flags['admin-org'], durations);
 
     const scope = flags.scope;
     if (!scopeAllowsJwt(scope)) throw messages.createError('error.ScopeWithoutRefreshToken', [scope], [], 2);
@@ -216,7 +195,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
 
     // Listen before opening anything: a port in use is reported before a browser shows a dead end.
     const listener = isLoopbackRedirect(redirectUri)
-      ? await listenForRedirect({ redirectUri, state, timeoutMs: flags['approval-timeout'].milliseconds })
+      ? await listenForRedirect({ redirectUri, state, timeoutMs: durations.approvalTimeoutMs })
       : undefined;
 
     this.log(messages.getMessage('info.url', [inputs.username, authorizeUrl]));
@@ -224,7 +203,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     if (!listener) this.info(messages.getMessage('info.notLoopback', [redirectUri]));
 
     const approval = listener
-      ? await this.receive(listener, { loginUrl: inputs.loginUrl, clientId, redirectUri, verifier: pkce.verifier, timeoutMs: flags.timeout.milliseconds, username: inputs.username })
+      ? await this.receive(listener, { loginUrl: inputs.loginUrl, clientId, redirectUri, verifier: pkce.verifier, timeoutMs: durations.timeoutMs, username: inputs.username })
       : {
           status: 'not-received' as const,
           message: messages.getMessage('approval.notReceived'),
@@ -246,8 +225,8 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     if (inputs.jwtKeyFile) {
       // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
       const approvalFailed = ['failed', 'no-redirect', 'exchange-failed', 'approved-without-refresh-token'].includes(approval.status);
-      const waitMs = approvalFailed ? 0 : flags.wait * 1000;
-      result.verification = await this.verify(inputs, waitMs, flags.timeout.milliseconds);
+      const waitMs = approvalFailed ? 0 : durations.waitMs;
+      result.verification = await this.verify(inputs, waitMs, durations.timeoutMs);
       result.ok = result.verification.ok;
     } else {
       result.ok = approval.status === 'approved' || approval.status === 'not-received';
@@ -259,7 +238,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
   }
 
   /** Admin mode: grant the app through a permission set, then verify and show the user record. */
-  private async runAdmin(flags: ApproveFlags, adminOrg: string): Promise<JwtApproveAdminResult> {
+  private async runAdmin(flags: ApproveFlags, adminOrg: string, durations: ApproveDurations): Promise<JwtApproveAdminResult> {
     const permissionSet = flags['permission-set'] ?? DEFAULT_PERMISSION_SET;
     if (!isValidApiName(permissionSet)) throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
     const dryRun = flags['dry-run'] ?? false;
@@ -293,8 +272,8 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     if (!admin.error && !dryRun) {
       if (inputs?.jwtKeyFile) {
         // A self-authorize app was not changed: one try says whether the user's own approval already works.
-        const waitMs = admin.selfAuthorize ? 0 : flags.wait * 1000;
-        result.verification = await this.verify(inputs, waitMs, flags.timeout.milliseconds, adminOrg);
+        const waitMs = admin.selfAuthorize ? 0 : durations.waitMs;
+        result.verification = await this.verify(inputs, waitMs, durations.timeoutMs, adminOrg);
       }
       this.spinner.start(messages.getMessage('spinner.userRecord', [username]));
       result.userRecord = await approvalStatus(conn, { username, appName: admin.app?.name, clientId: admin.app ? undefined : clientId });

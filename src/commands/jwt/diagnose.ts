@@ -3,7 +3,7 @@ import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
 import { DEFAULT_TIMEOUT_MS, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
-import { durationFlag } from '../../flags.js';
+import { identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
 
@@ -25,38 +25,21 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
   });
 
   public static readonly flags = {
-    username: Flags.string({
-      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
-      char: 'o',
-      summary: shared.getMessage('flags.username.summary'),
-      description: shared.getMessage('flags.username.description'),
-      exclusive: ['all'],
-    }),
-    'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary') }),
-    // Not Flags.file({ exists: true }): a missing key is the diagnosis KEY_FILE_NOT_FOUND (exit 1), not a usage error.
-    'jwt-key-file': Flags.string({ char: 'f', summary: shared.getMessage('flags.jwt-key-file.summary') }),
-    // Not Flags.url(): a URL without scheme is the diagnosis LOGIN_URL_INVALID, with the fix.
-    'instance-url': Flags.string({
-      char: 'r',
-      summary: shared.getMessage('flags.instance-url.summary'),
-      description: shared.getMessage('flags.instance-url.description'),
-    }),
+    ...identityFlags,
+    username: usernameFlag(['all']),
     'admin-org': Flags.string({
       summary: shared.getMessage('flags.admin-org.summary'),
       description: shared.getMessage('flags.admin-org.description'),
     }),
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     'cert-file': Flags.file({ exists: true, summary: messages.getMessage('flags.cert-file.summary') }),
-    all: Flags.boolean({ summary: messages.getMessage('flags.all.summary'), exclusive: ['username', 'client-id', 'jwt-key-file'] }),
-    timeout: durationFlag({ summary: shared.getMessage('flags.timeout.summary') }),
-    // Accepted and ignored, so that a pasted `sf org login jwt …` command runs unchanged.
-    alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
-    'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
-    'set-default-dev-hub': Flags.boolean({
-      char: 'd',
-      hidden: true,
-      summary: shared.getMessage('flags.set-default-dev-hub.summary'),
+    all: Flags.boolean({
+      summary: messages.getMessage('flags.all.summary'),
+      // eslint-disable-next-line sf-plugin/flag-cross-references -- client-id and jwt-key-file come from identityFlags
+      exclusive: ['username', 'client-id', 'jwt-key-file'],
     }),
+    timeout: timeoutFlag,
+    ...loginOnlyFlags,
   };
 
   public async run(): Promise<JwtDiagnoseResult> {

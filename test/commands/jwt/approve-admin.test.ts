@@ -10,7 +10,7 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveAdminResult } from '../../../src/commands/jwt/approve.js';
-import { parseWaitSeconds } from '../../../src/shared/approveAdmin.js';
+import { flagDurationMs } from '../../../src/shared/duration.js';
 import { browser } from '../../../src/shared/browser.js';
 import { http } from '../../../src/shared/http.js';
 import { keyPath, loadScenario, startEmulator, type Emulator, type Scenario } from '../../emulator/index.js';
@@ -317,7 +317,11 @@ describe('jwt approve --admin-org', function () {
   });
 
   it('reads --wait as seconds or with a unit (10m is 600 seconds, not 10)', () => {
-    expect(['600', '90s', '10m', '10 min', '1h', '0'].map(parseWaitSeconds)).to.deep.equal([600, 90, 600, 600, 3600, 0]);
-    expect(['soon', '-5', '1.5m', '', '10d'].map(parseWaitSeconds)).to.deep.equal([undefined, undefined, undefined, undefined, undefined]);
+    const wait = (value: string): number => flagDurationMs(value, { flag: 'wait', unit: 'seconds', defaultMs: 0 });
+    expect(['600', '90s', '10m', '10 min', '1h', '0'].map(wait)).to.deep.equal([600_000, 90_000, 600_000, 600_000, 3_600_000, 0]);
+    for (const bad of ['soon', '-5', '1.5m', '', '10d']) {
+      expect(() => wait(bad), bad).to.throw(/is not a duration for --wait/);
+    }
+    expect(flagDurationMs(undefined, { flag: 'wait', unit: 'seconds', defaultMs: 0 })).to.equal(0);
   });
 });
