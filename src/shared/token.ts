@@ -1,3 +1,4 @@
+/* eslint-disable camelcase -- OAuth 2.0 wire names (grant_type, error_description, access_token) */
 /*
  * The JWT bearer token exchange, reproduced from @salesforce/core (salesforce-reference.md §5): the same
  * claims (exp in milliseconds, as core sends it), the same (POST host, aud) pairs in the same order, one

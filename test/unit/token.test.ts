@@ -1,3 +1,4 @@
+/* eslint-disable camelcase -- OAuth 2.0 wire names (grant_type, error_description, access_token) */
 import { createRequire } from 'node:module';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
