@@ -89,6 +89,27 @@ const BY_DESCRIPTION: Record<string, CauseCode> = {
   'inactive user': 'USER_INACTIVE',
 };
 
+/**
+ * Looser matches, tried only when neither the code nor the exact description is known: Salesforce has
+ * changed wordings before, and a proxy or another Salesforce front end may word the same refusal differently.
+ * Order matters: the first match wins.
+ */
+const BY_PATTERN: Array<[RegExp, CauseCode]> = [
+  [/admin[- ]approved/, 'NOT_ADMIN_APPROVED'],
+  [/(hasn'?t|has not|not) approved/, 'USER_NOT_APPROVED'],
+  [/audience/, 'AUDIENCE_INVALID'],
+  [/frozen/, 'USER_FROZEN'],
+  [/\b(user|username|subject)\b.*\b(not found|does not exist|doesn't exist|unknown)\b|\bunknown (user|username)\b/, 'USER_NOT_FOUND'],
+  [/\binactive user\b|\buser\b.*\b(inactive|deactivated)\b/, 'USER_INACTIVE'],
+  [/ip restrict|login hours/, 'IP_RESTRICTED'],
+  [/\borg(anization)?\b.*\b(locked|closed|suspended|inactive|expired)\b/, 'ORG_INACTIVE'],
+  [/expired/, 'CLOCK_SKEW'],
+  [/signature|invalid assertion|malformed (jwt|assertion)/, 'INVALID_ASSERTION'],
+  [/client identifier|consumer key|client[ _]id/, 'INVALID_CLIENT_ID'],
+  [/not installed|app(lication)? not found/, 'APP_NOT_INSTALLED'],
+  [/rate limit|too many|logins exceeded/, 'RATE_LIMITED'],
+];
+
 /** Lower case, trimmed, typographic apostrophe folded, core's " [audience=… login=…]" suffix removed. */
 export function normalizeDescription(description: string | undefined): string {
   return (description ?? '')
@@ -163,7 +184,11 @@ export function classifyApproval(evidence: OrgEvidence | undefined): CauseCode {
 /** Maps Salesforce's OAuth error (and, for approval errors, org-side evidence) to a cause code. */
 export function classifyServerError(err: ServerError, evidence?: OrgEvidence, ctx?: ClassifyContext): CauseCode {
   const ev = evidence ?? (ctx?.evidenceCollected ? ctx.evidence : undefined);
-  const code = BY_ERROR[err.error.trim().toLowerCase()] ?? BY_DESCRIPTION[normalizeDescription(err.error_description)];
+  const description = normalizeDescription(err.error_description);
+  const code =
+    BY_ERROR[err.error.trim().toLowerCase()] ??
+    BY_DESCRIPTION[description] ??
+    BY_PATTERN.find(([pattern]) => pattern.test(description))?.[1];
   if (code === 'USER_INACTIVE') return ev?.user?.isActive !== false && ev?.user?.isFrozen ? 'USER_FROZEN' : 'USER_INACTIVE';
   if (code === 'USER_NOT_APPROVED') return classifyApproval(ev);
   return code ?? 'UNKNOWN_ERROR';

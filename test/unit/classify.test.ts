@@ -292,3 +292,28 @@ describe('buildCause', () => {
     expect(cause.actions.join('\n')).to.include('--wait');
   });
 });
+
+describe('classify: wordings other than the known ones', () => {
+  const wordings: Array<[string, string, string]> = [
+    ['invalid_grant', 'user has not approved this consumer', 'USER_NOT_APPROVED'],
+    ['invalid_grant', 'The user is not admin-approved for this app', 'NOT_ADMIN_APPROVED'],
+    ['invalid_grant', 'Audience (aud) invalid for this host', 'AUDIENCE_INVALID'],
+    ['invalid_grant', 'user is frozen', 'USER_FROZEN'],
+    ['invalid_grant', 'User not found', 'USER_NOT_FOUND'],
+    ['invalid_grant', 'unknown username', 'USER_NOT_FOUND'],
+    ['invalid_grant', 'the user is deactivated', 'USER_INACTIVE'],
+    ['invalid_grant', 'JWT signature does not verify', 'INVALID_ASSERTION'],
+    ['invalid_grant', 'assertion expired', 'CLOCK_SKEW'],
+    ['invalid_grant', 'organization is locked', 'ORG_INACTIVE'],
+    ['invalid_grant', 'org has expired', 'ORG_INACTIVE'],
+    ['invalid_request', 'unknown consumer key', 'INVALID_CLIENT_ID'],
+    ['invalid_grant', 'login rate limit reached', 'RATE_LIMITED'],
+    ['server_busy', 'try again', 'UNKNOWN_ERROR'],
+  ];
+  for (const [error, description, code] of wordings) {
+    it(`${error} / "${description}" → ${code}`, () => {
+      // eslint-disable-next-line camelcase
+      expect(classifyServerError({ error, error_description: description })).to.equal(code);
+    });
+  }
+});
