@@ -4,7 +4,8 @@
  * Read-only, and nothing secret is ever part of the result.
  */
 import type { KeyObject } from 'node:crypto';
-import { AuthInfo, Messages, Org, SfError } from '@salesforce/core';
+import { readdir } from 'node:fs/promises';
+import { Global, Messages, Org, SfError } from '@salesforce/core';
 import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
 import { checkKeyParse } from './checks/keyParse.js';
@@ -17,7 +18,7 @@ import { attemptExchange, audienceProbes, runPairs, type ExchangeRequest, type E
 import { buildCause, classifyServerError, usernameLacksSandboxSuffix } from './classify.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
-import { resolveJwtInputs } from './inputs.js';
+import { readStoredAuth, resolveJwtInputs } from './inputs.js';
 import { bullets } from './bullets.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -55,7 +56,19 @@ export async function connectAdminOrg(adminOrg: string): Promise<Awaited<ReturnT
 type LocalChecks = { checks: Check[]; key?: KeyObject; loginUrlOk: boolean };
 
 async function runLocalChecks(inputs: JwtInputs): Promise<LocalChecks> {
-  const checks: Check[] = [];
+  const source = (from: string | undefined): string => messages.getMessage(`source.${from ?? 'flag'}`);
+  const checks: Check[] = [
+    {
+      id: 'inputs',
+      status: 'pass',
+      message: messages.getMessage('inputs.ok', [
+        inputs.username,
+        source(inputs.source.clientId),
+        source(inputs.source.jwtKeyFile),
+        source(inputs.source.loginUrl),
+      ]),
+    },
+  ];
   let key: KeyObject | undefined;
 
   const keyPath = inputs.jwtKeyFile as string;
@@ -273,10 +286,20 @@ function finish(result: DiagnoseResult, warnings: string[], exchangeCause?: Caus
   };
 }
 
-/** Every JWT login the CLI has stored. */
+/**
+ * Every JWT login the CLI has stored: the auth files in ~/.sfdx that carry a key path and no refresh token.
+ * Read file by file (core's listing would create ~/.sfdx/alias.json on a machine without one).
+ */
 export async function listStoredJwtUsernames(): Promise<string[]> {
-  const auths = await AuthInfo.listAllAuthorizations((auth) => auth.oauthMethod === 'jwt');
-  return auths.map((auth) => auth.username);
+  let names: string[];
+  try {
+    names = await readdir(Global.SFDX_DIR);
+  } catch {
+    return [];
+  }
+  const usernames = names.filter((name) => name.endsWith('.json') && name.includes('@')).map((name) => name.slice(0, -'.json'.length));
+  const auths = await Promise.all(usernames.map((username) => readStoredAuth(username).catch(() => undefined)));
+  return auths.filter((auth) => auth?.isJwt).map((auth) => (auth as NonNullable<typeof auth>).username);
 }
 
 export type DiagnoseAllResult = {

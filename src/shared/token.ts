@@ -214,8 +214,14 @@ export async function runPairs(loginUrl: string, req: ExchangeRequest, env: Node
     // eslint-disable-next-line no-await-in-loop -- sequential on purpose: core tries the pairs in order
     const outcome = await attemptExchange(host, audience, req);
     first ??= outcome;
+    if (outcome.attempt.outcome === 'network-error') {
+      unreachable.set(origin, messages.getMessage('attempt.unreachable', [origin, outcome.attempt.message ?? '']));
+      // A fallback host that cannot be reached is listed as skipped, never as a cause.
+      if (outcome !== first) {
+        outcome.attempt = { ...outcome.attempt, outcome: 'skipped', message: messages.getMessage('attempt.fallbackUnreachable', [origin, outcome.attempt.message ?? '']) };
+      }
+    }
     attempts.push(outcome.attempt);
-    if (outcome.attempt.outcome === 'network-error') unreachable.set(origin, messages.getMessage('attempt.unreachable', [origin, outcome.attempt.message ?? '']));
     if (outcome.attempt.outcome === 'success') {
       success = outcome;
       break;

@@ -171,6 +171,7 @@ describe('jwt diagnose', function () {
       const { result } = outcome;
       expect(result).to.include({ username: 'ci@acme.com', clientId: CI_KEY, loginUrl: `${target.url}/`, audience: `${target.url}/` });
       expect(result.checks.map((c) => c.id)).to.deep.equal([
+        'inputs',
         'key-file',
         'key-parse',
         'key-size',
@@ -707,6 +708,15 @@ describe('jwt diagnose', function () {
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }
+    });
+
+    it('says so when the CLI has no stored JWT login, exit 0, and creates no file', async () => {
+      const before = hashTree(home.home);
+      const all = (await JwtDiagnose.run(['--all'])) as DiagnoseAllResult;
+      expect(all).to.deep.equal({ orgs: [], summary: { total: 0, ok: 0, failed: 0, causes: {} } });
+      expect(process.exitCode ?? 0).to.equal(0);
+      expect(ux.log.args.flat().join('\n')).to.include('no stored JWT logins');
+      expect(treeChanges(before, hashTree(home.home))).to.deep.equal([]);
     });
   });
 });
