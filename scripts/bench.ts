@@ -10,8 +10,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../test/emulator/index.js';
-import { ADMIN_APP, CI_APP, keyFile, ROOT as root, runNode, scratchEnv, type ChildRun } from './lib.js';
+import { ADMIN_APP, CI_APP, keyFile, ROOT as root, runNode, scratchEnv, startEmulatorProcess, type ChildRun, type EmulatorProcess } from './lib.js';
 
 const sfRun = join(root, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -49,30 +48,32 @@ function median(values: number[]): number {
 }
 
 /** Median wall time of `args`, and the emulator requests of one run. */
-async function measure(args: string[], emu?: Emulator, expectStatus = 0): Promise<{ ms: number; requests: number }> {
+async function measure(args: string[], emu?: EmulatorProcess, expectStatus = 0): Promise<{ ms: number; requests: number }> {
   const times: number[] = [];
   let requests = 0;
   for (let i = 0; i < runs; i++) {
-    const before = emu?.requests.length ?? 0;
+    // eslint-disable-next-line no-await-in-loop
+    const before = (await emu?.requestCount()) ?? 0;
     // eslint-disable-next-line no-await-in-loop -- runs one after another, for clean timings
     const result = await sf(args);
     if (result.status !== expectStatus) {
       throw new Error(`sf ${args.join(' ')} exited ${String(result.status)} (expected ${expectStatus}):\n${result.stderr}`);
     }
     times.push(result.ms);
-    requests = (emu?.requests.length ?? 0) - before;
+    // eslint-disable-next-line no-await-in-loop
+    requests = ((await emu?.requestCount()) ?? 0) - before;
   }
   return { ms: median(times), requests };
 }
 
 async function main(): Promise<void> {
-  const healthy = await startEmulator('healthy');
-  const broken = await startEmulator('admin-approved-no-grant');
+  const healthy = await startEmulatorProcess('healthy');
+  const broken = await startEmulatorProcess('admin-approved-no-grant');
   try {
     installAsUserPlugin();
     const which = await sf(['which', 'jwt', 'diagnose', '--json']);
     if (!which.stdout.includes('plugin-jwt')) throw new Error(`sf does not find the plugin:\n${which.stdout}${which.stderr}`);
-    const login = (emu: Emulator, username: string, clientId = CI_APP): string[] => [
+    const login = (emu: EmulatorProcess, username: string, clientId = CI_APP): string[] => [
       '--username', username, '--client-id', clientId, '--jwt-key-file', keyFile('server.key'), '--instance-url', emu.url,
     ];
     // the admin org of the failing case, stored by the real CLI
@@ -111,8 +112,8 @@ async function main(): Promise<void> {
       `\nEvidence with --admin-org added ${evidenceRequests} requests to the failing diagnosis (goal: at most 4); a healthy diagnosis made ${diagnose.requests} (goal: 1).\n`
     );
   } finally {
-    await healthy.close();
-    await broken.close();
+    healthy.close();
+    broken.close();
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@
  * What the demo and the benchmark share: a throw-away HOME with a quiet sf environment, and running a
  * child process asynchronously (the emulators answer from the parent process, so it must not block).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,5 +44,33 @@ export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, 
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (status) => resolvePromise({ status, stdout, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+  });
+}
+
+/** An emulator in its own process (test/emulator/cli.ts), so the measured commands share no event loop with it. */
+export type EmulatorProcess = { url: string; requestCount(): Promise<number>; close(): void };
+
+export function startEmulatorProcess(scenario: string): Promise<EmulatorProcess> {
+  return new Promise((resolvePromise, reject) => {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'emulator', 'cli.ts'), '--scenario', scenario], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffered = '';
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the emulator exited (${String(code)})`)));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      buffered += d;
+      const url = /listening on (http:\/\/\S+)/.exec(buffered)?.[1];
+      if (!url) return;
+      resolvePromise({
+        url,
+        requestCount: async (): Promise<number> => ((await (await fetch(`${url}/__requests`)).json()) as unknown[]).length,
+        close: (): void => {
+          child.removeAllListeners('exit');
+          child.kill('SIGTERM');
+        },
+      });
+    });
   });
 }
