@@ -129,15 +129,37 @@ export function sandboxSuffixFromAdmin(adminUsername: string | undefined, userna
   return match[2];
 }
 
+/** Rejects with `message` when `promise` has not settled within `ms` (the promise itself runs on). */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Evidence takes up to three round trips (evidence.ts), each within --timeout. */
+const EVIDENCE_ROUNDS = 3;
+
 async function gatherEvidence(
   adminOrg: string,
-  inputs: JwtInputs
+  inputs: JwtInputs,
+  timeoutMs: number
 ): Promise<{ evidence?: OrgEvidence; check: Check; sandbox: { isSandbox?: boolean; sandboxName?: string } }> {
   const conn = await connectAdminOrg(adminOrg);
   const sandboxName = sandboxSuffixFromAdmin(conn.getUsername(), inputs.username);
   const sandbox = sandboxName ? { isSandbox: true, sandboxName } : {};
   try {
-    const evidence = await collectEvidence(conn, { username: inputs.username, clientId: inputs.clientId, appName: inputs.appName });
+    const evidence = await withDeadline(
+      collectEvidence(conn, { username: inputs.username, clientId: inputs.clientId, appName: inputs.appName }),
+      timeoutMs * EVIDENCE_ROUNDS,
+      messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))])
+    );
     const failures = evidence.errors ?? [];
     return {
       evidence,
@@ -213,7 +235,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   let sandbox: { isSandbox?: boolean; sandboxName?: string } = {};
   if (serverError && NEEDS_EVIDENCE.has(code)) {
     if (options.adminOrg) {
-      const gathered = await gatherEvidence(options.adminOrg, inputs);
+      const gathered = await gatherEvidence(options.adminOrg, inputs, options.timeoutMs);
       evidence = gathered.evidence;
       sandbox = gathered.sandbox;
       checks.push(gathered.check);

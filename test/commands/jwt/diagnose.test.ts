@@ -464,6 +464,19 @@ describe('jwt diagnose', function () {
   });
 
   describe('user and approval', () => {
+    it('does not stall on an admin org that never answers: evidence gives up within the --timeout budget', async () => {
+      const target = await emulator('not-approved');
+      await login({ username: 'admin@acme.com' });
+      target.setFaults({ hang: true, paths: ['/services/data', '/services/Soap'] });
+      const started = Date.now();
+      const outcome = await diagnose([...flagsFor(target), '--admin-org', 'admin@acme.com', '--timeout', '1']);
+      expect(Date.now() - started).to.be.below(10_000);
+      expectFault(outcome, 'USER_NOT_APPROVED');
+      const evidence = check(outcome.result, 'org-evidence');
+      expect(evidence.status).to.equal('warn');
+      expect(evidence.message).to.include('no answer within 3 seconds');
+    });
+
     it('USER_NOT_FOUND for a sandbox username without its suffix, with the suffix suggested (--admin-org)', async () => {
       const target = await emulator('sandbox');
       await login({ username: 'admin@acme.com.uat' });
