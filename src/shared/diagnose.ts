@@ -19,6 +19,7 @@ import { buildCause, classifyServerError, usernameLacksSandboxSuffix } from './c
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
 import { readStoredAuth, resolveJwtInputs } from './inputs.js';
+import { withDeadline } from './deadline.js';
 import { bullets } from './bullets.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -129,20 +130,6 @@ export function sandboxSuffixFromAdmin(adminUsername: string | undefined, userna
   return match[2];
 }
 
-/** Rejects with `message` when `promise` has not settled within `ms` (the promise itself runs on). */
-export async function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Evidence takes up to three round trips (evidence.ts), each within --timeout. */
 const EVIDENCE_ROUNDS = 3;
 
@@ -158,7 +145,7 @@ async function gatherEvidence(
     const evidence = await withDeadline(
       collectEvidence(conn, { username: inputs.username, clientId: inputs.clientId, appName: inputs.appName }),
       timeoutMs * EVIDENCE_ROUNDS,
-      messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))])
+      () => new Error(messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))]))
     );
     const failures = evidence.errors ?? [];
     return {

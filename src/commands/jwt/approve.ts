@@ -33,6 +33,7 @@ import { statusView } from '../../shared/statusRows.js';
 import type { JwtInputs } from '../../shared/types.js';
 import { durationFlag, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
+import { withDeadline } from '../../shared/deadline.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 
@@ -111,6 +112,9 @@ export type JwtApproveResult = JwtApproveBrowserResult | JwtApproveAdminResult;
 export const DEFAULT_PERMISSION_SET = 'JWT_Access';
 
 type ApproveFlags = Interfaces.InferredFlags<(typeof JwtApprove)['flags']>;
+
+/** Planning and applying a grant takes a few round trips (grants.ts), each within --timeout. */
+const ADMIN_ROUNDS = 8;
 
 type ApproveDurations = { waitMs: number; approvalTimeoutMs: number; timeoutMs: number };
 
@@ -257,7 +261,12 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
 
     const conn = await connectAdminOrg(adminOrg);
     this.spinner.start(messages.getMessage(dryRun ? 'spinner.planning' : 'spinner.granting', [adminOrg]));
-    const admin = await runAdminApproval(conn, { username, clientId, appName: flags['app-name'], permissionSet, dryRun });
+    const budgetMs = durations.timeoutMs * ADMIN_ROUNDS;
+    const admin = await withDeadline(
+      runAdminApproval(conn, { username, clientId, appName: flags['app-name'], permissionSet, dryRun }),
+      budgetMs,
+      () => messages.createError('error.AdminNoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))])
+    );
     this.spinner.stop();
 
     const result: JwtApproveAdminResult = {

@@ -1,12 +1,18 @@
 import { Messages } from '@salesforce/core';
 import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
-import { connectAdminOrg } from '../../shared/diagnose.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
+import { withDeadline } from '../../shared/deadline.js';
+import { flagDurationMs } from '../../shared/duration.js';
+import { timeoutFlag } from '../../flags.js';
 import { resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
+
+/** Reading the user record takes a few round trips (status.ts), each within --timeout. */
+const STATUS_ROUNDS = 4;
 
 /** The approval state on the user record (status.ts), plus the admin org it was read through. */
 export type JwtStatusResult = ApprovalStatusReport & { adminOrg: string };
@@ -31,6 +37,7 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
     }),
     'client-id': Flags.string({ char: 'i', summary: messages.getMessage('flags.client-id.summary'), exclusive: ['app-name'] }),
     'app-name': Flags.string({ summary: messages.getMessage('flags.app-name.summary'), exclusive: ['client-id'] }),
+    timeout: timeoutFlag,
   };
 
   public async run(): Promise<JwtStatusResult> {
@@ -39,11 +46,17 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
     if (!adminOrg) throw messages.createError('error.MissingAdminOrg', [], [], 2);
     if (!flags.username) throw messages.createError('error.MissingUsername', [], [], 2);
 
+    const timeoutMs = flagDurationMs(flags.timeout, { flag: 'timeout', unit: 'seconds', defaultMs: DEFAULT_TIMEOUT_MS, minMs: 1000 });
     const username = await resolveUsername(flags.username);
     const conn = await connectAdminOrg(adminOrg);
     const clientId = flags['client-id']?.trim();
     this.spinner.start(messages.getMessage('spinner.reading', [username, adminOrg]));
-    const report = await approvalStatus(conn, { username, clientId, appName: flags['app-name'] });
+    const budgetMs = timeoutMs * STATUS_ROUNDS;
+    const report = await withDeadline(
+      approvalStatus(conn, { username, clientId, appName: flags['app-name'] }),
+      budgetMs,
+      () => messages.createError('error.NoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))])
+    );
     this.spinner.stop();
 
     const view = statusView(report, flags['app-name'] ?? clientId, adminOrg);

@@ -131,4 +131,29 @@ describe('jwt status', function () {
       }
     }
   });
+
+  it('gives up on an admin org that never answers, within the --timeout budget (exit 1, no stack)', async () => {
+    await setUp('healthy');
+    emu.setFaults({ hang: true, paths: ['/services/data', '/services/Soap'] });
+    const started = Date.now();
+    try {
+      await JwtStatus.run(['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--timeout', '1']);
+      expect.fail('expected an error');
+    } catch (error) {
+      expect((error as SfError).name).to.equal('NoAnswerError');
+      expect((error as SfError).message).to.include('did not answer within 4 seconds');
+      expect((error as SfError).actions?.join('\n')).to.include('--timeout');
+    }
+    expect(Date.now() - started).to.be.below(10_000);
+  });
+
+  it('refuses a --timeout that is not a duration (exit 2)', async () => {
+    await setUp('healthy');
+    try {
+      await JwtStatus.run(['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--timeout', 'later']);
+      expect.fail('expected a usage error');
+    } catch (error) {
+      expect((error as SfError).exitCode).to.equal(2);
+    }
+  });
 });
