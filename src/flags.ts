@@ -2,8 +2,8 @@
  * Flags shared by several commands. Kept out of src/commands/ (oclif loads every file there as a command).
  */
 import { Messages } from '@salesforce/core';
-import { Flags } from '@salesforce/sf-plugins-core';
-import type { Interfaces } from '@oclif/core';
+import { Flags, toHelpSection } from '@salesforce/sf-plugins-core';
+import type { HelpSection, Interfaces } from '@oclif/core';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -54,3 +54,12 @@ export function durationFlag(opts: { summary: string; description?: string }): I
 
 /** --timeout: per request. */
 export const timeoutFlag = durationFlag({ summary: shared.getMessage('flags.timeout.summary') });
+
+/** The EXIT CODES help section: 0 works, 1 a diagnosed fault, 2 a usage error, in each command's words. */
+export function exitCodesHelp(messages: Messages<string>): HelpSection {
+  return toHelpSection('EXIT CODES', {
+    '0': messages.getMessage('exit.ok'),
+    '1': messages.getMessage('exit.fault'),
+    '2': messages.getMessage('exit.usage'),
+  });
+}

@@ -1,7 +1,7 @@
 import { Messages, SfError } from '@salesforce/core';
 import type { Interfaces } from '@oclif/core';
 import type { AnyJson } from '@salesforce/ts-types';
-import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import {
   buildAuthorizeUrl,
   consumerSecretFromEnv,
@@ -31,7 +31,7 @@ import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 import type { JwtInputs } from '../../shared/types.js';
-import { durationFlag, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
+import { durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { withDeadline } from '../../shared/deadline.js';
 
@@ -136,11 +136,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
-  public static readonly errorCodes = toHelpSection('EXIT CODES', {
-    '0': messages.getMessage('exit.ok'),
-    '1': messages.getMessage('exit.fault'),
-    '2': messages.getMessage('exit.usage'),
-  });
+  public static readonly errorCodes = exitCodesHelp(messages);
 
   public static readonly flags = {
     // The key is optional here: without it the approval still happens; only the JWT verification is skipped.

@@ -1,9 +1,9 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { DEFAULT_TIMEOUT_MS, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
-import { identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
+import { exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
 
@@ -18,11 +18,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
-  public static readonly errorCodes = toHelpSection('EXIT CODES', {
-    '0': messages.getMessage('exit.ok'),
-    '1': messages.getMessage('exit.fault'),
-    '2': messages.getMessage('exit.usage'),
-  });
+  public static readonly errorCodes = exitCodesHelp(messages);
 
   public static readonly flags = {
     ...identityFlags,

@@ -1,9 +1,9 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { flagDurationMs } from '../../shared/duration.js';
-import { timeoutFlag } from '../../flags.js';
+import { exitCodesHelp, timeoutFlag } from '../../flags.js';
 import { resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
@@ -21,11 +21,7 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
-  public static readonly errorCodes = toHelpSection('EXIT CODES', {
-    '0': messages.getMessage('exit.ok'),
-    '1': messages.getMessage('exit.fault'),
-    '2': messages.getMessage('exit.usage'),
-  });
+  public static readonly errorCodes = exitCodesHelp(messages);
 
   public static readonly flags = {
     // Not required: true, so that a missing value gets words that say why it is needed (still exit code 2).
