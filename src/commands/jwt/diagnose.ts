@@ -28,7 +28,8 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
       description: shared.getMessage('flags.admin-org.description'),
     }),
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
-    'cert-file': Flags.file({ exists: true, summary: messages.getMessage('flags.cert-file.summary') }),
+    // Not Flags.file({ exists: true }): an unreadable certificate is reported by the cert check, with the fix.
+    'cert-file': Flags.string({ summary: messages.getMessage('flags.cert-file.summary') }),
     all: Flags.boolean({
       summary: messages.getMessage('flags.all.summary'),
       // eslint-disable-next-line sf-plugin/flag-cross-references -- client-id and jwt-key-file come from identityFlags

@@ -321,6 +321,14 @@ describe('jwt diagnose', function () {
       expect(check(outcome.result, 'token-exchange').status).to.equal('pass');
     });
 
+    it('reports a --cert-file that does not exist through the cert check, with the fix (exit 1, not a parse error)', async () => {
+      const target = await emulator('healthy');
+      const outcome = await diagnose([...flagsFor(target), '--cert-file', join(home.home, 'no-such.crt')]);
+      expectFault(outcome, 'KEY_CERT_MISMATCH');
+      expect(check(outcome.result, 'cert').message).to.include('does not exist');
+      expect(check(outcome.result, 'cert').actions?.join('\n')).to.include('--cert-file');
+    });
+
     it('passes the cert check for the key’s own certificate', async () => {
       const target = await emulator('healthy');
       const outcome = await diagnose([...flagsFor(target), '--cert-file', keyPath('server.crt')]);
