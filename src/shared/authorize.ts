@@ -236,12 +236,15 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
   let answered = false;
   const timers: { timeout?: NodeJS.Timeout } = {};
   const server: Server = createServer();
+  const servers: Server[] = [server];
 
   const shutdown = (): void => {
     if (timers.timeout) clearTimeout(timers.timeout);
     opts.signal?.removeEventListener('abort', onAbort);
-    server.close();
-    server.closeAllConnections();
+    for (const s of servers) {
+      s.close();
+      s.closeAllConnections();
+    }
   };
   const finish = (outcome: RedirectResult | Error): void => {
     if (done) return;
@@ -291,12 +294,13 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
     finish(outcome);
   };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500).end();
       finish(SfError.wrap(err));
     });
-  });
+  };
+  server.on('request', onRequest);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -312,6 +316,15 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
   server.on('error', (err) => finish(SfError.wrap(err)));
 
   const bound = server.address() as AddressInfo;
+  if (url.hostname.toLowerCase() === 'localhost') {
+    // A browser may resolve localhost to ::1 first: listen there too, on the same port, when the machine has IPv6.
+    const v6 = createServer(onRequest);
+    const listening = await new Promise<boolean>((resolve) => {
+      v6.once('error', () => resolve(false));
+      v6.listen({ host: '::1', port: bound.port, exclusive: true, ipv6Only: true }, () => resolve(true));
+    });
+    if (listening) servers.push(v6);
+  }
   const seconds = Math.ceil(opts.timeoutMs / 1000);
   timers.timeout = setTimeout(
     () => finish(messages.createError('error.RedirectTimeout', [String(seconds), opts.redirectUri])),

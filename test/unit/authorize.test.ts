@@ -235,6 +235,22 @@ describe('authorize: redirect listener', () => {
     expect(after).to.equal('refused');
   });
 
+  it('answers on ::1 too for a localhost redirect URI, where the machine has IPv6', async function () {
+    const listener = await listenForRedirect({ redirectUri, state, timeoutMs: 5000 });
+    const page = await get(`http://[::1]:${port}/OauthRedirect?code=c0de6&state=${state}`).catch(() => undefined);
+    if (!page) {
+      listener.close();
+      this.skip(); // no IPv6 loopback on this machine
+    }
+    expect(page?.status).to.equal(200);
+    expect(await listener.result).to.deep.equal({ code: 'c0de6' });
+    const after = await fetch(`http://[::1]:${port}/OauthRedirect`).then(
+      () => 'answered',
+      () => 'refused'
+    );
+    expect(after).to.equal('refused');
+  });
+
   it('waitForRedirect resolves with the code', async () => {
     const pending = waitForRedirect({ redirectUri, state, timeoutMs: 5000 });
     // the listener is up once the port answers; retry briefly
