@@ -198,7 +198,10 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       ? await listenForRedirect({ redirectUri, state, timeoutMs: durations.approvalTimeoutMs })
       : undefined;
 
-    this.log(messages.getMessage('info.url', [inputs.username, authorizeUrl]));
+    const urlLine = messages.getMessage('info.url', [inputs.username, authorizeUrl]);
+    // With --json, stdout carries only the final JSON: the URL goes to stderr, so it can be opened while the command waits.
+    if (this.jsonEnabled()) process.stderr.write(`${urlLine}\n`);
+    else this.log(urlLine);
     const browserOpened = await this.openBrowser(authorizeUrl, flags['url-only'], flags.browser, listener);
     if (!listener) this.info(messages.getMessage('info.notLoopback', [redirectUri]));
 

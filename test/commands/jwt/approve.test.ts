@@ -269,10 +269,31 @@ describe('jwt approve', () => {
     expect(output()).to.include('sf jwt diagnose');
   });
 
+  it('with --url-only --json writes the URL to stderr at once, so a script can open it while the command waits', async () => {
+    const written: string[] = [];
+    const realWrite = process.stderr.write.bind(process.stderr);
+    $$.SANDBOX.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(String(chunk));
+      return (realWrite as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    });
+    const run = runBrowser(args('--url-only', '--json'));
+    let printed: string | undefined;
+    for (let i = 0; i < 100 && !printed; i++) {
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      printed = /(\S+\/services\/oauth2\/authorize\?\S+)/.exec(written.join(''))?.[1];
+    }
+    expect(printed).to.be.a('string');
+    fakeBrowserVisit(printed as string);
+    const result = await run;
+    expect(result.approval.status).to.equal('approved');
+    expect(result.authorizeUrl).to.equal(printed);
+  });
+
   it('opens no browser in container mode (SF_CONTAINER_MODE), like sf org login web', async () => {
     $$.SANDBOX.stub(process, 'env').value({ ...process.env, SF_CONTAINER_MODE: 'true' });
     userAction = (): undefined => undefined;
-    const result = await runBrowser(args('--approval-timeout', '1', '--json'));
+    const result = await runBrowser(args('--approval-timeout', '1'));
     expect(opened).to.have.length(0);
     expect(result.browserOpened).to.equal(false);
     expect(output()).to.include('SF_CONTAINER_MODE');
