@@ -4,19 +4,16 @@ import type { AnyJson } from '@salesforce/ts-types';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import {
   buildAuthorizeUrl,
-  consumerSecretFromEnv,
   createPkce,
   createState,
   DEFAULT_REDIRECT_URI,
   DEFAULT_SCOPE,
-  describeAuthorizeError,
-  exchangeCode,
   isLoopbackRedirect,
   listenForRedirect,
   scopeAllowsJwt,
   type RedirectListener,
-  type RedirectResult,
 } from '../../shared/authorize.js';
+import { completeApproval, type BrowserApproval, type CompleteApprovalOptions } from '../../shared/approveBrowser.js';
 import {
   RETRYABLE_AFTER_GRANT,
   runAdminApproval,
@@ -41,19 +38,7 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
-export type ApprovalStatus =
-  /** Approved, and the code exchange returned a refresh token. */
-  | 'approved'
-  /** Approved, but Salesforce issued no refresh token: the approval cannot serve JWT. */
-  | 'approved-without-refresh-token'
-  /** The redirect came back with a code, but the exchange failed. */
-  | 'exchange-failed'
-  /** The redirect came back with an error (access_denied, …). */
-  | 'failed'
-  /** No redirect arrived before --approval-timeout. */
-  | 'no-redirect'
-  /** The redirect URI is not loopback: the outcome happens in the browser, out of sight. */
-  | 'not-received';
+export type { ApprovalStatus, BrowserApproval } from '../../shared/approveBrowser.js';
 
 /** Browser mode (the default): the approval in the browser, then the JWT login. */
 export type JwtApproveBrowserResult = {
@@ -66,17 +51,7 @@ export type JwtApproveBrowserResult = {
   /** The URL opened (or printed). Its state and PKCE challenge are single-use and not secret. */
   authorizeUrl: string;
   browserOpened: boolean;
-  approval: {
-    status: ApprovalStatus;
-    message: string;
-    actions: string[];
-    /** The OAuth error of the redirect or of the code exchange. */
-    error?: string;
-    errorDescription?: string;
-    /** Whether the code exchange returned a refresh token (never the token itself). */
-    refreshToken?: boolean;
-    scope?: string;
-  };
+  approval: BrowserApproval;
   /** The JWT login tried after the approval; absent when no key file is known. */
   verification?: Verification;
 };
@@ -317,73 +292,19 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     }
   }
 
-  /** Waits for the redirect, then completes the code exchange. Never keeps the code or any token. */
-  private async receive(
-    listener: RedirectListener,
-    opts: { loginUrl: string; clientId: string; redirectUri: string; verifier: string; timeoutMs: number; username: string }
-  ): Promise<JwtApproveBrowserResult['approval']> {
+  /** Waits for the redirect, then completes the code exchange (spinner only; the logic is in approveBrowser.ts). */
+  private async receive(listener: RedirectListener, opts: Omit<CompleteApprovalOptions, 'onExchange'>): Promise<BrowserApproval> {
     this.spinner.start(messages.getMessage('spinner.waiting'));
-    let redirect: RedirectResult;
     try {
-      redirect = await listener.result;
-    } catch (error) {
+      return await completeApproval(listener, {
+        ...opts,
+        onExchange: () => {
+          this.spinner.status = messages.getMessage('spinner.exchanging');
+        },
+      });
+    } finally {
       this.spinner.stop();
-      const err = error instanceof SfError ? error : SfError.wrap(error as Error);
-      return { status: 'no-redirect', message: messages.getMessage('approval.noRedirect', [err.message]), actions: err.actions ?? [] };
     }
-    if (!('code' in redirect)) {
-      this.spinner.stop();
-      const words = describeAuthorizeError(redirect.error, redirect.errorDescription);
-      return {
-        status: 'failed',
-        message: messages.getMessage('approval.failed', [words.message]),
-        actions: words.actions,
-        error: redirect.error,
-        ...(redirect.errorDescription ? { errorDescription: redirect.errorDescription } : {}),
-      };
-    }
-
-    this.spinner.status = messages.getMessage('spinner.exchanging');
-    const clientSecret = consumerSecretFromEnv();
-    const exchanged = await exchangeCode({
-      loginUrl: opts.loginUrl,
-      clientId: opts.clientId,
-      redirectUri: opts.redirectUri,
-      code: redirect.code,
-      codeVerifier: opts.verifier,
-      timeoutMs: opts.timeoutMs,
-      ...(clientSecret ? { clientSecret } : {}),
-    });
-    this.spinner.stop();
-    if (!exchanged.ok) {
-      const words = describeAuthorizeError(exchanged.error, exchanged.errorDescription);
-      return {
-        status: 'exchange-failed',
-        message: messages.getMessage('approval.exchangeFailed', [words.message]),
-        actions: words.actions,
-        error: exchanged.error,
-        ...(exchanged.errorDescription ? { errorDescription: exchanged.errorDescription } : {}),
-      };
-    }
-    const scope = exchanged.scope ? { scope: exchanged.scope } : {};
-    if (!exchanged.hasRefreshToken) {
-      return {
-        status: 'approved-without-refresh-token',
-        message: messages.getMessage('approval.noRefreshToken', [exchanged.scope ?? '?']),
-        actions: messages.getMessages('approval.noRefreshToken.actions'),
-        refreshToken: false,
-        ...scope,
-      };
-    }
-    return {
-      status: 'approved',
-      message: exchanged.scope
-        ? messages.getMessage('approval.approved', [opts.username, exchanged.scope])
-        : messages.getMessage('approval.approvedNoScope', [opts.username]),
-      actions: [],
-      refreshToken: true,
-      ...scope,
-    };
   }
 
   /** Tries the JWT login as `sf org login jwt` does; with a wait, retries with growing pauses and a spinner. */
