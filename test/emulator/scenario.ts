@@ -96,6 +96,8 @@ export type Faults = {
   hang?: boolean;
   /** Destroy the socket without an answer. */
   reset?: boolean;
+  /** Answer 404 NOT_FOUND, as for a resource the org does not offer (e.g. the Composite API). */
+  notFound?: boolean;
   /** Shift the server's `Date` header and its notion of now by this many seconds. */
   clockOffsetSeconds?: number;
   /** Answer every matching request with this OAuth error body (default status 400), e.g. one Salesforce has not documented. */

@@ -152,6 +152,11 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
         send(res, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: MAINTENANCE_PAGE }, record);
         return;
       }
+      if (faults.notFound) {
+        // what Salesforce answers for a resource an org or API version does not have (e.g. no Composite API)
+        send(res, { status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] }, record);
+        return;
+      }
       if (faults.oauthError) {
         const { status, ...oauthBody } = faults.oauthError;
         record.error = oauthBody.error;

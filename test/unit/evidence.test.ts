@@ -297,6 +297,22 @@ describe('collectEvidence against the emulator', function () {
     },
   ];
 
+  it('reads the same evidence with plain queries where the org offers no Composite API (404)', async () => {
+    const org = await emulatedOrg('admin-approved-no-grant');
+    try {
+      org.emu.setFaults({ notFound: true, paths: ['/services/data/v66.0/composite'] });
+      const ev = await collectEvidence(org.conn, { username: 'ci@acme.com', clientId: ADMIN_KEY });
+      expect(classifyServerError(NOT_APPROVED, ev)).to.equal('USER_NOT_PREAUTHORIZED');
+      expect(ev.errors ?? []).to.deep.equal([]);
+      const paths = org.emu.requests.filter((r) => !r.path.startsWith('/services/oauth2')).map((r) => (r.path.endsWith('/composite') ? 'composite' : r.query.q ?? r.path));
+      // one refused composite request, then plain queries from then on
+      expect(paths.filter((p) => p === 'composite')).to.have.length(1);
+      expect(paths.filter((p) => p.startsWith('SELECT'))).to.have.length.greaterThan(3);
+    } finally {
+      await org.close();
+    }
+  });
+
   for (const fx of fixtures) {
     it(`${fx.scenario} (${fx.appName ?? fx.clientId ?? ''}): ${fx.expected} in ${fx.requests} requests`, async () => {
       const org = await emulatedOrg(fx.scenario, fx.admin);
