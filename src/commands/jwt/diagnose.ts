@@ -66,7 +66,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
   private render(result: DiagnoseResult): void {
     this.table({ title: messages.getMessage('table.title', [result.username]), data: checkRows(result.checks), overflow: 'wrap' });
     if (result.attempts.length > 0) {
-      this.table({ title: messages.getMessage('attempts.title'), data: attemptRows(result.attempts) });
+      this.table({ title: messages.getMessage('attempts.title'), data: attemptRows(result.attempts), overflow: 'wrap' });
     }
     for (const warning of result.warnings ?? []) this.warn(warning);
     if (!result.cause) {
