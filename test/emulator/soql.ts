@@ -597,49 +597,29 @@ function checkLiteral(text: string, rp: ResolvedPath, lit: Literal, fieldPos: nu
   const f = rp.field;
   const name = f.name;
   if (lit.kind === 'null') return;
-  if (f.type === 'boolean' && lit.kind !== 'boolean') {
-    throw errorAt(
-      text,
-      'INVALID_QUERY_FILTER_OPERATOR',
-      fieldPos,
-      `value of filter criterion for field '${name}' must be of type boolean and should not be enclosed in quotes`
-    );
-  }
   if ((f.type === 'id' || f.type === 'reference') && lit.kind === 'string' && !isValidId(lit.value)) {
     throw errorAt(text, 'INVALID_QUERY_FILTER_OPERATOR', fieldPos, `invalid ID field: ${lit.value}`);
   }
-  if ((STRINGY.has(f.type) || f.type === 'id' || f.type === 'reference') && lit.kind !== 'string') {
+  const expected = expectedLiteral(f.type);
+  if (expected && lit.kind !== expected.kind) {
+    const quotes = expected.kind === 'string' ? 'should be enclosed in quotes' : 'should not be enclosed in quotes';
     throw errorAt(
       text,
       'INVALID_QUERY_FILTER_OPERATOR',
       fieldPos,
-      `value of filter criterion for field '${name}' must be of type string and should be enclosed in quotes`
+      `value of filter criterion for field '${name}' must be of type ${expected.typeName} and ${quotes}`
     );
   }
-  if ((f.type === 'int' || f.type === 'double') && lit.kind !== 'number') {
-    throw errorAt(
-      text,
-      'INVALID_QUERY_FILTER_OPERATOR',
-      fieldPos,
-      `value of filter criterion for field '${name}' must be of type double and should not be enclosed in quotes`
-    );
-  }
-  if (f.type === 'datetime' && lit.kind !== 'datetime') {
-    throw errorAt(
-      text,
-      'INVALID_QUERY_FILTER_OPERATOR',
-      fieldPos,
-      `value of filter criterion for field '${name}' must be of type dateTime and should not be enclosed in quotes`
-    );
-  }
-  if (f.type === 'date' && lit.kind !== 'date') {
-    throw errorAt(
-      text,
-      'INVALID_QUERY_FILTER_OPERATOR',
-      fieldPos,
-      `value of filter criterion for field '${name}' must be of type date and should not be enclosed in quotes`
-    );
-  }
+}
+
+/** The literal a field type takes in a filter, and the type's name in Salesforce's error; undefined: anything goes. */
+function expectedLiteral(type: FieldType): { kind: Literal['kind']; typeName: string } | undefined {
+  if (type === 'boolean') return { kind: 'boolean', typeName: 'boolean' };
+  if (STRINGY.has(type) || type === 'id' || type === 'reference') return { kind: 'string', typeName: 'string' };
+  if (type === 'int' || type === 'double') return { kind: 'number', typeName: 'double' };
+  if (type === 'datetime') return { kind: 'datetime', typeName: 'dateTime' };
+  if (type === 'date') return { kind: 'date', typeName: 'date' };
+  return undefined;
 }
 
 function literalValue(lit: Literal): unknown {
