@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Messages, SfError } from '@salesforce/core';
-import { isLoopbackHost } from './checks/loginUrl.js';
+import { isLoopbackHost, mayCarryCredentials } from './checks/loginUrl.js';
 import { http } from './http.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -84,7 +84,7 @@ export function oauthBase(loginUrl: string): string {
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw messages.createError('error.InvalidLoginUrl', [loginUrl]);
   }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+  if (!mayCarryCredentials(url)) {
     throw messages.createError('error.InsecureLoginUrl', [loginUrl]);
   }
   const path = url.pathname.replace(/\/+$/, '');

@@ -10,7 +10,7 @@ import { Messages } from '@salesforce/core';
 import { SignJWT } from 'jose';
 import type { Attempt, ServerError } from './types.js';
 import { appendPath, http, type HttpResult } from './http.js';
-import { isLoopbackHost } from './checks/loginUrl.js';
+import { mayCarryCredentials } from './checks/loginUrl.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.token');
@@ -90,8 +90,7 @@ export type AttemptOutcome = {
 /** An assertion may go over plain http only to a loopback address. */
 export function mayCarryAssertion(host: string): boolean {
   try {
-    const url = new URL(host);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    return mayCarryCredentials(new URL(host));
   } catch {
     return false;
   }

@@ -24,6 +24,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
+/** Credentials (an assertion, a code, a password) may travel over https, or plain http to a loopback host only. */
+export function mayCarryCredentials(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
 /** acme.lightning.force.com → acme.my.salesforce.com; acme--uat.sandbox.lightning.force.com → acme--uat.sandbox.my.salesforce.com */
 const LIGHTNING_SUFFIX = /\.lightning\.force\.com$/i;
 
