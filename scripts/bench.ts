@@ -10,7 +10,17 @@
  */
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_APP, CI_APP, keyFile, ROOT as root, runNode, scratchEnv, startEmulatorProcess, type ChildRun, type EmulatorProcess } from './lib.js';
+import {
+  ADMIN_APP,
+  CI_APP,
+  keyFile,
+  ROOT as root,
+  runNode,
+  scratchEnv,
+  startEmulatorProcess,
+  type ChildRun,
+  type EmulatorProcess,
+} from './lib.js';
 
 const sfRun = join(root, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -37,7 +47,7 @@ function installAsUserPlugin(): void {
       private: true,
       dependencies: { 'plugin-jwt': version },
       oclif: { schema: 1, plugins: [{ name: 'plugin-jwt', type: 'user', tag: version }] },
-    })
+    }),
   );
 }
 
@@ -48,7 +58,11 @@ function median(values: number[]): number {
 }
 
 /** Median wall time of `args`, and the emulator requests of one run. */
-async function measure(args: string[], emu?: EmulatorProcess, expectStatus = 0): Promise<{ ms: number; requests: number }> {
+async function measure(
+  args: string[],
+  emu?: EmulatorProcess,
+  expectStatus = 0,
+): Promise<{ ms: number; requests: number }> {
   const times: number[] = [];
   let requests = 0;
   for (let i = 0; i < runs; i++) {
@@ -57,7 +71,9 @@ async function measure(args: string[], emu?: EmulatorProcess, expectStatus = 0):
     // eslint-disable-next-line no-await-in-loop -- runs one after another, for clean timings
     const result = await sf(args);
     if (result.status !== expectStatus) {
-      throw new Error(`sf ${args.join(' ')} exited ${String(result.status)} (expected ${expectStatus}):\n${result.stderr}`);
+      throw new Error(
+        `sf ${args.join(' ')} exited ${String(result.status)} (expected ${expectStatus}):\n${result.stderr}`,
+      );
     }
     times.push(result.ms);
     // eslint-disable-next-line no-await-in-loop
@@ -72,12 +88,21 @@ async function main(): Promise<void> {
   try {
     installAsUserPlugin();
     const which = await sf(['which', 'jwt', 'diagnose', '--json']);
-    if (!which.stdout.includes('plugin-jwt')) throw new Error(`sf does not find the plugin:\n${which.stdout}${which.stderr}`);
+    if (!which.stdout.includes('plugin-jwt'))
+      throw new Error(`sf does not find the plugin:\n${which.stdout}${which.stderr}`);
     const login = (emu: EmulatorProcess, username: string, clientId = CI_APP): string[] => [
-      '--username', username, '--client-id', clientId, '--jwt-key-file', keyFile('server.key'), '--instance-url', emu.url,
+      '--username',
+      username,
+      '--client-id',
+      clientId,
+      '--jwt-key-file',
+      keyFile('server.key'),
+      '--instance-url',
+      emu.url,
     ];
     // the admin org of the failing case, stored by the real CLI
-    if ((await sf(['org', 'login', 'jwt', ...login(broken, 'admin@acme.com')])).status !== 0) throw new Error('admin login failed');
+    if ((await sf(['org', 'login', 'jwt', ...login(broken, 'admin@acme.com')])).status !== 0)
+      throw new Error('admin login failed');
 
     const helpPlugin = await measure(['jwt', 'diagnose', '--help']);
     const helpCore = await measure(['org', 'login', 'jwt', '--help']);
@@ -86,7 +111,7 @@ async function main(): Promise<void> {
     const failing = await measure(
       ['jwt', 'diagnose', ...login(broken, 'ci@acme.com', ADMIN_APP), '--admin-org', 'admin@acme.com'],
       broken,
-      1
+      1,
     );
     const failingNoEvidence = await measure(['jwt', 'diagnose', ...login(broken, 'ci@acme.com', ADMIN_APP)], broken, 1);
     const loginFailing = await measure(['org', 'login', 'jwt', ...login(broken, 'ci@acme.com', ADMIN_APP)], broken, 1);
@@ -94,10 +119,42 @@ async function main(): Promise<void> {
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
     const rows = [
-      ['`sf jwt diagnose --help` vs `sf org login jwt --help`', s(helpPlugin.ms), s(helpCore.ms), ratio(helpPlugin.ms, helpCore.ms), '≤ 1.0×', '—', '—'],
-      ['healthy `sf jwt diagnose` vs `sf org login jwt`', s(diagnose.ms), s(loginJwt.ms), ratio(diagnose.ms, loginJwt.ms), '≤ 0.8×', String(diagnose.requests), String(loginJwt.requests)],
-      ['failing, without `--admin-org` vs failing `sf org login jwt`', s(failingNoEvidence.ms), s(loginFailing.ms), ratio(failingNoEvidence.ms, loginFailing.ms), '—', String(failingNoEvidence.requests), String(loginFailing.requests)],
-      ['failing, with `--admin-org` (USER_NOT_PREAUTHORIZED)', s(failing.ms), '—', '—', '—', String(failing.requests), '—'],
+      [
+        '`sf jwt diagnose --help` vs `sf org login jwt --help`',
+        s(helpPlugin.ms),
+        s(helpCore.ms),
+        ratio(helpPlugin.ms, helpCore.ms),
+        '≤ 1.0×',
+        '—',
+        '—',
+      ],
+      [
+        'healthy `sf jwt diagnose` vs `sf org login jwt`',
+        s(diagnose.ms),
+        s(loginJwt.ms),
+        ratio(diagnose.ms, loginJwt.ms),
+        '≤ 0.8×',
+        String(diagnose.requests),
+        String(loginJwt.requests),
+      ],
+      [
+        'failing, without `--admin-org` vs failing `sf org login jwt`',
+        s(failingNoEvidence.ms),
+        s(loginFailing.ms),
+        ratio(failingNoEvidence.ms, loginFailing.ms),
+        '—',
+        String(failingNoEvidence.requests),
+        String(loginFailing.requests),
+      ],
+      [
+        'failing, with `--admin-org` (USER_NOT_PREAUTHORIZED)',
+        s(failing.ms),
+        '—',
+        '—',
+        '—',
+        String(failing.requests),
+        '—',
+      ],
     ];
     const out = [
       `Median of ${runs} runs each, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; requests counted at the emulator.`,
@@ -109,7 +166,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${out.join('\n')}\n`);
     const evidenceRequests = failing.requests - failingNoEvidence.requests;
     process.stdout.write(
-      `\nEvidence with --admin-org added ${evidenceRequests} requests to the failing diagnosis (goal: at most 4); a healthy diagnosis made ${diagnose.requests} (goal: 1).\n`
+      `\nEvidence with --admin-org added ${evidenceRequests} requests to the failing diagnosis (goal: at most 4); a healthy diagnosis made ${diagnose.requests} (goal: 1).\n`,
     );
   } finally {
     healthy.close();

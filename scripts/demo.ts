@@ -33,28 +33,71 @@ async function storeAdminLogin(emu: Emulator, username: string): Promise<void> {
 
 async function main(): Promise<void> {
   const [org, sandbox, wrongCert, weakKey] = await Promise.all(
-    ['demo', 'sandbox', 'wrong-cert', 'weak-key'].map((name) => startEmulator(name))
+    ['demo', 'sandbox', 'wrong-cert', 'weak-key'].map((name) => startEmulator(name)),
   );
   try {
     await storeAdminLogin(org, 'admin@acme.com');
     await storeAdminLogin(sandbox, 'admin@acme.com.uat');
     const identity = (emu: Emulator, user: string, clientId = CI_APP, keyFile = 'server.key'): string[] => [
-      '--username', user, '--client-id', clientId, '--jwt-key-file', key(keyFile), '--instance-url', emu.url,
+      '--username',
+      user,
+      '--client-id',
+      clientId,
+      '--jwt-key-file',
+      key(keyFile),
+      '--instance-url',
+      emu.url,
     ];
     const cases: Case[] = [
       { title: 'A healthy JWT login', emulator: org, args: identity(org, 'ci@acme.com') },
-      { title: 'A user who never approved the app (no admin org: the likely cause and how to confirm it)', emulator: org, args: identity(org, 'new.hire@acme.com') },
-      { title: 'The same user, with org-side evidence (--admin-org)', emulator: org, args: [...identity(org, 'new.hire@acme.com'), '--admin-org', 'admin@acme.com'] },
-      { title: 'An admin-approved app whose permission set is not assigned to the user', emulator: org, args: [...identity(org, 'ops@acme.com', ADMIN_APP), '--admin-org', 'admin@acme.com'] },
-      { title: 'A frozen user', emulator: org, args: [...identity(org, 'frozen@acme.com'), '--admin-org', 'admin@acme.com'] },
-      { title: 'A sandbox username without its .uat suffix', emulator: sandbox, args: [...identity(sandbox, 'ci@acme.com'), '--admin-org', 'admin@acme.com.uat'] },
-      { title: 'A key that does not match the certificate on the app', emulator: wrongCert, args: identity(wrongCert, 'ci@acme.com') },
-      { title: 'A 1024-bit key from an old guide', emulator: weakKey, args: identity(weakKey, 'ci@acme.com', CI_APP, 'weak1024.key') },
+      {
+        title: 'A user who never approved the app (no admin org: the likely cause and how to confirm it)',
+        emulator: org,
+        args: identity(org, 'new.hire@acme.com'),
+      },
+      {
+        title: 'The same user, with org-side evidence (--admin-org)',
+        emulator: org,
+        args: [...identity(org, 'new.hire@acme.com'), '--admin-org', 'admin@acme.com'],
+      },
+      {
+        title: 'An admin-approved app whose permission set is not assigned to the user',
+        emulator: org,
+        args: [...identity(org, 'ops@acme.com', ADMIN_APP), '--admin-org', 'admin@acme.com'],
+      },
+      {
+        title: 'A frozen user',
+        emulator: org,
+        args: [...identity(org, 'frozen@acme.com'), '--admin-org', 'admin@acme.com'],
+      },
+      {
+        title: 'A sandbox username without its .uat suffix',
+        emulator: sandbox,
+        args: [...identity(sandbox, 'ci@acme.com'), '--admin-org', 'admin@acme.com.uat'],
+      },
+      {
+        title: 'A key that does not match the certificate on the app',
+        emulator: wrongCert,
+        args: identity(wrongCert, 'ci@acme.com'),
+      },
+      {
+        title: 'A 1024-bit key from an old guide',
+        emulator: weakKey,
+        args: identity(weakKey, 'ci@acme.com', CI_APP, 'weak1024.key'),
+      },
       {
         title: 'Fix case 4 headlessly, as a sandbox-refresh script would: pre-authorize, then verify',
         emulator: org,
         command: 'approve',
-        args: [...identity(org, 'ops@acme.com', ADMIN_APP), '--admin-org', 'admin@acme.com', '--permission-set', 'JWT_Access', '--wait', '1m'],
+        args: [
+          ...identity(org, 'ops@acme.com', ADMIN_APP),
+          '--admin-org',
+          'admin@acme.com',
+          '--permission-set',
+          'JWT_Access',
+          '--wait',
+          '1m',
+        ],
       },
       { title: 'Case 4 again, after the fix', emulator: org, args: identity(org, 'ops@acme.com', ADMIN_APP) },
     ];
@@ -65,7 +108,9 @@ async function main(): Promise<void> {
       // eslint-disable-next-line no-await-in-loop -- one case after another, in order
       const { status, output } = await run([command, ...c.args]);
       process.stdout.write(output);
-      process.stdout.write(`\n(exit code ${String(status)}, ${c.emulator.requests.length - before} requests to the emulated org)\n`);
+      process.stdout.write(
+        `\n(exit code ${String(status)}, ${c.emulator.requests.length - before} requests to the emulated org)\n`,
+      );
     }
   } finally {
     await Promise.all([org, sandbox, wrongCert, weakKey].map((emu) => emu.close()));

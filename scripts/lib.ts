@@ -43,7 +43,9 @@ export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, 
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    child.on('close', (status) =>
+      resolvePromise({ status, stdout, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+    );
   });
 }
 
@@ -52,10 +54,14 @@ export type EmulatorProcess = { url: string; requestCount(): Promise<number>; cl
 
 export function startEmulatorProcess(scenario: string): Promise<EmulatorProcess> {
   return new Promise((resolvePromise, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'emulator', 'cli.ts'), '--scenario', scenario], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test', 'emulator', 'cli.ts'), '--scenario', scenario],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let buffered = '';
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`the emulator exited (${String(code)})`)));
@@ -65,7 +71,8 @@ export function startEmulatorProcess(scenario: string): Promise<EmulatorProcess>
       if (!url) return;
       resolvePromise({
         url,
-        requestCount: async (): Promise<number> => ((await (await fetch(`${url}/__requests`)).json()) as unknown[]).length,
+        requestCount: async (): Promise<number> =>
+          ((await (await fetch(`${url}/__requests`)).json()) as unknown[]).length,
         close: (): void => {
           child.removeAllListeners('exit');
           child.kill('SIGTERM');

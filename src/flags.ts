@@ -39,7 +39,11 @@ export const identityFlags = {
 export const loginOnlyFlags = {
   alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),
   'set-default': Flags.boolean({ char: 's', hidden: true, summary: shared.getMessage('flags.set-default.summary') }),
-  'set-default-dev-hub': Flags.boolean({ char: 'd', hidden: true, summary: shared.getMessage('flags.set-default-dev-hub.summary') }),
+  'set-default-dev-hub': Flags.boolean({
+    char: 'd',
+    hidden: true,
+    summary: shared.getMessage('flags.set-default-dev-hub.summary'),
+  }),
 };
 
 /**
@@ -48,7 +52,10 @@ export const loginOnlyFlags = {
  * default, which would make oclif load the whole command just to show --help: commands apply their
  * default, and the summary names it.
  */
-export function durationFlag(opts: { summary: string; description?: string }): Interfaces.OptionFlag<string | undefined> {
+export function durationFlag(opts: {
+  summary: string;
+  description?: string;
+}): Interfaces.OptionFlag<string | undefined> {
   return Flags.string({ summary: opts.summary, description: opts.description, helpValue: '<duration>' });
 }
 

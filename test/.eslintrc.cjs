@@ -12,5 +12,7 @@ module.exports = {
     '@typescript-eslint/ban-ts-comment': 'off',
     'class-methods-use-this': 'off',
     'no-await-in-loop': 'off',
+    // Salesforce's OAuth bodies use snake_case wire names (access_token, error_description).
+    camelcase: 'off',
   },
 };

@@ -9,7 +9,14 @@ import { Messages, SfError, type Connection } from '@salesforce/core';
 import type { Cause, CauseCode, JwtInputs, OrgEvidence } from './types.js';
 import { runDiagnosis } from './diagnose.js';
 import { resolveApp, type EvidenceError } from './evidence.js';
-import { applyGrant, planGrant, selfAuthorizeExplanation, type GrantPlan, type GrantSObject, type GrantStep } from './grants.js';
+import {
+  applyGrant,
+  planGrant,
+  selfAuthorizeExplanation,
+  type GrantPlan,
+  type GrantSObject,
+  type GrantStep,
+} from './grants.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
@@ -37,7 +44,11 @@ export const RETRYABLE: ReadonlySet<CauseCode> = new Set<CauseCode>([
 ]);
 
 /** After an admin grant, "not pre-authorized" answers are also propagation delays worth waiting for. */
-export const RETRYABLE_AFTER_GRANT: ReadonlySet<CauseCode> = new Set<CauseCode>([...RETRYABLE, 'USER_NOT_PREAUTHORIZED', 'NOT_ADMIN_APPROVED']);
+export const RETRYABLE_AFTER_GRANT: ReadonlySet<CauseCode> = new Set<CauseCode>([
+  ...RETRYABLE,
+  'USER_NOT_PREAUTHORIZED',
+  'NOT_ADMIN_APPROVED',
+]);
 
 export const FIRST_DELAY_MS = 2000;
 export const MAX_DELAY_MS = 30_000;
@@ -192,7 +203,13 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
     const err = appNotResolved(opts, errors, app);
     return { ...result, error: errorOf(err), message: err.message, actions: err.actions ?? [] };
   }
-  result.app = { ...(app.id ? { id: app.id } : {}), name: app.name, label: app.label, kind: app.kind, policy: policyOf(app) };
+  result.app = {
+    ...(app.id ? { id: app.id } : {}),
+    name: app.name,
+    label: app.label,
+    kind: app.kind,
+    policy: policyOf(app),
+  };
 
   let plan: GrantPlan;
   try {
@@ -233,6 +250,11 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
   result.message =
     result.changed === 0
       ? messages.getMessage('admin.nothingToChange', [opts.permissionSet, app.label ?? app.name, opts.username])
-      : messages.getMessage('admin.changed', [String(result.changed), opts.permissionSet, app.label ?? app.name, opts.username]);
+      : messages.getMessage('admin.changed', [
+          String(result.changed),
+          opts.permissionSet,
+          app.label ?? app.name,
+          opts.username,
+        ]);
   return result;
 }

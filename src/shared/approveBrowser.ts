@@ -56,13 +56,20 @@ export type CompleteApprovalOptions = {
  * Waits for the redirect, then completes the code exchange (PKCE; a consumer secret only from the
  * environment), so the approval carries a refresh token. The tokens are discarded by exchangeCode.
  */
-export async function completeApproval(listener: RedirectListener, opts: CompleteApprovalOptions): Promise<BrowserApproval> {
+export async function completeApproval(
+  listener: RedirectListener,
+  opts: CompleteApprovalOptions,
+): Promise<BrowserApproval> {
   let redirect: RedirectResult;
   try {
     redirect = await listener.result;
   } catch (error) {
     const err = error instanceof SfError ? error : SfError.wrap(error as Error);
-    return { status: 'no-redirect', message: messages.getMessage('approval.noRedirect', [err.message]), actions: err.actions ?? [] };
+    return {
+      status: 'no-redirect',
+      message: messages.getMessage('approval.noRedirect', [err.message]),
+      actions: err.actions ?? [],
+    };
   }
   if (!('code' in redirect)) {
     const words = describeAuthorizeError(redirect.error, redirect.errorDescription);

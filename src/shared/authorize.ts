@@ -190,7 +190,11 @@ function page(res: ServerResponse, status: number, title: string, body: string):
 
 function describeForPage(result: RedirectResult): { status: number; title: string; body: string } {
   if ('code' in result) {
-    return { status: 200, title: messages.getMessage('page.approved.title'), body: messages.getMessage('page.approved.body') };
+    return {
+      status: 200,
+      title: messages.getMessage('page.approved.title'),
+      body: messages.getMessage('page.approved.body'),
+    };
   }
   const { message } = describeAuthorizeError(result.error, result.errorDescription);
   return {
@@ -202,7 +206,13 @@ function describeForPage(result: RedirectResult): { status: number; title: strin
 
 function listenError(err: NodeJS.ErrnoException, port: number, redirectUri: string): SfError {
   if (err.code === 'EADDRINUSE') {
-    return messages.createError('error.RedirectPortInUse', [String(port), redirectUri], [String(port), String(port), String(port)], undefined, err);
+    return messages.createError(
+      'error.RedirectPortInUse',
+      [String(port), redirectUri],
+      [String(port), String(port), String(port)],
+      undefined,
+      err,
+    );
   }
   if (err.code === 'EACCES') {
     return messages.createError('error.RedirectPortDenied', [String(port), redirectUri], [], undefined, err);
@@ -280,7 +290,10 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
       // An error redirect may come without state; one that carries a different state is not ours.
       outcome = { error: 'state_mismatch' };
     } else if (error !== null) {
-      outcome = { error: printable(error, 100) ?? error, errorDescription: printable(q.get('error_description') ?? undefined) };
+      outcome = {
+        error: printable(error, 100) ?? error,
+        errorDescription: printable(q.get('error_description') ?? undefined),
+      };
     } else if (code !== null && code.length > 0) {
       outcome = { code };
     } else {
@@ -328,7 +341,7 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
   const seconds = Math.ceil(opts.timeoutMs / 1000);
   timers.timeout = setTimeout(
     () => finish(messages.createError('error.RedirectTimeout', [String(seconds), opts.redirectUri])),
-    opts.timeoutMs
+    opts.timeoutMs,
   );
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -410,9 +423,17 @@ export async function exchangeCode(opts: {
   const answer = await http.postForm(endpoint, Object.fromEntries(form), opts.timeoutMs);
   if (answer.kind === 'network-error') {
     if (answer.code === 'ETIMEDOUT') {
-      return fail(undefined, 'timeout', messages.getMessage('exchange.timeout', [String(Math.ceil(opts.timeoutMs / 1000))]));
+      return fail(
+        undefined,
+        'timeout',
+        messages.getMessage('exchange.timeout', [String(Math.ceil(opts.timeoutMs / 1000))]),
+      );
     }
-    return fail(undefined, 'network_error', messages.getMessage('exchange.network', [answer.code === 'NETWORK' ? answer.detail : answer.code]));
+    return fail(
+      undefined,
+      'network_error',
+      messages.getMessage('exchange.network', [answer.code === 'NETWORK' ? answer.detail : answer.code]),
+    );
   }
   const { status, text } = answer;
 
@@ -422,7 +443,8 @@ export async function exchangeCode(opts: {
   } catch {
     body = undefined;
   }
-  const json = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const json =
+    body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
   const contentType = answer.headers['content-type'] ?? 'no content type';
 
   if (status === 200 && json && typeof json.access_token === 'string') {
@@ -438,7 +460,7 @@ export async function exchangeCode(opts: {
   return fail(
     status,
     'unexpected_response',
-    messages.getMessage('exchange.unexpected', [String(status), contentType.split(';')[0].trim()])
+    messages.getMessage('exchange.unexpected', [String(status), contentType.split(';')[0].trim()]),
   );
 }
 
@@ -500,10 +522,11 @@ export function describeAuthorizeError(error: string, description?: string): { m
     };
   }
   const base = messages.getMessage(`authorizeError.${key}`);
-  const said = desc && key !== 'unexpectedResponse' && key !== 'networkError' && key !== 'timeout'
-    ? ` ${messages.getMessage('authorizeError.serverSaid', [error, desc])}`
-    : desc
-    ? ` ${desc}`
-    : '';
+  const said =
+    desc && key !== 'unexpectedResponse' && key !== 'networkError' && key !== 'timeout'
+      ? ` ${messages.getMessage('authorizeError.serverSaid', [error, desc])}`
+      : desc
+        ? ` ${desc}`
+        : '';
   return { message: `${base}${said}`, actions: messages.getMessages(`authorizeError.${key}.actions`) };
 }

@@ -99,7 +99,10 @@ const BY_PATTERN: Array<[RegExp, CauseCode]> = [
   [/(hasn'?t|has not|not) approved/, 'USER_NOT_APPROVED'],
   [/audience/, 'AUDIENCE_INVALID'],
   [/frozen/, 'USER_FROZEN'],
-  [/\b(user|username|subject)\b.*\b(not found|does not exist|doesn't exist|unknown)\b|\bunknown (user|username)\b/, 'USER_NOT_FOUND'],
+  [
+    /\b(user|username|subject)\b.*\b(not found|does not exist|doesn't exist|unknown)\b|\bunknown (user|username)\b/,
+    'USER_NOT_FOUND',
+  ],
   [/\binactive user\b|\buser\b.*\b(inactive|deactivated)\b/, 'USER_INACTIVE'],
   [/ip restrict|login hours/, 'IP_RESTRICTED'],
   [/\borg(anization)?\b.*\b(locked|closed|suspended|inactive|expired)\b/, 'ORG_INACTIVE'],
@@ -189,7 +192,8 @@ export function classifyServerError(err: ServerError, evidence?: OrgEvidence, ct
     BY_ERROR[err.error.trim().toLowerCase()] ??
     BY_DESCRIPTION[description] ??
     BY_PATTERN.find(([pattern]) => pattern.test(description))?.[1];
-  if (code === 'USER_INACTIVE') return ev?.user?.isActive !== false && ev?.user?.isFrozen ? 'USER_FROZEN' : 'USER_INACTIVE';
+  if (code === 'USER_INACTIVE')
+    return ev?.user?.isActive !== false && ev?.user?.isFrozen ? 'USER_FROZEN' : 'USER_INACTIVE';
   if (code === 'USER_NOT_APPROVED') return classifyApproval(ev);
   return code ?? 'UNKNOWN_ERROR';
 }
@@ -322,18 +326,27 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     actions: [msg('action.loginUrl')],
   }),
   NETWORK_ERROR: (ctx) => ({
-    message: msg('NETWORK_ERROR', [ctx.loginUrl ?? msg('placeholder.loginUrl'), ctx.detail ?? msg('placeholder.noDetail')]),
+    message: msg('NETWORK_ERROR', [
+      ctx.loginUrl ?? msg('placeholder.loginUrl'),
+      ctx.detail ?? msg('placeholder.noDetail'),
+    ]),
     actions: [msg('action.network'), msg('action.timeout')],
   }),
   UNEXPECTED_RESPONSE: (ctx) => ({
-    message: msg('UNEXPECTED_RESPONSE', [ctx.loginUrl ?? msg('placeholder.loginUrl'), ctx.detail ?? msg('placeholder.noDetail')]),
+    message: msg('UNEXPECTED_RESPONSE', [
+      ctx.loginUrl ?? msg('placeholder.loginUrl'),
+      ctx.detail ?? msg('placeholder.noDetail'),
+    ]),
     actions: [msg('action.loginUrl'), msg('action.retryLater')],
   }),
   CLOCK_SKEW: (ctx) => ({
     message:
       ctx.skewSeconds === undefined
         ? msg('CLOCK_SKEW.unknown')
-        : msg('CLOCK_SKEW', [Math.abs(Math.round(ctx.skewSeconds)), ctx.skewSeconds < 0 ? msg('word.behind') : msg('word.ahead')]),
+        : msg('CLOCK_SKEW', [
+            Math.abs(Math.round(ctx.skewSeconds)),
+            ctx.skewSeconds < 0 ? msg('word.behind') : msg('word.ahead'),
+          ]),
     actions: [msg('action.syncClock')],
     evidence: ctx.skewSeconds === undefined ? undefined : { skewSeconds: ctx.skewSeconds },
   }),
@@ -404,7 +417,10 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     evidence: { user: ctx.evidence?.user, app: ctx.evidence?.app, grants: ctx.evidence?.grants },
   }),
   APP_SCOPE_MISSING_REFRESH_TOKEN: (ctx) => ({
-    message: msg('APP_SCOPE_MISSING_REFRESH_TOKEN', [appLabel(ctx), (ctx.evidence?.app?.scopes ?? []).join(', ') || msg('placeholder.none')]),
+    message: msg('APP_SCOPE_MISSING_REFRESH_TOKEN', [
+      appLabel(ctx),
+      (ctx.evidence?.app?.scopes ?? []).join(', ') || msg('placeholder.none'),
+    ]),
     actions: [
       msg('action.addRefreshScope', [appLabel(ctx)]),
       msg('action.approveAfterScope', [ctx.username, approveCommand(ctx)]),
@@ -427,7 +443,10 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     }
     const policyKnown = ctx.evidence?.app?.adminApprovedOnly === false;
     return {
-      message: msg(policyKnown ? 'USER_NOT_APPROVED' : 'USER_NOT_APPROVED.policyUnknown', [appLabel(ctx), ctx.username]),
+      message: msg(policyKnown ? 'USER_NOT_APPROVED' : 'USER_NOT_APPROVED.policyUnknown', [
+        appLabel(ctx),
+        ctx.username,
+      ]),
       actions: [
         msg('action.approve', [ctx.username, approveCommand(ctx)]),
         ...approvalUrlAction(ctx),
@@ -440,12 +459,19 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   APPROVAL_NOT_PROPAGATED: (ctx) => ({
     message: msg('APPROVAL_NOT_PROPAGATED', [ctx.username, grantSummary(ctx)]),
     actions: [
-      msg('action.waitRetry', [`sf jwt diagnose --username ${ctx.username}${ctx.clientId ? ` --client-id ${ctx.clientId.trim()}` : ''}`]),
+      msg('action.waitRetry', [
+        `sf jwt diagnose --username ${ctx.username}${ctx.clientId ? ` --client-id ${ctx.clientId.trim()}` : ''}`,
+      ]),
       msg('action.waitApprove', [`${approveCommand(ctx)} --wait 10m`]),
       ...approvalUrlAction(ctx),
       ...evidenceNotes(ctx),
     ],
-    evidence: { user: ctx.evidence?.user, app: ctx.evidence?.app, grants: ctx.evidence?.grants, oauthTokens: ctx.evidence?.oauthTokens },
+    evidence: {
+      user: ctx.evidence?.user,
+      app: ctx.evidence?.app,
+      grants: ctx.evidence?.grants,
+      oauthTokens: ctx.evidence?.oauthTokens,
+    },
   }),
   NOT_ADMIN_APPROVED: (ctx) => ({
     message: msg('NOT_ADMIN_APPROVED', [ctx.username, appLabel(ctx)]),
@@ -457,7 +483,10 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   }),
   IP_RESTRICTED: (ctx) => ({
     message: msg('IP_RESTRICTED', [ctx.username]),
-    actions: [msg('action.ipRelaxation', [appLabel(ctx)]), msg('action.profileIpRanges', [ctx.evidence?.user?.profileName ?? msg('placeholder.profile')])],
+    actions: [
+      msg('action.ipRelaxation', [appLabel(ctx)]),
+      msg('action.profileIpRanges', [ctx.evidence?.user?.profileName ?? msg('placeholder.profile')]),
+    ],
   }),
   ORG_INACTIVE: (ctx) => ({
     message: msg('ORG_INACTIVE', [ctx.loginUrl ?? msg('placeholder.loginUrl')]),

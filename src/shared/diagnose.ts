@@ -50,7 +50,13 @@ export async function connectAdminOrg(adminOrg: string): Promise<Awaited<ReturnT
     return org.getConnection();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw shared.createError('error.UnknownAdminOrg', [adminOrg, reason], [], 2, error instanceof Error ? error : undefined);
+    throw shared.createError(
+      'error.UnknownAdminOrg',
+      [adminOrg, reason],
+      [],
+      2,
+      error instanceof Error ? error : undefined,
+    );
   }
 }
 
@@ -84,7 +90,9 @@ async function runLocalChecks(inputs: JwtInputs): Promise<LocalChecks> {
   }
   const sizeCheck = key ? checkKeySize(key) : skip('key-size', messages.getMessage('skip.noKey'));
   checks.push(sizeCheck);
-  checks.push(inputs.certFile ? await checkCertFile(inputs.certFile, key) : skip('cert', messages.getMessage('skip.noCertFile')));
+  checks.push(
+    inputs.certFile ? await checkCertFile(inputs.certFile, key) : skip('cert', messages.getMessage('skip.noCertFile')),
+  );
   const url = checkLoginUrl(inputs.loginUrl);
   checks.push(url.check);
   checks.push(checkClientId(inputs.clientId as string));
@@ -96,8 +104,15 @@ function isAudienceRejected(attempt: Attempt | undefined): boolean {
 }
 
 /** When the login URL rejects the audience, probe the other candidates against it: a verified fix. */
-async function probeAudiences(run: ExchangeRun, loginUrl: string, req: ExchangeRequest, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const triedOnLogin = run.attempts.filter((a) => a.host === loginUrl && a.outcome !== 'skipped').map((a) => a.audience);
+async function probeAudiences(
+  run: ExchangeRun,
+  loginUrl: string,
+  req: ExchangeRequest,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const triedOnLogin = run.attempts
+    .filter((a) => a.host === loginUrl && a.outcome !== 'skipped')
+    .map((a) => a.audience);
   for (const audience of audienceProbes(loginUrl, triedOnLogin, env)) {
     // eslint-disable-next-line no-await-in-loop -- one probe at a time; stop at the first that works
     const outcome = await attemptExchange(loginUrl, audience, req, 'audience-probe');
@@ -136,7 +151,7 @@ const EVIDENCE_ROUNDS = 3;
 async function gatherEvidence(
   adminOrg: string,
   inputs: JwtInputs,
-  timeoutMs: number
+  timeoutMs: number,
 ): Promise<{ evidence?: OrgEvidence; check: Check; sandbox: { isSandbox?: boolean; sandboxName?: string } }> {
   const conn = await connectAdminOrg(adminOrg);
   const sandboxName = sandboxSuffixFromAdmin(conn.getUsername(), inputs.username);
@@ -145,19 +160,34 @@ async function gatherEvidence(
     const evidence = await withDeadline(
       collectEvidence(conn, { username: inputs.username, clientId: inputs.clientId, appName: inputs.appName }),
       timeoutMs * EVIDENCE_ROUNDS,
-      () => new Error(messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))]))
+      () =>
+        new Error(messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))])),
     );
     const failures = evidence.errors ?? [];
     return {
       evidence,
       sandbox,
       check: failures.length
-        ? { id: 'org-evidence', status: 'warn', message: messages.getMessage('evidence.partial', [adminOrg, failures.map((f) => `${f.what}: ${f.message}`).join('; ')]) }
+        ? {
+            id: 'org-evidence',
+            status: 'warn',
+            message: messages.getMessage('evidence.partial', [
+              adminOrg,
+              failures.map((f) => `${f.what}: ${f.message}`).join('; '),
+            ]),
+          }
         : { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) },
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { sandbox, check: { id: 'org-evidence', status: 'warn', message: messages.getMessage('evidence.failed', [adminOrg, reason]) } };
+    return {
+      sandbox,
+      check: {
+        id: 'org-evidence',
+        status: 'warn',
+        message: messages.getMessage('evidence.failed', [adminOrg, reason]),
+      },
+    };
   }
 }
 
@@ -180,7 +210,9 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     source: inputs.source,
   };
 
-  const blockedBy = checks.find((c) => c.status === 'fail' && ['key-file', 'key-parse', 'key-size', 'login-url'].includes(c.id));
+  const blockedBy = checks.find(
+    (c) => c.status === 'fail' && ['key-file', 'key-parse', 'key-size', 'login-url'].includes(c.id),
+  );
   if (!local.key || !local.loginUrlOk) {
     const reason = messages.getMessage('skip.blocked', [blockedBy?.id ?? 'key-parse']);
     checks.push(skip('clock', reason), skip('token-exchange', reason), skip('org-evidence', reason));
@@ -199,13 +231,27 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   if (run.success) {
     result.audience = run.success.attempt.audience;
     if (run.success === run.first) {
-      checks.push({ id: 'token-exchange', status: 'pass', message: messages.getMessage('exchange.ok', [first.host, first.audience]) });
+      checks.push({
+        id: 'token-exchange',
+        status: 'pass',
+        message: messages.getMessage('exchange.ok', [first.host, first.audience]),
+      });
     } else {
       const fallback = run.success.attempt;
       const firstProblem = first.serverError?.error_description ?? first.message ?? first.outcome;
-      const warning = messages.getMessage('exchange.fallbackOnly', [fallback.host, fallback.audience, first.host, firstProblem]);
+      const warning = messages.getMessage('exchange.fallbackOnly', [
+        fallback.host,
+        fallback.audience,
+        first.host,
+        firstProblem,
+      ]);
       warnings.push(warning);
-      checks.push({ id: 'token-exchange', status: 'warn', message: warning, actions: bullets(messages, 'exchange.fallbackOnly.actions', [fallback.host, fallback.audience]) });
+      checks.push({
+        id: 'token-exchange',
+        status: 'warn',
+        message: warning,
+        actions: bullets(messages, 'exchange.fallbackOnly.actions', [fallback.host, fallback.audience]),
+      });
     }
     checks.push(skip('org-evidence', messages.getMessage('skip.loginWorks')));
     return finish(result, warnings);
@@ -265,7 +311,9 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     ...sandbox,
   };
   const cause = buildCause(code, context);
-  const answer = serverError ? `${serverError.error}: ${serverError.error_description ?? ''}`.trim() : first.message ?? first.outcome;
+  const answer = serverError
+    ? `${serverError.error}: ${serverError.error_description ?? ''}`.trim()
+    : (first.message ?? first.outcome);
   checks.splice(checks.length - 1, 0, {
     id: 'token-exchange',
     status: 'fail',
@@ -306,7 +354,9 @@ export async function listStoredJwtUsernames(): Promise<string[]> {
   } catch {
     return [];
   }
-  const usernames = names.filter((name) => name.endsWith('.json') && name.includes('@')).map((name) => name.slice(0, -'.json'.length));
+  const usernames = names
+    .filter((name) => name.endsWith('.json') && name.includes('@'))
+    .map((name) => name.slice(0, -'.json'.length));
   const auths = await Promise.all(usernames.map((username) => readStoredAuth(username).catch(() => undefined)));
   return auths.filter((auth) => auth?.isJwt).map((auth) => (auth as NonNullable<typeof auth>).username);
 }
@@ -325,10 +375,22 @@ export async function diagnoseAll(options: DiagnoseOptions): Promise<DiagnoseAll
         return await runDiagnosis(await resolveJwtInputs({ username }), options);
       } catch (error) {
         const err = error instanceof SfError ? error : SfError.wrap(error as Error);
-        const check: Check = { id: 'inputs', status: 'fail', code: 'UNKNOWN_ERROR', message: err.message, actions: err.actions ?? [] };
-        return { ok: false, username, cause: causeFromCheck(check), checks: [check], attempts: [] } satisfies DiagnoseResult;
+        const check: Check = {
+          id: 'inputs',
+          status: 'fail',
+          code: 'UNKNOWN_ERROR',
+          message: err.message,
+          actions: err.actions ?? [],
+        };
+        return {
+          ok: false,
+          username,
+          cause: causeFromCheck(check),
+          checks: [check],
+          attempts: [],
+        } satisfies DiagnoseResult;
       }
-    })
+    }),
   );
   const causes: Partial<Record<CauseCode, number>> = {};
   for (const org of orgs) {

@@ -32,7 +32,10 @@ export function describeDuration(ms: number): string {
  * The milliseconds of a duration flag's value, or its default when absent. A value that is not a duration,
  * or is shorter than the minimum, is a usage error (exit code 2) naming the flag.
  */
-export function flagDurationMs(value: string | undefined, opts: { flag: string; unit: DurationUnit; defaultMs: number; minMs?: number }): number {
+export function flagDurationMs(
+  value: string | undefined,
+  opts: { flag: string; unit: DurationUnit; defaultMs: number; minMs?: number },
+): number {
   if (value === undefined) return opts.defaultMs;
   const ms = parseDurationMs(value, opts.unit);
   if (ms === undefined) throw shared.createError('error.InvalidDuration', [value, opts.flag, opts.unit], [], 2);

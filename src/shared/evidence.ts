@@ -61,10 +61,13 @@ export function errorCodeOf(err: unknown): string | undefined {
   return (typeof e.errorCode === 'string' ? e.errorCode : e.name).replace(/^sf:/, '');
 }
 
-
-
 /** Runs a SOQL query; on failure records it under `what` and returns undefined. */
-export async function queryRecords<T extends Rec>(conn: Connection, what: string, soql: string, errors: Errors): Promise<T[] | undefined> {
+export async function queryRecords<T extends Rec>(
+  conn: Connection,
+  what: string,
+  soql: string,
+  errors: Errors,
+): Promise<T[] | undefined> {
   try {
     return await batchedQuery<T>(conn, soql);
   } catch (err) {
@@ -74,8 +77,10 @@ export async function queryRecords<T extends Rec>(conn: Connection, what: string
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : undefined);
+const bool = (v: unknown): boolean | undefined =>
+  typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined;
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : undefined;
 const rel = (v: unknown): Rec | undefined => (v && typeof v === 'object' ? (v as Rec) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : [v]);
 
@@ -89,7 +94,13 @@ function chunks<T>(items: T[], size: number): T[][] {
 // the user
 // ---------------------------------------------------------------------------------------------
 
-type UserRow = { Id: string; Username: string; IsActive: boolean; ProfileId?: string; Profile?: { Name?: string } | null };
+type UserRow = {
+  Id: string;
+  Username: string;
+  IsActive: boolean;
+  ProfileId?: string;
+  Profile?: { Name?: string } | null;
+};
 
 /** The user by username: null when missing, undefined when the query failed. */
 export async function readUser(conn: Connection, username: string, errors: Errors): Promise<OrgEvidence['user']> {
@@ -97,7 +108,7 @@ export async function readUser(conn: Connection, username: string, errors: Error
     conn,
     'User',
     `SELECT Id, Username, IsActive, ProfileId, Profile.Name FROM User WHERE Username = ${soqlString(username)}`,
-    errors
+    errors,
   );
   if (!rows) return undefined;
   const row = rows[0];
@@ -113,7 +124,12 @@ export async function readUser(conn: Connection, username: string, errors: Error
 
 /** UserLogin.IsFrozen, or undefined when unreadable. */
 export async function readFrozen(conn: Connection, userId: string, errors: Errors): Promise<boolean | undefined> {
-  const rows = await queryRecords<{ IsFrozen: boolean }>(conn, 'UserLogin', `SELECT IsFrozen FROM UserLogin WHERE UserId = ${soqlString(userId)}`, errors);
+  const rows = await queryRecords<{ IsFrozen: boolean }>(
+    conn,
+    'UserLogin',
+    `SELECT IsFrozen FROM UserLogin WHERE UserId = ${soqlString(userId)}`,
+    errors,
+  );
   if (!rows) return undefined;
   return rows.some((r) => bool(r.IsFrozen) === true);
 }
@@ -126,14 +142,25 @@ type ConnectedApplicationRow = { Id: string; Name: string; OptionsAllowAdminAppr
 type ConnectedAppMetadata = {
   fullName?: string;
   label?: string;
-  oauthConfig?: { consumerKey?: string; scopes?: string | string[]; isAdminApproved?: boolean | string; callbackUrl?: string };
+  oauthConfig?: {
+    consumerKey?: string;
+    scopes?: string | string[];
+    isAdminApproved?: boolean | string;
+    callbackUrl?: string;
+  };
 };
 
-async function readConnectedAppMetadata(conn: Connection, names: string[], errors: Errors): Promise<ConnectedAppMetadata[] | undefined> {
+async function readConnectedAppMetadata(
+  conn: Connection,
+  names: string[],
+  errors: Errors,
+): Promise<ConnectedAppMetadata[] | undefined> {
   if (!names.length) return [];
   try {
     const res = (await conn.metadata.read('ConnectedApp', names)) as unknown;
-    return arr(res).filter((m): m is ConnectedAppMetadata => Boolean(m && typeof m === 'object' && str((m as Rec).fullName)));
+    return arr(res).filter((m): m is ConnectedAppMetadata =>
+      Boolean(m && typeof m === 'object' && str((m as Rec).fullName)),
+    );
   } catch (err) {
     errors.push({ what: 'Metadata read ConnectedApp', message: describeError(err) });
     return undefined;
@@ -158,13 +185,22 @@ function appFromMetadata(md: ConnectedAppMetadata, row: ConnectedApplicationRow 
 }
 
 function appFromRow(row: ConnectedApplicationRow): EvidenceApp {
-  return { id: row.Id, name: row.Name, label: row.Name, kind: 'ConnectedApplication', adminApprovedOnly: bool(row.OptionsAllowAdminApprovedUsersOnly) };
+  return {
+    id: row.Id,
+    name: row.Name,
+    label: row.Name,
+    kind: 'ConnectedApplication',
+    adminApprovedOnly: bool(row.OptionsAllowAdminApprovedUsersOnly),
+  };
 }
 
 const sameName = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
 
-function rowFor(rows: ConnectedApplicationRow[] | undefined, md: ConnectedAppMetadata): ConnectedApplicationRow | undefined {
+function rowFor(
+  rows: ConnectedApplicationRow[] | undefined,
+  md: ConnectedAppMetadata,
+): ConnectedApplicationRow | undefined {
   return rows?.find((r) => sameName(r.Name, md.fullName)) ?? rows?.find((r) => sameName(r.Name, md.label));
 }
 
@@ -173,7 +209,7 @@ async function findByConsumerKey(
   conn: Connection,
   names: string[],
   clientId: string,
-  errors: Errors
+  errors: Errors,
 ): Promise<{ match?: ConnectedAppMetadata; nearMatch?: ConnectedAppMetadata; failed: boolean }> {
   let failed = false;
   let nearMatch: ConnectedAppMetadata | undefined;
@@ -188,7 +224,9 @@ async function findByConsumerKey(
       }
       const match = mds.find((m) => m.oauthConfig?.consumerKey === clientId);
       if (match) return { match, failed };
-      nearMatch ??= mds.find((m) => m.oauthConfig?.consumerKey !== undefined && m.oauthConfig.consumerKey.trim() === clientId.trim());
+      nearMatch ??= mds.find(
+        (m) => m.oauthConfig?.consumerKey !== undefined && m.oauthConfig.consumerKey.trim() === clientId.trim(),
+      );
     }
   }
   return { nearMatch, failed };
@@ -199,7 +237,7 @@ async function resolveByClientId(conn: Connection, clientId: string, errors: Err
     conn,
     'ConnectedApplication',
     'SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication',
-    errors
+    errors,
   );
   const read = new Set<string>();
   let failed = !rows;
@@ -229,9 +267,9 @@ async function resolveByClientId(conn: Connection, clientId: string, errors: Err
         conn,
         'ConnectedApplication',
         `SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication WHERE Name IN ${soqlList(
-          [found.match.fullName, found.match.label].filter((n): n is string => Boolean(n))
+          [found.match.fullName, found.match.label].filter((n): n is string => Boolean(n)),
         )}`,
-        errors
+        errors,
       );
       row = byName?.[0];
     }
@@ -251,12 +289,16 @@ async function resolveByClientId(conn: Connection, clientId: string, errors: Err
 
 type EcaRow = { Id: string; DeveloperName: string; MasterLabel?: string };
 
-async function resolveExternalClientApp(conn: Connection, appName: string, errors: Errors): Promise<OrgEvidence['app']> {
+async function resolveExternalClientApp(
+  conn: Connection,
+  appName: string,
+  errors: Errors,
+): Promise<OrgEvidence['app']> {
   const rows = await queryRecords<EcaRow>(
     conn,
     'ExternalClientApplication',
     `SELECT Id, DeveloperName, MasterLabel FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(appName)} OR MasterLabel = ${soqlString(appName)}`,
-    errors
+    errors,
   );
   if (!rows) return undefined;
   const eca = rows[0];
@@ -265,7 +307,7 @@ async function resolveExternalClientApp(conn: Connection, appName: string, error
     conn,
     'ExtlClntAppOauthPlcyCnfg',
     `SELECT PermittedUsersPolicyType FROM ExtlClntAppOauthPlcyCnfg WHERE ExternalClientApplicationId = ${soqlString(eca.Id)}`,
-    errors
+    errors,
   );
   const policy = str(policies?.[0]?.PermittedUsersPolicyType);
   return {
@@ -283,7 +325,7 @@ async function resolveByName(conn: Connection, appName: string, errors: Errors):
       conn,
       'ConnectedApplication',
       `SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication WHERE Name = ${soqlString(appName)}`,
-      errors
+      errors,
     ),
     readConnectedAppMetadata(conn, [appName], errors),
   ]);
@@ -303,7 +345,7 @@ async function resolveByName(conn: Connection, appName: string, errors: Errors):
 export async function resolveApp(
   conn: Connection,
   opts: { clientId?: string; appName?: string },
-  errors: Errors = []
+  errors: Errors = [],
 ): Promise<OrgEvidence['app']> {
   if (opts.appName) return resolveByName(conn, opts.appName, errors);
   if (opts.clientId) return resolveByClientId(conn, opts.clientId, errors);
@@ -316,20 +358,35 @@ export async function resolveApp(
 
 type GrantRow = { ParentId: string; Parent?: { Name?: string; IsOwnedByProfile?: boolean; ProfileId?: string } | null };
 type AssignmentRow = { PermissionSetId: string; PermissionSetGroupId?: string | null };
-type TokenRow = { AppName?: string; CreatedDate?: string; LastUsedDate?: string; UseCount?: number; AppMenuItem?: { ApplicationId?: string } | null };
+type TokenRow = {
+  AppName?: string;
+  CreatedDate?: string;
+  LastUsedDate?: string;
+  UseCount?: number;
+  AppMenuItem?: { ApplicationId?: string } | null;
+};
 
-export type GrantRecord = { permissionSetId: string; permissionSetName?: string; isOwnedByProfile?: boolean; profileId?: string };
+export type GrantRecord = {
+  permissionSetId: string;
+  permissionSetName?: string;
+  isOwnedByProfile?: boolean;
+  profileId?: string;
+};
 
 /** The permission sets (profile-owned ones included) that grant the app. */
-export async function readGrants(conn: Connection, app: EvidenceApp, errors: Errors): Promise<GrantRecord[] | undefined> {
+export async function readGrants(
+  conn: Connection,
+  app: EvidenceApp,
+  errors: Errors,
+): Promise<GrantRecord[] | undefined> {
   if (!app.id) return undefined;
   const rows = await queryRecords<GrantRow>(
     conn,
     'SetupEntityAccess',
     `SELECT ParentId, Parent.Name, Parent.IsOwnedByProfile, Parent.ProfileId FROM SetupEntityAccess WHERE SetupEntityType = ${soqlString(
-      app.kind
+      app.kind,
     )} AND SetupEntityId = ${soqlString(app.id)}`,
-    errors
+    errors,
   );
   return rows?.map((r) => ({
     permissionSetId: r.ParentId,
@@ -341,12 +398,16 @@ export async function readGrants(conn: Connection, app: EvidenceApp, errors: Err
 
 export type Assignments = { permissionSetIds: Set<string>; groupIds: Set<string> };
 
-export async function readAssignments(conn: Connection, userId: string, errors: Errors): Promise<Assignments | undefined> {
+export async function readAssignments(
+  conn: Connection,
+  userId: string,
+  errors: Errors,
+): Promise<Assignments | undefined> {
   const rows = await queryRecords<AssignmentRow>(
     conn,
     'PermissionSetAssignment',
     `SELECT PermissionSetId, PermissionSetGroupId FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(userId)}`,
-    errors
+    errors,
   );
   if (!rows) return undefined;
   return {
@@ -362,7 +423,7 @@ async function expandGroups(conn: Connection, assignments: Assignments, errors: 
     conn,
     'PermissionSetGroupComponent',
     `SELECT PermissionSetId FROM PermissionSetGroupComponent WHERE PermissionSetGroupId IN ${soqlList([...assignments.groupIds])}`,
-    errors
+    errors,
   );
   rows?.forEach((r) => assignments.permissionSetIds.add(r.PermissionSetId));
 }
@@ -370,7 +431,11 @@ async function expandGroups(conn: Connection, assignments: Assignments, errors: 
 export type TokenRecord = NonNullable<OrgEvidence['oauthTokens']>[number] & { applicationId?: string };
 
 /** The user's OauthToken rows: app name, dates and use count only, never a token field. */
-export async function readOauthTokens(conn: Connection, userId: string, errors: Errors): Promise<TokenRecord[] | undefined> {
+export async function readOauthTokens(
+  conn: Connection,
+  userId: string,
+  errors: Errors,
+): Promise<TokenRecord[] | undefined> {
   const base = 'SELECT AppName, CreatedDate, LastUsedDate, UseCount';
   const where = `FROM OauthToken WHERE UserId = ${soqlString(userId)}`;
   const local: Errors = [];
@@ -405,12 +470,13 @@ export function tokenBelongsToApp(t: TokenRecord, app: EvidenceApp): boolean {
 export function markAssigned(
   grants: GrantRecord[],
   assignments: Assignments | undefined,
-  user: NonNullable<OrgEvidence['user']>
+  user: NonNullable<OrgEvidence['user']>,
 ): NonNullable<OrgEvidence['grants']> {
   return grants.map((g) => ({
     ...g,
     assignedToUser:
-      Boolean(assignments?.permissionSetIds.has(g.permissionSetId)) || Boolean(g.isOwnedByProfile && g.profileId && g.profileId === user.profileId),
+      Boolean(assignments?.permissionSetIds.has(g.permissionSetId)) ||
+      Boolean(g.isOwnedByProfile && g.profileId && g.profileId === user.profileId),
   }));
 }
 

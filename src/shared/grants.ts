@@ -79,7 +79,8 @@ function readError(what: string, err: unknown): SfError {
 function writeError(step: GrantStep, err: unknown, plan: GrantPlan): SfError {
   const data = { plan };
   if (isInsufficientAccess(err)) {
-    const key = step.sobject === 'PermissionSetAssignment' ? 'error.InsufficientAccess.assign' : 'error.InsufficientAccess.write';
+    const key =
+      step.sobject === 'PermissionSetAssignment' ? 'error.InsufficientAccess.assign' : 'error.InsufficientAccess.write';
     return SfError.create({
       name: 'InsufficientAccess',
       message: messages.getMessage(key, [step.sobject, describeError(err)]),
@@ -115,7 +116,7 @@ const findPermissionSet = async (conn: Connection, name: string): Promise<string
       conn,
       'PermissionSet',
       // profile-owned permission sets have generated names; never pick one of them
-      `SELECT Id, Name FROM PermissionSet WHERE Name = ${soqlString(name)} AND IsOwnedByProfile = false`
+      `SELECT Id, Name FROM PermissionSet WHERE Name = ${soqlString(name)} AND IsOwnedByProfile = false`,
     )
   )[0]?.Id;
 
@@ -124,7 +125,7 @@ const findAccess = async (conn: Connection, permissionSetId: string, appId: stri
     await query<{ Id: string }>(
       conn,
       'SetupEntityAccess',
-      `SELECT Id FROM SetupEntityAccess WHERE ParentId = ${soqlString(permissionSetId)} AND SetupEntityId = ${soqlString(appId)}`
+      `SELECT Id FROM SetupEntityAccess WHERE ParentId = ${soqlString(permissionSetId)} AND SetupEntityId = ${soqlString(appId)}`,
     )
   )[0]?.Id;
 
@@ -133,7 +134,7 @@ const findAssignment = async (conn: Connection, permissionSetId: string, userId:
     await query<{ Id: string }>(
       conn,
       'PermissionSetAssignment',
-      `SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(userId)} AND PermissionSetId = ${soqlString(permissionSetId)}`
+      `SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(userId)} AND PermissionSetId = ${soqlString(permissionSetId)}`,
     )
   )[0]?.Id;
 
@@ -143,7 +144,11 @@ const findAssignment = async (conn: Connection, permissionSetId: string, userId:
 
 const appLabel = (app: GrantPlan['app']): string => app.label ?? app.name;
 
-function describeStep(sobject: GrantSObject, action: GrantStep['action'], plan: Pick<GrantPlan, 'permissionSet' | 'app' | 'username'>): string {
+function describeStep(
+  sobject: GrantSObject,
+  action: GrantStep['action'],
+  plan: Pick<GrantPlan, 'permissionSet' | 'app' | 'username'>,
+): string {
   const state = action === 'exists' ? 'exists' : action;
   switch (sobject) {
     case 'PermissionSet':
@@ -209,7 +214,11 @@ export async function planGrant(conn: Connection, opts: PlanOptions): Promise<Gr
 // apply
 // ---------------------------------------------------------------------------------------------
 
-type SaveResultLike = { id?: string; success?: boolean; errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }> };
+type SaveResultLike = {
+  id?: string;
+  success?: boolean;
+  errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }>;
+};
 
 /** An Error carrying the errorCode of a failed save result that was returned instead of thrown. */
 function saveError(res: SaveResultLike): Error {
@@ -227,7 +236,8 @@ async function create(conn: Connection, sobject: GrantSObject, fields: Record<st
 }
 
 const isDuplicate = (err: unknown): boolean =>
-  /DUPLICATE_VALUE|DUPLICATE_DEVELOPER_NAME/i.test(errorCodeOf(err) ?? '') || /duplicate/i.test(err instanceof Error ? err.message : '');
+  /DUPLICATE_VALUE|DUPLICATE_DEVELOPER_NAME/i.test(errorCodeOf(err) ?? '') ||
+  /duplicate/i.test(err instanceof Error ? err.message : '');
 
 /**
  * Creates the plan's missing records in order (PermissionSet → SetupEntityAccess → PermissionSetAssignment).
@@ -236,7 +246,11 @@ const isDuplicate = (err: unknown): boolean =>
  */
 export async function applyGrant(conn: Connection, plan: GrantPlan): Promise<GrantPlan> {
   if (plan.selfAuthorize) return { ...plan, steps: [], changes: 0 };
-  const result: GrantPlan = { ...plan, steps: plan.steps.map((s) => ({ ...s, fields: s.fields ? { ...s.fields } : undefined })), changes: 0 };
+  const result: GrantPlan = {
+    ...plan,
+    steps: plan.steps.map((s) => ({ ...s, fields: s.fields ? { ...s.fields } : undefined })),
+    changes: 0,
+  };
   let permissionSetId = result.steps.find((s) => s.sobject === 'PermissionSet')?.id;
   const appId = plan.app.id ?? '';
   const userId = plan.userId ?? '';
@@ -259,7 +273,12 @@ export async function applyGrant(conn: Connection, plan: GrantPlan): Promise<Gra
       if (!isDuplicate(err)) throw writeError(step, err, result);
       // a concurrent run created it first: read it back
       // eslint-disable-next-line no-await-in-loop
-      step.id = await readBack(conn, step.sobject, { permissionSet: plan.permissionSet, permissionSetId, appId, userId });
+      step.id = await readBack(conn, step.sobject, {
+        permissionSet: plan.permissionSet,
+        permissionSetId,
+        appId,
+        userId,
+      });
       if (!step.id) throw writeError(step, err, result);
       step.action = 'exists';
     }
@@ -273,7 +292,7 @@ export async function applyGrant(conn: Connection, plan: GrantPlan): Promise<Gra
 async function readBack(
   conn: Connection,
   sobject: GrantSObject,
-  ids: { permissionSet: string; permissionSetId?: string; appId: string; userId: string }
+  ids: { permissionSet: string; permissionSetId?: string; appId: string; userId: string },
 ): Promise<string | undefined> {
   if (sobject === 'PermissionSet') return findPermissionSet(conn, ids.permissionSet);
   if (!ids.permissionSetId) return undefined;
@@ -283,7 +302,10 @@ async function readBack(
 }
 
 /** The two ways forward for a self-authorize app (message and actions), for the command to show. */
-export function selfAuthorizeExplanation(plan: Pick<GrantPlan, 'app' | 'username'>): { message: string; actions: string[] } {
+export function selfAuthorizeExplanation(plan: Pick<GrantPlan, 'app' | 'username'>): {
+  message: string;
+  actions: string[];
+} {
   return {
     message: messages.getMessage('selfAuthorize', [appLabel(plan.app)]),
     actions: bullets(messages, 'selfAuthorize.actions', [appLabel(plan.app), plan.username]),

@@ -38,7 +38,7 @@ export function networkFailure(error: unknown): HttpFailure {
     if (typeof c.message === 'string' && c.message && c.message !== 'fetch failed') message = c.message;
     cause = c.cause ?? (Array.isArray(c.errors) ? c.errors[0] : undefined);
   }
-  const normalized = code && TLS_CODES.test(code) ? 'TLS' : code ?? 'NETWORK';
+  const normalized = code && TLS_CODES.test(code) ? 'TLS' : (code ?? 'NETWORK');
   return { kind: 'network-error', code: normalized, detail: message ?? code ?? 'the connection failed' };
 }
 

@@ -94,7 +94,10 @@ function usageError(key: string, tokens: string[] = []): SfError {
  * Builds the inputs of a JWT login. Explicit flags win over the stored auth. Missing values are usage
  * errors (exit code 2) naming the flag.
  */
-export async function resolveJwtInputs(flags: IdentityFlags, options: { requireKey?: boolean } = {}): Promise<JwtInputs> {
+export async function resolveJwtInputs(
+  flags: IdentityFlags,
+  options: { requireKey?: boolean } = {},
+): Promise<JwtInputs> {
   const requireKey = options.requireKey ?? true;
   if (!flags.username) throw usageError('error.MissingUsername');
   const username = await resolveUsername(flags.username);
@@ -109,7 +112,10 @@ export async function resolveJwtInputs(flags: IdentityFlags, options: { requireK
   if (missing.length > 0) {
     const looksLikeAlias = !username.includes('@');
     if (looksLikeAlias && !stored) throw usageError('error.UnknownAlias', [flags.username]);
-    throw usageError(stored && !stored.isJwt ? 'error.StoredAuthNotJwt' : 'error.MissingInputs', [username, missing.join(', ')]);
+    throw usageError(stored && !stored.isJwt ? 'error.StoredAuthNotJwt' : 'error.MissingInputs', [
+      username,
+      missing.join(', '),
+    ]);
   }
 
   let loginUrl: string;

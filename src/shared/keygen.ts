@@ -99,8 +99,20 @@ export async function createSelfSignedCertificate(opts: {
 }): Promise<string> {
   const x509 = await loadX509();
   const subtle = globalThis.crypto.subtle;
-  const privateKey = await subtle.importKey('pkcs8', opts.privateKey.export({ type: 'pkcs8', format: 'der' }), SIGNING_ALGORITHM, false, ['sign']);
-  const publicKey = await subtle.importKey('spki', opts.publicKey.export({ type: 'spki', format: 'der' }), SIGNING_ALGORITHM, true, ['verify']);
+  const privateKey = await subtle.importKey(
+    'pkcs8',
+    opts.privateKey.export({ type: 'pkcs8', format: 'der' }),
+    SIGNING_ALGORITHM,
+    false,
+    ['sign'],
+  );
+  const publicKey = await subtle.importKey(
+    'spki',
+    opts.publicKey.export({ type: 'spki', format: 'der' }),
+    SIGNING_ALGORITHM,
+    true,
+    ['verify'],
+  );
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: randomSerial(),
@@ -116,7 +128,7 @@ export async function createSelfSignedCertificate(opts: {
         await x509.SubjectKeyIdentifierExtension.create(publicKey, false, globalThis.crypto),
       ],
     },
-    globalThis.crypto
+    globalThis.crypto,
   );
   return cert.toString('pem');
 }
@@ -149,7 +161,16 @@ const errorCode = (err: unknown): string | undefined =>
   err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 
 const notWritable = (dir: string, err: unknown): SfError =>
-  messages.createError('error.DirectoryNotWritable', [dir, errorCode(err) === 'EACCES' || errorCode(err) === 'EPERM' ? 'permission denied' : errorCode(err) ?? String(err)], [], 1, err instanceof Error ? err : undefined);
+  messages.createError(
+    'error.DirectoryNotWritable',
+    [
+      dir,
+      errorCode(err) === 'EACCES' || errorCode(err) === 'EPERM' ? 'permission denied' : (errorCode(err) ?? String(err)),
+    ],
+    [],
+    1,
+    err instanceof Error ? err : undefined,
+  );
 
 /**
  * Creates the directory (mode 0700) and its missing parents. Not fs.mkdir's recursive mode: on some
@@ -240,7 +261,7 @@ async function writeNew(path: string, content: string, mode: number, force: bool
 export async function writeKeyAndCert(
   dir: string,
   generated: Pick<GeneratedKeyAndCert, 'keyPem' | 'certPem'>,
-  { force }: { force: boolean }
+  { force }: { force: boolean },
 ): Promise<WrittenFiles> {
   const paths = await assertCanWrite(dir, { force });
   const abs = dirname(paths.keyFile);

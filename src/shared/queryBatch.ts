@@ -58,7 +58,8 @@ class QueryBatcher {
     this.pending = [];
     this.scheduled = false;
     const groups: Pending[][] = [];
-    for (let i = 0; i < batch.length; i += QUERIES_PER_COMPOSITE) groups.push(batch.slice(i, i + QUERIES_PER_COMPOSITE));
+    for (let i = 0; i < batch.length; i += QUERIES_PER_COMPOSITE)
+      groups.push(batch.slice(i, i + QUERIES_PER_COMPOSITE));
     await Promise.all(groups.map((group) => this.send(group)));
   }
 
@@ -91,7 +92,11 @@ class QueryBatcher {
       url: `${base}/composite`,
       body: JSON.stringify({
         allOrNone: false,
-        compositeRequest: group.map((p, i) => ({ method: 'GET', url: `${base}/query?q=${encodeURIComponent(p.soql)}`, referenceId: `q${i}` })),
+        compositeRequest: group.map((p, i) => ({
+          method: 'GET',
+          url: `${base}/query?q=${encodeURIComponent(p.soql)}`,
+          referenceId: `q${i}`,
+        })),
       }),
       headers: { 'content-type': 'application/json' },
     });
@@ -109,7 +114,7 @@ class QueryBatcher {
         } catch (error) {
           p.reject(error instanceof Error ? error : new Error(String(error)));
         }
-      })
+      }),
     );
   }
 

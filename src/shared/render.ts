@@ -9,7 +9,11 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 
 export function checkRows(checks: Check[]): Array<Record<string, string>> {
   const [check, status, detail] = ['table.check', 'table.status', 'table.detail'].map((k) => messages.getMessage(k));
-  return checks.map((c) => ({ [check]: c.id, [status]: c.code ? `${c.status} (${c.code})` : c.status, [detail]: c.message }));
+  return checks.map((c) => ({
+    [check]: c.id,
+    [status]: c.code ? `${c.status} (${c.code})` : c.status,
+    [detail]: c.message,
+  }));
 }
 
 export function describeAttempt(a: Attempt): string {
@@ -26,7 +30,9 @@ export function describeAttempt(a: Attempt): string {
 }
 
 export function attemptRows(attempts: Attempt[]): Array<Record<string, string>> {
-  const [host, audience, result] = ['attempts.host', 'attempts.audience', 'attempts.result'].map((k) => messages.getMessage(k));
+  const [host, audience, result] = ['attempts.host', 'attempts.audience', 'attempts.result'].map((k) =>
+    messages.getMessage(k),
+  );
   return attempts.map((a) => ({
     [host]: a.host,
     [audience]: a.kind === 'audience-probe' ? `${a.audience} ${messages.getMessage('attempt.probe')}` : a.audience,
@@ -45,7 +51,11 @@ export function evidenceRows(evidence: OrgEvidence): Array<Record<string, string
     rows.push([
       messages.getMessage('evidence.user'),
       u
-        ? messages.getMessage('evidence.user.value', [u.username, u.isActive ? 'active' : 'inactive', u.isFrozen ? ', frozen' : ''])
+        ? messages.getMessage('evidence.user.value', [
+            u.username,
+            u.isActive ? 'active' : 'inactive',
+            u.isFrozen ? ', frozen' : '',
+          ])
         : messages.getMessage('evidence.user.missing'),
     ]);
   }
@@ -62,7 +72,9 @@ export function evidenceRows(evidence: OrgEvidence): Array<Record<string, string
     }
   }
   if (evidence.grants) {
-    const reaching = evidence.grants.filter((g) => g.assignedToUser).map((g) => g.permissionSetName ?? g.permissionSetId);
+    const reaching = evidence.grants
+      .filter((g) => g.assignedToUser)
+      .map((g) => g.permissionSetName ?? g.permissionSetId);
     rows.push([messages.getMessage('evidence.grants'), reaching.length ? reaching.join(', ') : none]);
   }
   if (evidence.oauthTokens) {

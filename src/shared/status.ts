@@ -65,7 +65,12 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
   const report: ApprovalStatusReport = { username: opts.username, user };
   if (wantApp) {
     report.app = app;
-    report.policy = app?.adminApprovedOnly === true ? 'admin-approved' : app?.adminApprovedOnly === false ? 'self-authorize' : 'unknown';
+    report.policy =
+      app?.adminApprovedOnly === true
+        ? 'admin-approved'
+        : app?.adminApprovedOnly === false
+          ? 'self-authorize'
+          : 'unknown';
     report.refreshScope = appHasRefreshScope(app);
   }
   if (!user) return withErrors(report, errors);
@@ -89,14 +94,16 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
   if (grants) {
     report.grants = markAssigned(grants, assignments, user).map((g) => ({
       ...g,
-      via: g.isOwnedByProfile && g.profileId === user.profileId ? 'profile' : g.assignedToUser ? 'permission-set' : 'none',
+      via:
+        g.isOwnedByProfile && g.profileId === user.profileId ? 'profile' : g.assignedToUser ? 'permission-set' : 'none',
     }));
   }
 
   const reached = report.grants?.some((g) => grantReachesUser(g, user));
   const appApprovals = report.oauthTokens?.filter((t) => t.forApp).length;
   if (report.policy === 'admin-approved') report.approved = reached;
-  else if (report.policy === 'self-authorize') report.approved = appApprovals === undefined ? undefined : appApprovals > 0 && report.refreshScope !== false;
+  else if (report.policy === 'self-authorize')
+    report.approved = appApprovals === undefined ? undefined : appApprovals > 0 && report.refreshScope !== false;
   else if (reached === true || (appApprovals ?? 0) > 0) report.approved = true;
 
   return withErrors(report, errors);

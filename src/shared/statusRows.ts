@@ -49,7 +49,10 @@ function appTable(report: ApprovalStatusReport, app: NonNullable<ApprovalStatusR
   ]);
 }
 
-function tokensTable(report: ApprovalStatusReport, tokens: NonNullable<ApprovalStatusReport['oauthTokens']>): StatusTable {
+function tokensTable(
+  report: ApprovalStatusReport,
+  tokens: NonNullable<ApprovalStatusReport['oauthTokens']>,
+): StatusTable {
   const withApp = report.app !== undefined && report.app !== null;
   return {
     title: m('header.approvals', [report.username]),
@@ -76,9 +79,13 @@ function grantsTable(appLabel: string, grants: NonNullable<ApprovalStatusReport[
 
 /** The report as tables. `appArg` is how the app was named on the command line (for words when it is missing). */
 export function statusView(report: ApprovalStatusReport, appArg?: string, adminOrg = '<admin org>'): StatusView {
-  const view: StatusView = { tables: [], notes: [], warnings: (report.errors ?? []).map((e) => m('warning.readError', [e.what, e.message])) };
+  const view: StatusView = {
+    tables: [],
+    notes: [],
+    warnings: (report.errors ?? []).map((e) => m('warning.readError', [e.what, e.message])),
+  };
   const { user, app } = report;
-  const appLabel = app ? app.label ?? app.name : appArg ?? '';
+  const appLabel = app ? (app.label ?? app.name) : (appArg ?? '');
   if (user === null) view.notes.push(m('user.missing', [report.username]));
   if (user) view.tables.push(userTable(user));
   if (app === null) view.notes.push(m('app.missing', [appArg ?? '']));

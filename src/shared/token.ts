@@ -23,7 +23,11 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
  * Core's `SfdcUrl.getJwtAudienceUrl`: SF_AUDIENCE_URL (or SFDX_AUDIENCE_URL) verbatim, gs1 for that
  * instance, otherwise production, even for sandboxes.
  */
-export function audienceCandidate(loginUrl: string, env: NodeJS.ProcessEnv = process.env, createdOrgInstance = ''): string {
+export function audienceCandidate(
+  loginUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+  createdOrgInstance = '',
+): string {
   const override = env.SF_AUDIENCE_URL ?? env.SFDX_AUDIENCE_URL;
   if (override) return override;
   const origin = safeOrigin(loginUrl) ?? '';
@@ -50,7 +54,10 @@ export function loginAudienceCombos(audienceUrl: string, loginUrl: string): Arra
   ];
   const filtered = pairs.filter(
     ([login, audience]) =>
-      !((login === PRODUCTION_URL && audience === SANDBOX_URL) || (login === SANDBOX_URL && audience === PRODUCTION_URL))
+      !(
+        (login === PRODUCTION_URL && audience === SANDBOX_URL) ||
+        (login === SANDBOX_URL && audience === PRODUCTION_URL)
+      ),
   );
   // Map keeps the first position of a key and the last value set for it, exactly as core's reduce does.
   const reduced = new Map<string, [string, string]>();
@@ -123,7 +130,13 @@ export function summarizeBody(text: string, contentType = ''): string {
 }
 
 /** Turns one HTTP result into an Attempt. */
-export function interpretAnswer(host: string, audience: string, result: HttpResult, durationMs: number, kind: Attempt['kind']): AttemptOutcome {
+export function interpretAnswer(
+  host: string,
+  audience: string,
+  result: HttpResult,
+  durationMs: number,
+  kind: Attempt['kind'],
+): AttemptOutcome {
   const base = { host, audience, durationMs, kind };
   if (result.kind === 'network-error') {
     return { attempt: { ...base, outcome: 'network-error', message: `${result.code}: ${result.detail}` } };
@@ -162,7 +175,10 @@ export function interpretAnswer(host: string, audience: string, result: HttpResu
     attempt: {
       ...withDate,
       outcome: 'unexpected-response',
-      message: messages.getMessage('attempt.unexpected', [String(result.status), summarizeBody(result.text, result.headers['content-type'])]),
+      message: messages.getMessage('attempt.unexpected', [
+        String(result.status),
+        summarizeBody(result.text, result.headers['content-type']),
+      ]),
     },
   };
 }
@@ -172,11 +188,15 @@ export async function attemptExchange(
   host: string,
   audience: string,
   req: ExchangeRequest,
-  kind: Attempt['kind'] = 'pair'
+  kind: Attempt['kind'] = 'pair',
 ): Promise<AttemptOutcome> {
   const assertion = await signAssertion(req.key, coreClaims(req.clientId, req.username, audience));
   const started = Date.now();
-  const result = await http.postForm(appendPath(host, 'services/oauth2/token'), { grant_type: JWT_BEARER_GRANT, assertion }, req.timeoutMs);
+  const result = await http.postForm(
+    appendPath(host, 'services/oauth2/token'),
+    { grant_type: JWT_BEARER_GRANT, assertion },
+    req.timeoutMs,
+  );
   return interpretAnswer(host, audience, result, Date.now() - started, kind);
 }
 
@@ -193,7 +213,11 @@ export type ExchangeRun = {
  * failed at the network level is not tried again (one timeout per host at most): its later pairs are
  * recorded as skipped.
  */
-export async function runPairs(loginUrl: string, req: ExchangeRequest, env: NodeJS.ProcessEnv = process.env): Promise<ExchangeRun> {
+export async function runPairs(
+  loginUrl: string,
+  req: ExchangeRequest,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ExchangeRun> {
   const pairs = loginAudienceCombos(audienceCandidate(loginUrl, env), loginUrl);
   const attempts: Attempt[] = [];
   const unreachable = new Map<string, string>();
@@ -202,7 +226,14 @@ export async function runPairs(loginUrl: string, req: ExchangeRequest, env: Node
   for (const [host, audience] of pairs) {
     const origin = safeOrigin(host) ?? host;
     if (!mayCarryAssertion(host)) {
-      attempts.push({ host, audience, outcome: 'skipped', message: messages.getMessage('attempt.insecure', [host]), durationMs: 0, kind: 'pair' });
+      attempts.push({
+        host,
+        audience,
+        outcome: 'skipped',
+        message: messages.getMessage('attempt.insecure', [host]),
+        durationMs: 0,
+        kind: 'pair',
+      });
       continue;
     }
     const failedBefore = unreachable.get(origin);
@@ -217,7 +248,11 @@ export async function runPairs(loginUrl: string, req: ExchangeRequest, env: Node
       unreachable.set(origin, messages.getMessage('attempt.unreachable', [origin, outcome.attempt.message ?? '']));
       // A fallback host that cannot be reached is listed as skipped, never as a cause.
       if (outcome !== first) {
-        outcome.attempt = { ...outcome.attempt, outcome: 'skipped', message: messages.getMessage('attempt.fallbackUnreachable', [origin, outcome.attempt.message ?? '']) };
+        outcome.attempt = {
+          ...outcome.attempt,
+          outcome: 'skipped',
+          message: messages.getMessage('attempt.fallbackUnreachable', [origin, outcome.attempt.message ?? '']),
+        };
       }
     }
     attempts.push(outcome.attempt);
@@ -230,9 +265,20 @@ export async function runPairs(loginUrl: string, req: ExchangeRequest, env: Node
 }
 
 /** Audiences worth probing against the user's login URL when it rejected the audience. */
-export function audienceProbes(loginUrl: string, alreadyTried: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+export function audienceProbes(
+  loginUrl: string,
+  alreadyTried: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   const origin = safeOrigin(loginUrl);
-  const candidates = [loginUrl, origin, loginUrl.endsWith('/') ? loginUrl.slice(0, -1) : `${loginUrl}/`, PRODUCTION_URL, SANDBOX_URL, audienceCandidate(loginUrl, env)];
+  const candidates = [
+    loginUrl,
+    origin,
+    loginUrl.endsWith('/') ? loginUrl.slice(0, -1) : `${loginUrl}/`,
+    PRODUCTION_URL,
+    SANDBOX_URL,
+    audienceCandidate(loginUrl, env),
+  ];
   const tried = new Set(alreadyTried);
   const out: string[] = [];
   for (const candidate of candidates) {

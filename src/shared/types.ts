@@ -109,7 +109,11 @@ export type DiagnoseResult = {
   /** Evidence the plugin could not collect, and how to get it. */
   missingEvidence?: string[];
   /** Where the inputs came from: explicit flags or the CLI's stored auth. */
-  source?: { clientId?: 'flag' | 'stored-auth'; jwtKeyFile?: 'flag' | 'stored-auth'; loginUrl?: 'flag' | 'stored-auth' | 'default' };
+  source?: {
+    clientId?: 'flag' | 'stored-auth';
+    jwtKeyFile?: 'flag' | 'stored-auth';
+    loginUrl?: 'flag' | 'stored-auth' | 'default';
+  };
   /** Non-blocking findings (expiring certificate, fallback pair works, small skew). */
   warnings?: string[];
 };

@@ -55,12 +55,27 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
   let changes: string[] | undefined;
 
   function loginArgs(username: string, key = SERVER_KEY): string[] {
-    return ['org', 'login', 'jwt', '--username', username, '--client-id', CI_KEY, '--jwt-key-file', key, '--instance-url', emu.url, '--json'];
+    return [
+      'org',
+      'login',
+      'jwt',
+      '--username',
+      username,
+      '--client-id',
+      CI_KEY,
+      '--jwt-key-file',
+      key,
+      '--instance-url',
+      emu.url,
+      '--json',
+    ];
   }
 
   before(async () => {
     if (!existsSync(COMPILED_COMMAND)) {
-      throw new Error(`${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`);
+      throw new Error(
+        `${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`,
+      );
     }
     env = isolatedEnv();
     scratch = mkdtempSync(join(tmpdir(), 'plugin-jwt-e2e-key-'));
@@ -90,7 +105,10 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
 
   it('diagnoses stored logins read-only: a healthy one, a frozen user via --admin-org, a deleted key', async () => {
     const before = snapshot(env.home);
-    expect([...before.keys()]).to.include.members([join('.sfdx', 'ci@acme.com.json'), join('.sfdx', 'admin@acme.com.json')]);
+    expect([...before.keys()]).to.include.members([
+      join('.sfdx', 'ci@acme.com.json'),
+      join('.sfdx', 'admin@acme.com.json'),
+    ]);
     emu.clearRequests();
 
     // 1. the genuine stored login of ci@acme.com: client id, key path and login URL come from it
@@ -105,8 +123,22 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
 
     // 2. a frozen user: the server says inactive_user; the admin org's records tell frozen apart
     const frozen = await runSf(
-      ['jwt', 'diagnose', '-o', 'frozen@acme.com', '-i', CI_KEY, '-f', SERVER_KEY, '-r', emu.url, '--admin-org', 'admin@acme.com', '--json'],
-      env.env
+      [
+        'jwt',
+        'diagnose',
+        '-o',
+        'frozen@acme.com',
+        '-i',
+        CI_KEY,
+        '-f',
+        SERVER_KEY,
+        '-r',
+        emu.url,
+        '--admin-org',
+        'admin@acme.com',
+        '--json',
+      ],
+      env.env,
     );
     expect(frozen.code, frozen.stdout + frozen.stderr).to.equal(1);
     const frozenResult = resultOf(frozen);
@@ -139,7 +171,17 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
   it('shows help with the flags, exit 0', async () => {
     const help = await runSf(['jwt', 'diagnose', '--help'], env.env);
     expect(help.code, help.stderr).to.equal(0);
-    for (const flag of ['--username', '--client-id', '--jwt-key-file', '--instance-url', '--admin-org', '--app-name', '--cert-file', '--all', '--timeout']) {
+    for (const flag of [
+      '--username',
+      '--client-id',
+      '--jwt-key-file',
+      '--instance-url',
+      '--admin-org',
+      '--app-name',
+      '--cert-file',
+      '--all',
+      '--timeout',
+    ]) {
       expect(help.stdout).to.include(flag);
     }
     // the login-only flags are accepted but hidden

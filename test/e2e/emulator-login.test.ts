@@ -12,7 +12,20 @@ import { isolatedEnv, runSf, type IsolatedEnv } from '../helpers/env.js';
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 
 function loginArgs(emu: Emulator, username: string): string[] {
-  return ['org', 'login', 'jwt', '--username', username, '--client-id', CI_KEY, '--jwt-key-file', keyPath('server.key'), '--instance-url', emu.url, '--json'];
+  return [
+    'org',
+    'login',
+    'jwt',
+    '--username',
+    username,
+    '--client-id',
+    CI_KEY,
+    '--jwt-key-file',
+    keyPath('server.key'),
+    '--instance-url',
+    emu.url,
+    '--json',
+  ];
 }
 
 describe('e2e: sf org login jwt against the emulator', function () {
@@ -35,11 +48,24 @@ describe('e2e: sf org login jwt against the emulator', function () {
     const authFile = join(sandbox.home, '.sfdx', 'ci@acme.com.json');
     expect(existsSync(authFile)).to.equal(true);
     const auth = JSON.parse(readFileSync(authFile, 'utf8')) as Record<string, unknown>;
-    expect(auth).to.include({ username: 'ci@acme.com', orgId: emu.store.data.org.id, clientId: CI_KEY, instanceUrl: emu.url });
+    expect(auth).to.include({
+      username: 'ci@acme.com',
+      orgId: emu.store.data.org.id,
+      clientId: CI_KEY,
+      instanceUrl: emu.url,
+    });
     // The emulator saw the JWT grant with core's first audience: the login URL with its trailing slash.
-    expect(emu.requests[0]).to.include({ path: '/services/oauth2/token', status: 200, sub: 'ci@acme.com', aud: `${emu.url}/` });
+    expect(emu.requests[0]).to.include({
+      path: '/services/oauth2/token',
+      status: 200,
+      sub: 'ci@acme.com',
+      aud: `${emu.url}/`,
+    });
 
-    const query = await runSf(['data', 'query', '-q', 'SELECT Id, Username FROM User', '-o', 'ci@acme.com', '--json'], sandbox.env);
+    const query = await runSf(
+      ['data', 'query', '-q', 'SELECT Id, Username FROM User', '-o', 'ci@acme.com', '--json'],
+      sandbox.env,
+    );
     expect(query.code, query.stdout + query.stderr).to.equal(0);
     const result = query.json?.result as { records: Array<{ Username: string }>; totalSize: number };
     expect(result.records.map((r) => r.Username)).to.include.members(['ci@acme.com', 'admin@acme.com']);

@@ -17,7 +17,10 @@ type PluginRun = { code: number | null; json: Record<string, unknown>; stdout: s
 /** Runs the built plugin (bin/run.js) asynchronously: the emulator answers from this same process. */
 function plugin(args: string[], env: NodeJS.ProcessEnv): Promise<PluginRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'jwt', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'jwt', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -73,13 +76,29 @@ describe('e2e: sf jwt keygen with the real sf org login jwt', function () {
     emu = await startEmulator(scenario);
 
     const login = await runSf(
-      ['org', 'login', 'jwt', '--username', 'ci@acme.com', '--client-id', CI_KEY, '--jwt-key-file', result.keyFile, '--instance-url', emu.url, '--json'],
-      sandbox.env
+      [
+        'org',
+        'login',
+        'jwt',
+        '--username',
+        'ci@acme.com',
+        '--client-id',
+        CI_KEY,
+        '--jwt-key-file',
+        result.keyFile,
+        '--instance-url',
+        emu.url,
+        '--json',
+      ],
+      sandbox.env,
     );
     expect(login.code, login.stdout + login.stderr).to.equal(0);
     expect(emu.requests.find((r) => r.path === '/services/oauth2/token')?.status).to.equal(200);
 
-    const diagnosed = await plugin(['diagnose', '-o', 'ci@acme.com', '--cert-file', result.certFile, '--json'], sandbox.env);
+    const diagnosed = await plugin(
+      ['diagnose', '-o', 'ci@acme.com', '--cert-file', result.certFile, '--json'],
+      sandbox.env,
+    );
     expect(diagnosed.code, diagnosed.stdout + diagnosed.stderr).to.equal(0);
     const diagnosis = diagnosed.json.result as { ok: boolean; checks: Array<{ id: string; status: string }> };
     expect(diagnosis.ok).to.equal(true);

@@ -52,7 +52,9 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
 
   before(async () => {
     if (!existsSync(COMPILED_COMMAND)) {
-      throw new Error(`${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`);
+      throw new Error(
+        `${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`,
+      );
     }
     env = isolatedEnv();
     // Admin_App is admin-approved; only the System Administrator profile grants it: ci@acme.com is not pre-authorized.
@@ -60,8 +62,23 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
     const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
     expect(link.code, link.stdout + link.stderr).to.equal(0);
     const admin = await runSf(
-      ['org', 'login', 'jwt', '--username', 'admin@acme.com', '--client-id', CI_KEY, '--jwt-key-file', SERVER_KEY, '--instance-url', emu.url, '--alias', 'sandbox-admin', '--json'],
-      env.env
+      [
+        'org',
+        'login',
+        'jwt',
+        '--username',
+        'admin@acme.com',
+        '--client-id',
+        CI_KEY,
+        '--jwt-key-file',
+        SERVER_KEY,
+        '--instance-url',
+        emu.url,
+        '--alias',
+        'sandbox-admin',
+        '--json',
+      ],
+      env.env,
     );
     expect(admin.code, admin.stdout + admin.stderr).to.equal(0);
     scriptEnv = {
@@ -102,7 +119,9 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
     expect(emu.store.changes[0].fields).to.include({ AssigneeId: ci?.id });
 
     // the JWT login was retried until the grant applied: refused first, then accepted
-    const jwtCalls = emu.requests.filter((r) => r.path === '/services/oauth2/token' && r.sub === 'ci@acme.com' && r.aud === `${emu.url}/`);
+    const jwtCalls = emu.requests.filter(
+      (r) => r.path === '/services/oauth2/token' && r.sub === 'ci@acme.com' && r.aud === `${emu.url}/`,
+    );
     expect(jwtCalls.length).to.be.greaterThan(2);
     expect(jwtCalls[0].error).to.equal('invalid_grant');
     expect(jwtCalls.at(-1)?.status).to.equal(200);
@@ -120,7 +139,12 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
 
   it('changes nothing for a self-authorize app and passes when the user’s own approval works', async () => {
     const before = emu.store.changes.length;
-    const run = await runScript({ ...scriptEnv, JWT_CLIENT_ID: '3MVG9EMULATOR.CI.APP.KEY', JWT_USERNAME: 'admin@acme.com', WAIT: '0' });
+    const run = await runScript({
+      ...scriptEnv,
+      JWT_CLIENT_ID: '3MVG9EMULATOR.CI.APP.KEY',
+      JWT_USERNAME: 'admin@acme.com',
+      WAIT: '0',
+    });
     expectClean(run);
     // admin@acme.com approved CI_App already: nothing to grant, and the login works
     expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);

@@ -26,12 +26,14 @@ try {
   const stop = (): void => {
     emulator.close().then(
       () => process.exit(0),
-      () => process.exit(1)
+      () => process.exit(1),
     );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } catch (error) {
-  process.stderr.write(`Salesforce emulator could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Salesforce emulator could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 }

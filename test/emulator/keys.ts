@@ -74,7 +74,8 @@ export function verifyRs256(jwt: DecodedJwt, publicKey: KeyObject): boolean {
  * jsonwebtoken refuse keys under 2048 bits). `key` is PEM text or a file name under test/fixtures/keys/.
  */
 export function signAssertion(claims: Record<string, unknown>, key: string | KeyObject): string {
-  const keyObject = typeof key === 'string' ? createPrivateKey(key.includes('-----BEGIN') ? key : readKeyFile(key)) : key;
+  const keyObject =
+    typeof key === 'string' ? createPrivateKey(key.includes('-----BEGIN') ? key : readKeyFile(key)) : key;
   const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   const input = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}`;
   return `${input}.${sign('RSA-SHA256', Buffer.from(input), keyObject).toString('base64url')}`;

@@ -8,7 +8,14 @@
 /* eslint-disable camelcase -- OAuth 2.0 bodies and parameters are snake_case on the wire (RFC 6749) */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { EmuRequest, EmuResponse } from './http-types.js';
-import { certificatePublicKey, decodeJwt, pkceChallenge, resolveCertificate, verifyRs256, type DecodedJwt } from './keys.js';
+import {
+  certificatePublicKey,
+  decodeJwt,
+  pkceChallenge,
+  resolveCertificate,
+  verifyRs256,
+  type DecodedJwt,
+} from './keys.js';
 import type { ScenarioApp, ScenarioUser } from './scenario.js';
 import type { OrgStore } from './store.js';
 
@@ -45,7 +52,10 @@ export const OAUTH_ERRORS = {
   invalidScope: { error: 'invalid_scope', error_description: 'the requested scope is not allowed' },
   missingChallenge: { error: 'invalid_request', error_description: 'missing required code challenge' },
   accessDenied: { error: 'access_denied', error_description: 'end-user denied authorization' },
-  ecaNotFoundAuthorize: { error: 'OAUTH_EC_APP_NOT_FOUND', error_description: 'External client app is not installed in this org' },
+  ecaNotFoundAuthorize: {
+    error: 'OAUTH_EC_APP_NOT_FOUND',
+    error_description: 'External client app is not installed in this org',
+  },
 } as const;
 
 export type OAuthError = { error: string; error_description: string };
@@ -206,7 +216,9 @@ function jwtBearer(ctx: OAuthContext, assertion: string): TokenResult {
   const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
   // Salesforce reads the legacy `prn` claim before `sub` (reference §4).
   const subject = typeof claims.prn === 'string' ? claims.prn : typeof claims.sub === 'string' ? claims.sub : undefined;
-  const auds = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter((a): a is string => typeof a === 'string');
+  const auds = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter(
+    (a): a is string => typeof a === 'string',
+  );
   Object.assign(info, { iss, sub: subject, aud: auds.length > 0 ? auds.join(' ') : undefined });
 
   const appCheck = checkAssertionApp(ctx, jwt, iss);
@@ -230,7 +242,11 @@ function jwtBearer(ctx: OAuthContext, assertion: string): TokenResult {
 }
 
 /** Org state, `iss`, and the signature against the app's certificate. */
-function checkAssertionApp(ctx: OAuthContext, jwt: DecodedJwt, iss: string | undefined): OAuthError | { app: ScenarioApp } {
+function checkAssertionApp(
+  ctx: OAuthContext,
+  jwt: DecodedJwt,
+  iss: string | undefined,
+): OAuthError | { app: ScenarioApp } {
   if (ctx.store.data.org.inactive) return OAUTH_ERRORS.inactiveOrg;
   const app = iss === undefined ? undefined : findApp(ctx, iss);
   if (!app) return OAUTH_ERRORS.invalidClientId;
@@ -268,7 +284,7 @@ function checkApproval(ctx: OAuthContext, app: ScenarioApp, user: ScenarioUser):
     // RefreshToken/OfflineAccess can never have one.
     if (!appAllowsRefresh(app)) return OAUTH_ERRORS.notApproved;
     const approvals = ctx.store.data.oauthTokens.filter(
-      (t) => t.userId === user.id && t.appId === app.id && t.scopes.some((sc) => REFRESH_SCOPES.includes(sc))
+      (t) => t.userId === user.id && t.appId === app.id && t.scopes.some((sc) => REFRESH_SCOPES.includes(sc)),
     );
     if (approvals.length === 0) return OAUTH_ERRORS.notApproved;
     scopes = [...new Set(approvals.flatMap((t) => t.scopes))];
@@ -329,7 +345,7 @@ function checkCodeProof(
   app: ScenarioApp,
   challenge: string | undefined,
   verifier: string | null,
-  secret: string | null
+  secret: string | null,
 ): OAuthError | undefined {
   if (challenge !== undefined) {
     if (!verifier) return OAUTH_ERRORS.verifierMissing;
@@ -361,20 +377,20 @@ function tokenBody(
   user: ScenarioUser,
   app: ScenarioApp,
   scopes: string[],
-  withRefresh: boolean
+  withRefresh: boolean,
 ): Record<string, string> {
   const orgId = ctx.store.data.org.id;
   const grant = { userId: user.id, appId: app.id, scopes };
   const id = `${ctx.baseUrl}/id/${orgId}/${user.id}`;
   const issuedAt = String(ctx.now());
   return {
-      access_token: ctx.state.issueAccessToken(orgId, grant),
+    access_token: ctx.state.issueAccessToken(orgId, grant),
     ...(withRefresh ? { refresh_token: ctx.state.issueRefreshToken(grant) } : {}),
-      instance_url: ctx.baseUrl,
+    instance_url: ctx.baseUrl,
     id,
-      token_type: 'Bearer',
+    token_type: 'Bearer',
     scope: scopes.join(' '),
-      issued_at: issuedAt,
+    issued_at: issuedAt,
     signature: ctx.state.sign(id + issuedAt),
   };
 }
@@ -410,7 +426,11 @@ export function handleAuthorize(ctx: OAuthContext, req: EmuRequest): EmuResponse
   const users = ctx.store.data.users;
   const hint = q.get('login_hint')?.toLowerCase();
   const selected = users.find((u) => u.username.toLowerCase() === hint) ?? users[0];
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: consentPage(app, scopes, requestId, users, selected) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: consentPage(app, scopes, requestId, users, selected),
+  };
 }
 
 /** POST /services/oauth2/authorize/decision (the consent form) */
@@ -428,8 +448,14 @@ export function handleDecision(ctx: OAuthContext, req: EmuRequest): EmuResponse 
   if (user.ipRestricted) return redirect(redirectUri, { ...OAUTH_ERRORS.ipRestricted, state });
   if (user.rateLimited) return redirect(redirectUri, { ...OAUTH_ERRORS.rateLimited, state });
   const code = ctx.state.issueCode(
-    { userId: user.id, appId: pending.appId, scopes: pending.scopes, redirectUri, codeChallenge: pending.codeChallenge },
-    ctx.now()
+    {
+      userId: user.id,
+      appId: pending.appId,
+      scopes: pending.scopes,
+      redirectUri,
+      codeChallenge: pending.codeChallenge,
+    },
+    ctx.now(),
   );
   return redirect(redirectUri, { code, state });
 }
@@ -439,7 +465,7 @@ function consentPage(
   scopes: string[],
   requestId: string,
   users: ScenarioUser[],
-  selected: ScenarioUser | undefined
+  selected: ScenarioUser | undefined,
 ): string {
   return [
     '<!doctype html>',
@@ -514,7 +540,9 @@ function appOauthScopes(app: ScenarioApp): string[] {
 /** A grant: SetupEntityAccess for the app whose permission set is assigned to the user or owned by their profile. */
 function hasGrant(ctx: OAuthContext, app: ScenarioApp, user: ScenarioUser): boolean {
   const { data } = ctx.store;
-  const assigned = new Set(data.permissionSetAssignments.filter((a) => a.assigneeId === user.id).map((a) => a.permissionSetId));
+  const assigned = new Set(
+    data.permissionSetAssignments.filter((a) => a.assigneeId === user.id).map((a) => a.permissionSetId),
+  );
   return data.setupEntityAccess
     .filter((s) => s.setupEntityId === app.id)
     .some((s) => {

@@ -13,7 +13,10 @@ const OLDEST_API_VERSION = 20;
 
 type Json = Record<string, unknown>;
 
-function errorResponse(status: number, errors: Array<{ message: string; errorCode: string; fields?: string[] }>): EmuResponse {
+function errorResponse(
+  status: number,
+  errors: Array<{ message: string; errorCode: string; fields?: string[] }>,
+): EmuResponse {
   return { status, body: errors };
 }
 
@@ -194,7 +197,10 @@ function sobjects(store: OrgStore, req: EmuRequest, version: string, rest: strin
         };
       }
       if (req.method === 'GET') {
-        return { status: 200, body: { objectDescribe: { name: obj.name, label: obj.label, keyPrefix: obj.keyPrefix }, recentItems: [] } };
+        return {
+          status: 200,
+          body: { objectDescribe: { name: obj.name, label: obj.label, keyPrefix: obj.keyPrefix }, recentItems: [] },
+        };
       }
       return methodNotAllowed(req.method, 'GET,HEAD,POST');
     }
@@ -217,7 +223,9 @@ function sobjects(store: OrgStore, req: EmuRequest, version: string, rest: strin
             return field.name;
           })
         : obj.fields.map((x) => x.name);
-      const body: Json = { attributes: { type: obj.name, url: `/services/data/v${version}/sobjects/${obj.name}/${String(row.Id)}` } };
+      const body: Json = {
+        attributes: { type: obj.name, url: `/services/data/v${version}/sobjects/${obj.name}/${String(row.Id)}` },
+      };
       for (const name of wanted) body[name] = row[name] ?? null;
       return { status: 200, body };
     }
@@ -247,7 +255,10 @@ const MAX_SUBREQUESTS = 25;
 type SubResult = { body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string };
 
 class UnresolvedReference extends Error {
-  public constructor(public readonly expression: string, public readonly refId: string) {
+  public constructor(
+    public readonly expression: string,
+    public readonly refId: string,
+  ) {
     super(`Invalid reference specified. No value for ${expression} found in ${refId}`);
   }
 }
@@ -268,7 +279,8 @@ function resolveReference(results: Map<string, SubResult>, refId: string, path: 
   const result = results.get(refId);
   if (!result || result.httpStatusCode >= 400) throw new UnresolvedReference(expression, refId);
   const value = lookup(result.body, path);
-  if (value === undefined || value === null || typeof value === 'object') throw new UnresolvedReference(expression, refId);
+  if (value === undefined || value === null || typeof value === 'object')
+    throw new UnresolvedReference(expression, refId);
   return value;
 }
 
@@ -299,7 +311,10 @@ async function composite(store: OrgStore, req: EmuRequest): Promise<EmuResponse>
   }
   if (subrequests.length > MAX_SUBREQUESTS) {
     return errorResponse(400, [
-      { message: `Exceeded max limit of subrequests allowed. Max limit: ${MAX_SUBREQUESTS}`, errorCode: 'INVALID_INPUT' },
+      {
+        message: `Exceeded max limit of subrequests allowed. Max limit: ${MAX_SUBREQUESTS}`,
+        errorCode: 'INVALID_INPUT',
+      },
     ]);
   }
   for (const sub of subrequests as Json[]) {
@@ -384,7 +399,13 @@ export async function handleRest(store: OrgStore, req: EmuRequest): Promise<EmuR
 }
 
 /** Routes under /services/data/vNN.0/<head>/<tail…>. */
-async function versionedRoute(store: OrgStore, req: EmuRequest, version: string, head: string, tail: string[]): Promise<EmuResponse> {
+async function versionedRoute(
+  store: OrgStore,
+  req: EmuRequest,
+  version: string,
+  head: string,
+  tail: string[],
+): Promise<EmuResponse> {
   switch (head) {
     case 'query':
     case 'queryAll':
@@ -404,7 +425,10 @@ async function versionedRoute(store: OrgStore, req: EmuRequest, version: string,
     case 'limits':
       return {
         status: 200,
-        body: { DailyApiRequests: { Max: 15_000, Remaining: 14_999 }, DailyAsyncApexExecutions: { Max: 250_000, Remaining: 250_000 } },
+        body: {
+          DailyApiRequests: { Max: 15_000, Remaining: 14_999 },
+          DailyAsyncApexExecutions: { Max: 250_000, Remaining: 250_000 },
+        },
       };
     default:
       return fromError(notFound());

@@ -9,7 +9,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EmuRequest, EmuResponse } from './http-types.js';
 import { resolveCertificate } from './keys.js';
-import { handleAuthorize, handleDecision, handleToken, OAuthState, type OAuthContext, type TokenCallInfo } from './oauth.js';
+import {
+  handleAuthorize,
+  handleDecision,
+  handleToken,
+  OAuthState,
+  type OAuthContext,
+  type TokenCallInfo,
+} from './oauth.js';
 import { handleRest } from './rest.js';
 import type { Faults, Scenario, ScenarioUser } from './scenario.js';
 import { OrgStore } from './store.js';
@@ -84,7 +91,9 @@ export async function unusedPort(): Promise<number> {
 }
 
 export async function startEmulator(scenario: Scenario | string, opts: { port?: number } = {}): Promise<Emulator> {
-  const store = new OrgStore(typeof scenario === 'string' ? loadScenario(scenario) : resolveScenarioCertificates(scenario));
+  const store = new OrgStore(
+    typeof scenario === 'string' ? loadScenario(scenario) : resolveScenarioCertificates(scenario),
+  );
   const state = new OAuthState();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -98,7 +107,8 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, { status: 500, body: [{ errorCode: 'UNKNOWN_EXCEPTION', message: String(error) }] });
+      if (!res.headersSent)
+        send(res, { status: 500, body: [{ errorCode: 'UNKNOWN_EXCEPTION', message: String(error) }] });
     });
   });
   server.on('connection', (socket) => {
@@ -149,12 +159,20 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
       }
       if (faults.hang) return; // never answered; close() destroys the socket
       if (faults.html503) {
-        send(res, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: MAINTENANCE_PAGE }, record);
+        send(
+          res,
+          { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: MAINTENANCE_PAGE },
+          record,
+        );
         return;
       }
       if (faults.notFound) {
         // what Salesforce answers for a resource an org or API version does not have (e.g. no Composite API)
-        send(res, { status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] }, record);
+        send(
+          res,
+          { status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] },
+          record,
+        );
         return;
       }
       if (faults.oauthError) {
@@ -164,7 +182,15 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
         return;
       }
       if (faults.malformedJson) {
-        send(res, { status: 200, headers: { 'Content-Type': 'application/json;charset=UTF-8' }, body: `{"instance_url":"${baseUrl}","id":"` }, record);
+        send(
+          res,
+          {
+            status: 200,
+            headers: { 'Content-Type': 'application/json;charset=UTF-8' },
+            body: `{"instance_url":"${baseUrl}","id":"`,
+          },
+          record,
+        );
         return;
       }
     }
@@ -237,7 +263,8 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
       return { status: 200, body: store.data.faults ?? {} };
     }
     const userMatch = /^\/__users\/([^/]+)$/.exec(path);
-    if (userMatch && (method === 'PATCH' || method === 'POST')) return patchUser(decodeURIComponent(userMatch[1]), body);
+    if (userMatch && (method === 'PATCH' || method === 'POST'))
+      return patchUser(decodeURIComponent(userMatch[1]), body);
     return { status: 404, body: { message: `unknown control endpoint ${method} ${path}` } };
   }
 
@@ -246,7 +273,8 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
     const user = store.data.users.find((u) => u.username.toLowerCase() === username.toLowerCase());
     if (!user) return { status: 404, body: { message: `no user ${username}` } };
     const patch = parseJson(body);
-    if (typeof patch !== 'object' || patch === null) return { status: 400, body: { message: 'body must be a JSON object' } };
+    if (typeof patch !== 'object' || patch === null)
+      return { status: 400, body: { message: 'body must be a JSON object' } };
     Object.assign(user, patch as Partial<ScenarioUser>, { id: user.id });
     return { status: 200, body: user };
   }

@@ -148,7 +148,13 @@ const TYPES: Record<string, MetadataType> = {
       const extras = app as ScenarioApp & AppMetadataExtras;
       const ip = extras.ipRelaxation ?? 'ENFORCE';
       const ipType =
-        ip === 'BYPASS' ? 'Bypass' : ip === 'BYPASS_2FACTOR' ? 'Bypass_2factor' : ip === 'ENFORCE' ? 'Enforce' : 'Enforce_RelaxRefresh';
+        ip === 'BYPASS'
+          ? 'Bypass'
+          : ip === 'BYPASS_2FACTOR'
+            ? 'Bypass_2factor'
+            : ip === 'ENFORCE'
+              ? 'Enforce'
+              : 'Enforce_RelaxRefresh';
       return (
         el('externalClientApplication', app.name) +
         el('ipRelaxationPolicyType', ipType) +
@@ -182,22 +188,24 @@ function listMetadata(store: OrgStore, body: string): EmuResponse {
     const type = unescapeXml(elements(q, 'type')[0] ?? '').trim();
     const mt = TYPES[type] as MetadataType | undefined;
     if (!mt) return [];
-    return mt.components(store).map(
-      ({ fullName, app }) =>
-        '<result>' +
-        el('createdById', creator?.id ?? '') +
-        el('createdByName', creator ? creator.username.split('@')[0] : '') +
-        el('createdDate', METADATA_DATE) +
-        el('fileName', mt.fileName(fullName)) +
-        el('fullName', fullName) +
-        el('id', app.id) +
-        el('lastModifiedById', creator?.id ?? '') +
-        el('lastModifiedByName', creator ? creator.username.split('@')[0] : '') +
-        el('lastModifiedDate', METADATA_DATE) +
-        el('manageableState', 'unmanaged') +
-        el('type', type) +
-        '</result>'
-    );
+    return mt
+      .components(store)
+      .map(
+        ({ fullName, app }) =>
+          '<result>' +
+          el('createdById', creator?.id ?? '') +
+          el('createdByName', creator ? creator.username.split('@')[0] : '') +
+          el('createdDate', METADATA_DATE) +
+          el('fileName', mt.fileName(fullName)) +
+          el('fullName', fullName) +
+          el('id', app.id) +
+          el('lastModifiedById', creator?.id ?? '') +
+          el('lastModifiedByName', creator ? creator.username.split('@')[0] : '') +
+          el('lastModifiedDate', METADATA_DATE) +
+          el('manageableState', 'unmanaged') +
+          el('type', type) +
+          '</result>',
+      );
   });
   return respond('listMetadata', results.join(''));
 }
@@ -218,7 +226,7 @@ export function handleSoap(store: OrgStore, req: EmuRequest): EmuResponse {
   if (store.isRestricted(req.userId)) {
     return soapFault(
       'INSUFFICIENT_ACCESS',
-      'use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions'
+      'use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions',
     );
   }
   switch (method) {

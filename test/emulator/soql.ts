@@ -67,7 +67,10 @@ export type SoqlDataSource = {
 export type SoqlErrorCode = 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR';
 
 export class SoqlError extends Error {
-  public constructor(public readonly errorCode: SoqlErrorCode, message: string) {
+  public constructor(
+    public readonly errorCode: SoqlErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'SoqlError';
   }
@@ -126,7 +129,10 @@ function readString(query: string, start: number): { value: string; end: number 
     if (d === '\\') {
       const e = query.charAt(j + 1);
       if (!(e in ESCAPES)) {
-        throw new SoqlError('MALFORMED_QUERY', `line 1:${j} no viable alternative at character '${e === '' ? '<EOF>' : e}'`);
+        throw new SoqlError(
+          'MALFORMED_QUERY',
+          `line 1:${j} no viable alternative at character '${e === '' ? '<EOF>' : e}'`,
+        );
       }
       value += ESCAPES[e];
       j += 2;
@@ -267,7 +273,10 @@ const KEYWORDS = new Set([
 class Parser {
   private i = 0;
 
-  public constructor(private readonly text: string, private readonly tokens: Token[]) {}
+  public constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+  ) {}
 
   public parseTop(): SoqlQuery {
     const q = this.parseQuery();
@@ -320,7 +329,12 @@ class Parser {
           if (aliasTok.type === 'ident' && !KEYWORDS.has(aliasTok.value.toUpperCase())) {
             alias = this.next().value;
           }
-          items.push({ kind: 'countField', field: { path: inner.value.split('.'), pos: inner.pos }, alias, pos: t.pos });
+          items.push({
+            kind: 'countField',
+            field: { path: inner.value.split('.'), pos: inner.pos },
+            alias,
+            pos: t.pos,
+          });
         } else {
           throw this.unexpected(inner);
         }
@@ -543,7 +557,7 @@ export function resolvePath(text: string, ds: SoqlDataSource, root: SObjectDescr
         text,
         'INVALID_FIELD',
         fp.pos,
-        `Didn't understand relationship '${parts[k]}' in field path. ${RELATIONSHIP_HINT}`
+        `Didn't understand relationship '${parts[k]}' in field path. ${RELATIONSHIP_HINT}`,
       );
     }
     hops.push({ relationshipName: rel.relationshipName, viaField: rel.name, to: target });
@@ -573,7 +587,7 @@ function follow(ds: SoqlDataSource, row: Row, hops: ResolvedPath['hops'], upTo =
   let current: Row | null = row;
   for (let k = 0; k < upTo && current; k++) {
     const ref: unknown = current[hops[k].viaField];
-    current = typeof ref === 'string' && ref ? ds.findById(hops[k].to.name, ref) ?? null : null;
+    current = typeof ref === 'string' && ref ? (ds.findById(hops[k].to.name, ref) ?? null) : null;
   }
   return current;
 }
@@ -607,7 +621,7 @@ function checkLiteral(text: string, rp: ResolvedPath, lit: Literal, fieldPos: nu
       text,
       'INVALID_QUERY_FILTER_OPERATOR',
       fieldPos,
-      `value of filter criterion for field '${name}' must be of type ${expected.typeName} and ${quotes}`
+      `value of filter criterion for field '${name}' must be of type ${expected.typeName} and ${quotes}`,
     );
   }
 }
@@ -724,7 +738,12 @@ function compileCondition(text: string, ds: SoqlDataSource, root: SObjectDescrib
       }
       const sub = cond.query;
       if (sub.select.length !== 1 || sub.select[0].kind !== 'field') {
-        throw errorAt(text, 'MALFORMED_QUERY', sub.from.pos, 'The selected field in a semi join sub-select must be an id');
+        throw errorAt(
+          text,
+          'MALFORMED_QUERY',
+          sub.from.pos,
+          'The selected field in a semi join sub-select must be an id',
+        );
       }
       const subRoot = resolveObject(text, ds, sub.from);
       const subField = resolvePath(text, ds, subRoot, sub.select[0].field);
@@ -792,7 +811,7 @@ function putPath(
   row: Row,
   rootObj: SObjectDescribe,
   rp: ResolvedPath,
-  opts: QueryOptions
+  opts: QueryOptions,
 ): void {
   let target: Row = out;
   let source: Row | null = row;
@@ -843,7 +862,7 @@ export function executeSoql(text: string, ds: SoqlDataSource, opts: QueryOptions
           q.select
             .filter((s) => s.kind === 'field')
             .map((s) => (s.kind === 'field' ? s.field.path.join('.') : ''))
-            .join(', ')
+            .join(', '),
       );
     }
     const rec: Row = { attributes: { type: 'AggregateResult' } };

@@ -13,7 +13,10 @@ export type ApiErrorItem = { message: string; errorCode: string; fields?: string
 
 /** A Salesforce API error: HTTP status plus the error array of the body. */
 export class ApiError extends Error {
-  public constructor(public readonly status: number, public readonly errors: ApiErrorItem[]) {
+  public constructor(
+    public readonly status: number,
+    public readonly errors: ApiErrorItem[],
+  ) {
     super(errors.map((e) => `${e.errorCode}: ${e.message}`).join('; '));
     this.name = 'ApiError';
   }
@@ -53,11 +56,7 @@ export function sfDateTime(value: string | number | Date | undefined): string | 
   return d.toISOString().replace('Z', '+0000');
 }
 
-function f(
-  name: string,
-  type: SObjectField['type'],
-  extra: Partial<SObjectField> = {}
-): SObjectField {
+function f(name: string, type: SObjectField['type'], extra: Partial<SObjectField> = {}): SObjectField {
   return { name, type, label: name, nillable: type !== 'boolean' && name !== 'Id', createable: false, ...extra };
 }
 
@@ -442,7 +441,11 @@ export class OrgStore {
     if (!obj) throw notFound();
     if (!obj.createable) {
       throw new ApiError(400, [
-        { message: `entity type ${obj.name} does not support insert`, errorCode: 'INVALID_TYPE_FOR_OPERATION', fields: [] },
+        {
+          message: `entity type ${obj.name} does not support insert`,
+          errorCode: 'INVALID_TYPE_FOR_OPERATION',
+          fields: [],
+        },
       ]);
     }
     if (this.isRestricted(userId)) {
@@ -465,7 +468,11 @@ export class OrgStore {
     if (!obj) throw notFound();
     if (!obj.deletable) {
       throw new ApiError(400, [
-        { message: `entity type ${obj.name} does not support delete`, errorCode: 'INVALID_TYPE_FOR_OPERATION', fields: [] },
+        {
+          message: `entity type ${obj.name} does not support delete`,
+          errorCode: 'INVALID_TYPE_FOR_OPERATION',
+          fields: [],
+        },
       ]);
     }
     if (this.isRestricted(userId)) {
@@ -548,7 +555,7 @@ export class OrgStore {
       Label: p.label ?? p.name,
       Description: null,
       IsOwnedByProfile: owned,
-      ProfileId: owned ? p.profileId ?? null : null,
+      ProfileId: owned ? (p.profileId ?? null) : null,
       IsCustom: !owned,
       Type: owned ? 'Profile' : 'Regular',
       NamespacePrefix: null,
@@ -596,7 +603,7 @@ export class OrgStore {
       throw new ApiError(400, [
         {
           message: `Unable to create/update fields: ${readOnly.join(
-            ', '
+            ', ',
           )}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
           errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
           fields: readOnly,
@@ -609,7 +616,11 @@ export class OrgStore {
       .map((x) => x.name);
     if (missing.length) {
       throw new ApiError(400, [
-        { message: `Required fields are missing: [${missing.join(', ')}]`, errorCode: 'REQUIRED_FIELD_MISSING', fields: missing },
+        {
+          message: `Required fields are missing: [${missing.join(', ')}]`,
+          errorCode: 'REQUIRED_FIELD_MISSING',
+          fields: missing,
+        },
       ]);
     }
     return values;
@@ -630,7 +641,11 @@ export class OrgStore {
     const found = this.objectOfId(value);
     if (found) {
       throw new ApiError(400, [
-        { message: `${label}: id value of incorrect type: ${value}`, errorCode: 'FIELD_INTEGRITY_EXCEPTION', fields: [field] },
+        {
+          message: `${label}: id value of incorrect type: ${value}`,
+          errorCode: 'FIELD_INTEGRITY_EXCEPTION',
+          fields: [field],
+        },
       ]);
     }
     throw new ApiError(400, [
@@ -674,7 +689,7 @@ export class OrgStore {
       'ExternalClientApplication',
     ]);
     const existing = this.data.setupEntityAccess.find(
-      (s) => sameId(s.parentId, parent.id) && sameId(s.setupEntityId, entity.id)
+      (s) => sameId(s.parentId, parent.id) && sameId(s.setupEntityId, entity.id),
     );
     if (existing) {
       throw new ApiError(400, [
@@ -701,10 +716,12 @@ export class OrgStore {
     const user = this.reference('AssigneeId', 'Assignee ID', values.AssigneeId, ['User']);
     const ps = this.reference('PermissionSetId', 'Permission Set ID', values.PermissionSetId, ['PermissionSet']);
     const existing = this.data.permissionSetAssignments.find(
-      (a) => sameId(a.assigneeId, user.id) && sameId(a.permissionSetId, ps.id)
+      (a) => sameId(a.assigneeId, user.id) && sameId(a.permissionSetId, ps.id),
     );
     if (existing) {
-      throw new ApiError(400, [{ message: 'Duplicate PermissionSetAssignment', errorCode: 'DUPLICATE_VALUE', fields: [] }]);
+      throw new ApiError(400, [
+        { message: 'Duplicate PermissionSetAssignment', errorCode: 'DUPLICATE_VALUE', fields: [] },
+      ]);
     }
     const id = this.newId('PermissionSetAssignment');
     const psa: ScenarioAssignment = { id, assigneeId: user.id, permissionSetId: ps.id };

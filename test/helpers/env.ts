@@ -67,7 +67,7 @@ export type SfRun = {
 export function runSf(
   args: string[],
   env: NodeJS.ProcessEnv,
-  opts: { cwd?: string; timeoutMs?: number } = {}
+  opts: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<SfRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [SF_RUN_JS, ...args], {

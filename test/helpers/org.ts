@@ -68,7 +68,8 @@ export async function storeJwtLogin(login: StoredLogin): Promise<{ accessToken: 
   const accessToken = auth.getFields(true).accessToken;
   // Forget what this process cached: the command under test must find the login on disk, as a new sf run does.
   StateAggregator.clearInstance();
-  if (typeof accessToken !== 'string' || accessToken.length === 0) throw new Error(`no access token stored for ${login.username}`);
+  if (typeof accessToken !== 'string' || accessToken.length === 0)
+    throw new Error(`no access token stored for ${login.username}`);
   return { accessToken };
 }
 
@@ -86,7 +87,8 @@ export function hashTree(root: string): Map<string, string> {
       const path = join(dir, name);
       const info = statSync(path);
       if (info.isDirectory()) walk(path);
-      else if (info.isFile()) out.set(relative(root, path), createHash('sha256').update(readFileSync(path)).digest('hex'));
+      else if (info.isFile())
+        out.set(relative(root, path), createHash('sha256').update(readFileSync(path)).digest('hex'));
     }
   };
   walk(root);
@@ -114,7 +116,8 @@ export type UxStubs = Record<string, SinonStub>;
 export function capturedOutput(ux: UxStubs): string {
   const lines: string[] = [];
   for (const [name, stub] of Object.entries(ux)) {
-    for (const call of stub.getCalls()) lines.push(`${name}: ${call.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+    for (const call of stub.getCalls())
+      lines.push(`${name}: ${call.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
   }
   return lines.join('\n');
 }
@@ -125,7 +128,7 @@ export function tableRows(ux: UxStubs): Array<Record<string, string>> {
   if (!table) return [];
   return table.getCalls().flatMap((call) => {
     const options = call.args[0] as { data?: Array<Record<string, string>> } | Array<Record<string, string>>;
-    return Array.isArray(options) ? options : options.data ?? [];
+    return Array.isArray(options) ? options : (options.data ?? []);
   });
 }
 

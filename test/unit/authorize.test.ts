@@ -57,13 +57,20 @@ type Recorded = { method?: string; path?: string; contentType?: string; form: UR
 type TokenHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A tiny token endpoint on 127.0.0.1 that records what it receives. */
-async function fakeTokenEndpoint(handler: TokenHandler): Promise<{ base: string; requests: Recorded[]; server: Server }> {
+async function fakeTokenEndpoint(
+  handler: TokenHandler,
+): Promise<{ base: string; requests: Recorded[]; server: Server }> {
   const requests: Recorded[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
-      requests.push({ method: req.method, path: req.url, contentType: req.headers['content-type'], form: new URLSearchParams(body) });
+      requests.push({
+        method: req.method,
+        path: req.url,
+        contentType: req.headers['content-type'],
+        form: new URLSearchParams(body),
+      });
       handler(req, res);
     });
   });
@@ -102,34 +109,51 @@ describe('authorize: buildAuthorizeUrl', () => {
     expect(url).to.equal(
       'https://test.salesforce.com/services/oauth2/authorize?response_type=code&client_id=3MVG9abc' +
         '&redirect_uri=http%3A%2F%2Flocalhost%3A1717%2FOauthRedirect&scope=refresh_token%20api%20web' +
-        '&prompt=login%20consent&state=st4te'
+        '&prompt=login%20consent&state=st4te',
     );
     expect(url).to.not.include('+');
   });
 
   it('sends the redirect URI exactly as given: trailing slash kept, none added', () => {
-    const withSlash = buildAuthorizeUrl({ ...base, loginUrl: 'https://login.salesforce.com', redirectUri: 'https://ci.acme.com/oauth/callback/' });
+    const withSlash = buildAuthorizeUrl({
+      ...base,
+      loginUrl: 'https://login.salesforce.com',
+      redirectUri: 'https://ci.acme.com/oauth/callback/',
+    });
     expect(queryOf(withSlash).get('redirect_uri')).to.equal('https://ci.acme.com/oauth/callback/');
-    const bareOrigin = buildAuthorizeUrl({ ...base, loginUrl: 'https://login.salesforce.com', redirectUri: 'http://localhost:1717' });
+    const bareOrigin = buildAuthorizeUrl({
+      ...base,
+      loginUrl: 'https://login.salesforce.com',
+      redirectUri: 'http://localhost:1717',
+    });
     expect(queryOf(bareOrigin).get('redirect_uri')).to.equal('http://localhost:1717');
-    const withQuery = buildAuthorizeUrl({ ...base, loginUrl: 'https://login.salesforce.com', redirectUri: 'https://x.example/cb?a=1&b=2' });
+    const withQuery = buildAuthorizeUrl({
+      ...base,
+      loginUrl: 'https://login.salesforce.com',
+      redirectUri: 'https://x.example/cb?a=1&b=2',
+    });
     expect(queryOf(withQuery).get('redirect_uri')).to.equal('https://x.example/cb?a=1&b=2');
   });
 
   it('uses the My Domain origin and keeps an Experience Cloud path prefix, without double slashes', () => {
     expect(buildAuthorizeUrl({ ...base, loginUrl: 'https://acme.my.salesforce.com/' })).to.match(
-      /^https:\/\/acme\.my\.salesforce\.com\/services\/oauth2\/authorize\?/
+      /^https:\/\/acme\.my\.salesforce\.com\/services\/oauth2\/authorize\?/,
     );
     expect(buildAuthorizeUrl({ ...base, loginUrl: 'https://acme.my.site.com/partners/' })).to.match(
-      /^https:\/\/acme\.my\.site\.com\/partners\/services\/oauth2\/authorize\?/
+      /^https:\/\/acme\.my\.site\.com\/partners\/services\/oauth2\/authorize\?/,
     );
     expect(buildAuthorizeUrl({ ...base, loginUrl: 'https://acme.my.site.com/partners?x=1#frag' })).to.match(
-      /^https:\/\/acme\.my\.site\.com\/partners\/services\/oauth2\/authorize\?response_type=code&/
+      /^https:\/\/acme\.my\.site\.com\/partners\/services\/oauth2\/authorize\?response_type=code&/,
     );
   });
 
   it('encodes scope and client id as query values', () => {
-    const url = buildAuthorizeUrl({ ...base, loginUrl: 'https://login.salesforce.com', clientId: '3MVG9a+b/c=', scope: '  api   refresh_token ' });
+    const url = buildAuthorizeUrl({
+      ...base,
+      loginUrl: 'https://login.salesforce.com',
+      clientId: '3MVG9a+b/c=',
+      scope: '  api   refresh_token ',
+    });
     expect(url).to.include('client_id=3MVG9a%2Bb%2Fc%3D');
     expect(url).to.include('scope=api%20refresh_token&');
     expect(queryOf(url).get('prompt')).to.equal('login consent');
@@ -148,7 +172,9 @@ describe('authorize: buildAuthorizeUrl', () => {
     expect(queryOf(url).get('code_challenge')).to.equal(pkce.challenge);
     expect(queryOf(url).get('code_challenge_method')).to.equal('S256');
     expect(url).to.not.include(pkce.verifier);
-    expect(queryOf(buildAuthorizeUrl({ ...base, loginUrl: 'https://login.salesforce.com' })).has('code_challenge')).to.equal(false);
+    expect(
+      queryOf(buildAuthorizeUrl({ ...base, loginUrl: 'https://login.salesforce.com' })).has('code_challenge'),
+    ).to.equal(false);
   });
 
   it('creates a fresh, URL-safe state each time', () => {
@@ -158,8 +184,12 @@ describe('authorize: buildAuthorizeUrl', () => {
   });
 
   it('allows plain http only for loopback hosts and refuses other URLs', () => {
-    expect(buildAuthorizeUrl({ ...base, loginUrl: 'http://127.0.0.1:6101' })).to.match(/^http:\/\/127\.0\.0\.1:6101\/services/);
-    expect(buildAuthorizeUrl({ ...base, loginUrl: 'http://localhost:6101' })).to.match(/^http:\/\/localhost:6101\/services/);
+    expect(buildAuthorizeUrl({ ...base, loginUrl: 'http://127.0.0.1:6101' })).to.match(
+      /^http:\/\/127\.0\.0\.1:6101\/services/,
+    );
+    expect(buildAuthorizeUrl({ ...base, loginUrl: 'http://localhost:6101' })).to.match(
+      /^http:\/\/localhost:6101\/services/,
+    );
     expect(() => buildAuthorizeUrl({ ...base, loginUrl: 'http://login.salesforce.com' }))
       .to.throw()
       .with.property('name', 'InsecureLoginUrlError');
@@ -221,7 +251,9 @@ describe('authorize: redirect listener', () => {
     expect(listener.address).to.equal('127.0.0.1');
     expect(listener.port).to.equal(port);
 
-    const page = await get(`http://127.0.0.1:${port}/OauthRedirect?code=${encodeURIComponent(SECRETS.code)}&state=${state}`);
+    const page = await get(
+      `http://127.0.0.1:${port}/OauthRedirect?code=${encodeURIComponent(SECRETS.code)}&state=${state}`,
+    );
     expect(page.status).to.equal(200);
     expect(page.contentType).to.match(/^text\/html/);
     expect(page.text).to.include('Approved — you can close this tab.');
@@ -230,7 +262,7 @@ describe('authorize: redirect listener', () => {
 
     const after = await fetch(`http://127.0.0.1:${port}/OauthRedirect`).then(
       () => 'answered',
-      () => 'refused'
+      () => 'refused',
     );
     expect(after).to.equal('refused');
   });
@@ -246,7 +278,7 @@ describe('authorize: redirect listener', () => {
     expect(await listener.result).to.deep.equal({ code: 'c0de6' });
     const after = await fetch(`http://[::1]:${port}/OauthRedirect`).then(
       () => 'answered',
-      () => 'refused'
+      () => 'refused',
     );
     expect(after).to.equal('refused');
   });
@@ -269,12 +301,15 @@ describe('authorize: redirect listener', () => {
   it('reports an authorize error with its description, on the page and in the result', async () => {
     const listener = await listenForRedirect({ redirectUri, state, timeoutMs: 5000 });
     const page = await get(
-      `http://127.0.0.1:${port}/OauthRedirect?error=access_denied&error_description=end-user+denied+authorization&state=${state}`
+      `http://127.0.0.1:${port}/OauthRedirect?error=access_denied&error_description=end-user+denied+authorization&state=${state}`,
     );
     expect(page.status).to.equal(400);
     expect(page.text).to.include('The app was not approved.');
     expect(page.text).to.include('Deny');
-    expect(await listener.result).to.deep.equal({ error: 'access_denied', errorDescription: 'end-user denied authorization' });
+    expect(await listener.result).to.deep.equal({
+      error: 'access_denied',
+      errorDescription: 'end-user denied authorization',
+    });
   });
 
   it('accepts an error redirect that carries no state', async () => {
@@ -284,7 +319,11 @@ describe('authorize: redirect listener', () => {
   });
 
   it('turns a code with another state, or none, into state_mismatch and never returns that code', async () => {
-    for (const query of [`code=${SECRETS.code}&state=not-ours`, `code=${SECRETS.code}`, 'error=access_denied&state=not-ours']) {
+    for (const query of [
+      `code=${SECRETS.code}&state=not-ours`,
+      `code=${SECRETS.code}`,
+      'error=access_denied&state=not-ours',
+    ]) {
       // eslint-disable-next-line no-await-in-loop
       const listener = await listenForRedirect({ redirectUri, state, timeoutMs: 5000 });
       // eslint-disable-next-line no-await-in-loop
@@ -315,7 +354,7 @@ describe('authorize: redirect listener', () => {
   it('escapes server text on the page', async () => {
     const listener = await listenForRedirect({ redirectUri, state, timeoutMs: 5000 });
     const page = await get(
-      `http://127.0.0.1:${port}/OauthRedirect?error=weird_error&error_description=${encodeURIComponent('<script>alert(1)</script>')}&state=${state}`
+      `http://127.0.0.1:${port}/OauthRedirect?error=weird_error&error_description=${encodeURIComponent('<script>alert(1)</script>')}&state=${state}`,
     );
     expect(page.text).to.not.include('<script>');
     expect(page.text).to.include('&#60;script&#62;');
@@ -347,7 +386,7 @@ describe('authorize: redirect listener', () => {
     expect((err.actions ?? []).join('\n')).to.include('redirect_uri_mismatch');
     const after = await fetch(`http://127.0.0.1:${port}/OauthRedirect`).then(
       () => 'answered',
-      () => 'refused'
+      () => 'refused',
     );
     expect(after).to.equal('refused');
   });
@@ -371,9 +410,11 @@ describe('authorize: redirect listener', () => {
         .flat()
         .find((i) => i && i.family === 'IPv4' && !i.internal);
       if (!external) this.skip();
-      const reached = await fetch(`http://${external.address}:${port}/OauthRedirect`, { signal: AbortSignal.timeout(2000) }).then(
+      const reached = await fetch(`http://${external.address}:${port}/OauthRedirect`, {
+        signal: AbortSignal.timeout(2000),
+      }).then(
         () => 'answered',
-        () => 'refused'
+        () => 'refused',
       );
       expect(reached).to.equal('refused');
     } finally {
@@ -410,7 +451,10 @@ describe('authorize: exchangeCode', () => {
     return fake;
   }
 
-  const exchange = (loginUrl: string, extra: { clientSecret?: string; timeoutMs?: number } = {}): ReturnType<typeof exchangeCode> =>
+  const exchange = (
+    loginUrl: string,
+    extra: { clientSecret?: string; timeoutMs?: number } = {},
+  ): ReturnType<typeof exchangeCode> =>
     exchangeCode({
       loginUrl,
       clientId: '3MVG9client',
@@ -431,7 +475,7 @@ describe('authorize: exchangeCode', () => {
         scope: 'refresh_token api web',
         // eslint-disable-next-line camelcase
         instance_url: 'https://acme.my.salesforce.com',
-      })
+      }),
     );
     const result = await exchange(`${fake.base}/`);
     expect(result).to.deep.equal({ ok: true, hasRefreshToken: true, scope: 'refresh_token api web' });
@@ -474,16 +518,26 @@ describe('authorize: exchangeCode', () => {
 
   it('returns Salesforce error JSON verbatim, with the HTTP status', async () => {
     // eslint-disable-next-line camelcase
-    const fake = await endpoint((req, res) => json(res, 400, { error: 'invalid_client', error_description: 'invalid client credentials' }));
+    const fake = await endpoint((req, res) =>
+      json(res, 400, { error: 'invalid_client', error_description: 'invalid client credentials' }),
+    );
     const result = await exchange(fake.base, { clientSecret: SECRETS.clientSecret });
-    expect(result).to.deep.equal({ ok: false, status: 400, error: 'invalid_client', errorDescription: 'invalid client credentials' });
+    expect(result).to.deep.equal({
+      ok: false,
+      status: 400,
+      error: 'invalid_client',
+      errorDescription: 'invalid client credentials',
+    });
     expectNoSecrets(result);
   });
 
   it('redacts a code, verifier or secret echoed back in an error', async () => {
     const fake = await endpoint((req, res) =>
       // eslint-disable-next-line camelcase
-      json(res, 400, { error: 'invalid_grant', error_description: `bad code ${SECRETS.code} for verifier ${SECRETS.verifier}` })
+      json(res, 400, {
+        error: 'invalid_grant',
+        error_description: `bad code ${SECRETS.code} for verifier ${SECRETS.verifier}`,
+      }),
     );
     const result = await exchange(fake.base);
     expect(result.ok).to.equal(false);
@@ -498,7 +552,9 @@ describe('authorize: exchangeCode', () => {
     });
     const result = await exchange(fake.base);
     expect(result).to.include({ ok: false, status: 500, error: 'unexpected_response' });
-    expect(result.ok === false && result.errorDescription).to.include('500').and.include('text/html');
+    expect(result.ok === false && result.errorDescription)
+      .to.include('500')
+      .and.include('text/html');
     expectNoSecrets(result);
   });
 
@@ -574,14 +630,19 @@ describe('authorize: describeAuthorizeError', () => {
   });
 
   it('says the redirect URI must match exactly, trailing slash included', () => {
-    const { message, actions } = describeAuthorizeError('redirect_uri_mismatch', 'redirect_uri must match configuration');
+    const { message, actions } = describeAuthorizeError(
+      'redirect_uri_mismatch',
+      'redirect_uri must match configuration',
+    );
     expect(message).to.include('must match the app').and.include('trailing slash included');
     expect(message).to.include('redirect_uri must match configuration');
     expect(actions.join(' ')).to.include('Callback URL').and.include('--redirect-uri');
   });
 
   it('points to the consumer secret variable for invalid_client', () => {
-    expect(describeAuthorizeError('invalid_client', 'invalid client credentials').actions.join(' ')).to.include('SF_JWT_CONSUMER_SECRET');
+    expect(describeAuthorizeError('invalid_client', 'invalid client credentials').actions.join(' ')).to.include(
+      'SF_JWT_CONSUMER_SECRET',
+    );
   });
 
   it('recognizes IP restrictions inside invalid_grant', () => {

@@ -32,7 +32,9 @@ const app = (over: Partial<NonNullable<OrgEvidence['app']>> = {}): NonNullable<O
   scopes: ['Api', 'RefreshToken'],
   ...over,
 });
-const grant = (over: Partial<NonNullable<OrgEvidence['grants']>[number]> = {}): NonNullable<OrgEvidence['grants']>[number] => ({
+const grant = (
+  over: Partial<NonNullable<OrgEvidence['grants']>[number]> = {},
+): NonNullable<OrgEvidence['grants']>[number] => ({
   permissionSetId: '0PS000000000001AAA',
   permissionSetName: 'CI_Access',
   isOwnedByProfile: false,
@@ -45,28 +47,109 @@ type Row = { name: string; err: ServerError; evidence?: OrgEvidence; expected: C
 
 const rows: Row[] = [
   // by error code
-  { name: 'invalid_client_id', err: { error: 'invalid_client_id', error_description: 'client identifier invalid' }, expected: 'INVALID_CLIENT_ID' },
-  { name: 'app_not_found', err: { error: 'app_not_found', error_description: 'External client app is not installed in this org' }, expected: 'APP_NOT_INSTALLED' },
-  { name: 'invalid_app_access', err: { error: 'invalid_app_access', error_description: 'user is not admin approved to access this app' }, expected: 'NOT_ADMIN_APPROVED' },
-  { name: 'inactive_org', err: { error: 'inactive_org', error_description: 'Org is locked, closed, or suspended' }, expected: 'ORG_INACTIVE' },
-  { name: 'rate_limit_exceeded', err: { error: 'rate_limit_exceeded', error_description: 'Number of logins exceeded' }, expected: 'RATE_LIMITED' },
-  { name: 'inactive_user, no evidence', err: { error: 'inactive_user', error_description: 'User is inactive' }, expected: 'USER_INACTIVE' },
-  { name: 'inactive_user, evidence frozen', err: { error: 'inactive_user' }, evidence: { user: user({ isFrozen: true }) }, expected: 'USER_FROZEN' },
-  { name: 'inactive_user, evidence inactive and frozen', err: { error: 'inactive_user' }, evidence: { user: user({ isActive: false, isFrozen: true }) }, expected: 'USER_INACTIVE' },
+  {
+    name: 'invalid_client_id',
+    err: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
+    expected: 'INVALID_CLIENT_ID',
+  },
+  {
+    name: 'app_not_found',
+    err: { error: 'app_not_found', error_description: 'External client app is not installed in this org' },
+    expected: 'APP_NOT_INSTALLED',
+  },
+  {
+    name: 'invalid_app_access',
+    err: { error: 'invalid_app_access', error_description: 'user is not admin approved to access this app' },
+    expected: 'NOT_ADMIN_APPROVED',
+  },
+  {
+    name: 'inactive_org',
+    err: { error: 'inactive_org', error_description: 'Org is locked, closed, or suspended' },
+    expected: 'ORG_INACTIVE',
+  },
+  {
+    name: 'rate_limit_exceeded',
+    err: { error: 'rate_limit_exceeded', error_description: 'Number of logins exceeded' },
+    expected: 'RATE_LIMITED',
+  },
+  {
+    name: 'inactive_user, no evidence',
+    err: { error: 'inactive_user', error_description: 'User is inactive' },
+    expected: 'USER_INACTIVE',
+  },
+  {
+    name: 'inactive_user, evidence frozen',
+    err: { error: 'inactive_user' },
+    evidence: { user: user({ isFrozen: true }) },
+    expected: 'USER_FROZEN',
+  },
+  {
+    name: 'inactive_user, evidence inactive and frozen',
+    err: { error: 'inactive_user' },
+    evidence: { user: user({ isActive: false, isFrozen: true }) },
+    expected: 'USER_INACTIVE',
+  },
   // by description
-  { name: 'audience is invalid', err: { error: 'invalid_grant', error_description: 'audience is invalid' }, expected: 'AUDIENCE_INVALID' },
-  { name: 'audience with core suffix', err: { error: 'invalid_grant', error_description: 'audience is invalid  [audience=https://login.salesforce.com login=https://test.salesforce.com/]' }, expected: 'AUDIENCE_INVALID' },
-  { name: 'invalid assertion', err: { error: 'invalid_grant', error_description: 'invalid assertion' }, expected: 'INVALID_ASSERTION' },
-  { name: 'expired authorization code', err: { error: 'invalid_grant', error_description: ' Expired Authorization Code ' }, expected: 'CLOCK_SKEW' },
-  { name: 'IP restricted', err: { error: 'invalid_grant', error_description: 'IP restricted or invalid login hours' }, expected: 'IP_RESTRICTED' },
-  { name: 'description only (core kept no code)', err: { error: '', error_description: 'client identifier invalid' }, expected: 'INVALID_CLIENT_ID' },
+  {
+    name: 'audience is invalid',
+    err: { error: 'invalid_grant', error_description: 'audience is invalid' },
+    expected: 'AUDIENCE_INVALID',
+  },
+  {
+    name: 'audience with core suffix',
+    err: {
+      error: 'invalid_grant',
+      error_description:
+        'audience is invalid  [audience=https://login.salesforce.com login=https://test.salesforce.com/]',
+    },
+    expected: 'AUDIENCE_INVALID',
+  },
+  {
+    name: 'invalid assertion',
+    err: { error: 'invalid_grant', error_description: 'invalid assertion' },
+    expected: 'INVALID_ASSERTION',
+  },
+  {
+    name: 'expired authorization code',
+    err: { error: 'invalid_grant', error_description: ' Expired Authorization Code ' },
+    expected: 'CLOCK_SKEW',
+  },
+  {
+    name: 'IP restricted',
+    err: { error: 'invalid_grant', error_description: 'IP restricted or invalid login hours' },
+    expected: 'IP_RESTRICTED',
+  },
+  {
+    name: 'description only (core kept no code)',
+    err: { error: '', error_description: 'client identifier invalid' },
+    expected: 'INVALID_CLIENT_ID',
+  },
   // "user hasn't approved this consumer"
   { name: 'not approved, no evidence', err: NOT_APPROVED, expected: 'USER_NOT_APPROVED' },
-  { name: 'not approved, typographic apostrophe', err: { error: 'invalid_grant', error_description: 'user hasn\u2019t approved this consumer' }, expected: 'USER_NOT_APPROVED' },
+  {
+    name: 'not approved, typographic apostrophe',
+    err: { error: 'invalid_grant', error_description: 'user hasn\u2019t approved this consumer' },
+    expected: 'USER_NOT_APPROVED',
+  },
   { name: 'user missing', err: NOT_APPROVED, evidence: { user: null, app: app() }, expected: 'USER_NOT_FOUND' },
-  { name: 'user inactive', err: NOT_APPROVED, evidence: { user: user({ isActive: false, isFrozen: true }), app: app() }, expected: 'USER_INACTIVE' },
-  { name: 'user frozen', err: NOT_APPROVED, evidence: { user: user({ isFrozen: true }), app: app(), oauthTokens: [token] }, expected: 'USER_FROZEN' },
-  { name: 'admin-approved, no grants', err: NOT_APPROVED, evidence: { user: user(), app: app({ adminApprovedOnly: true }), grants: [] }, expected: 'USER_NOT_PREAUTHORIZED' },
+  {
+    name: 'user inactive',
+    err: NOT_APPROVED,
+    evidence: { user: user({ isActive: false, isFrozen: true }), app: app() },
+    expected: 'USER_INACTIVE',
+  },
+  {
+    name: 'user frozen',
+    err: NOT_APPROVED,
+    evidence: { user: user({ isFrozen: true }), app: app(), oauthTokens: [token] },
+    expected: 'USER_FROZEN',
+  },
+  {
+    name: 'admin-approved, no grants',
+    err: NOT_APPROVED,
+    evidence: { user: user(), app: app({ adminApprovedOnly: true }), grants: [] },
+    expected: 'USER_NOT_PREAUTHORIZED',
+  },
   {
     name: 'admin-approved, grant exists but not assigned',
     err: NOT_APPROVED,
@@ -76,19 +159,31 @@ const rows: Row[] = [
   {
     name: 'admin-approved, another profile grants it',
     err: NOT_APPROVED,
-    evidence: { user: user(), app: app({ adminApprovedOnly: true }), grants: [grant({ isOwnedByProfile: true, profileId: '00e0000000000XXAAA' })] },
+    evidence: {
+      user: user(),
+      app: app({ adminApprovedOnly: true }),
+      grants: [grant({ isOwnedByProfile: true, profileId: '00e0000000000XXAAA' })],
+    },
     expected: 'USER_NOT_PREAUTHORIZED',
   },
   {
     name: 'admin-approved, grants unreadable',
     err: NOT_APPROVED,
-    evidence: { user: user(), app: app({ adminApprovedOnly: true }), errors: [{ what: 'SetupEntityAccess', message: 'INSUFFICIENT_ACCESS' }] },
+    evidence: {
+      user: user(),
+      app: app({ adminApprovedOnly: true }),
+      errors: [{ what: 'SetupEntityAccess', message: 'INSUFFICIENT_ACCESS' }],
+    },
     expected: 'USER_NOT_PREAUTHORIZED',
   },
   {
     name: 'admin-approved, assigned permission set, no refresh scope',
     err: NOT_APPROVED,
-    evidence: { user: user(), app: app({ adminApprovedOnly: true, scopes: ['Api'] }), grants: [grant({ assignedToUser: true })] },
+    evidence: {
+      user: user(),
+      app: app({ adminApprovedOnly: true, scopes: ['Api'] }),
+      grants: [grant({ assignedToUser: true })],
+    },
     expected: 'APP_SCOPE_MISSING_REFRESH_TOKEN',
   },
   {
@@ -97,7 +192,12 @@ const rows: Row[] = [
     evidence: { user: user(), app: app({ scopes: ['Api', 'Web'] }), oauthTokens: [token] },
     expected: 'APP_SCOPE_MISSING_REFRESH_TOKEN',
   },
-  { name: 'self-authorize, no approval', err: NOT_APPROVED, evidence: { user: user(), app: app(), oauthTokens: [] }, expected: 'USER_NOT_APPROVED' },
+  {
+    name: 'self-authorize, no approval',
+    err: NOT_APPROVED,
+    evidence: { user: user(), app: app(), oauthTokens: [] },
+    expected: 'USER_NOT_APPROVED',
+  },
   {
     name: 'self-authorize, only approvals of other apps',
     err: NOT_APPROVED,
@@ -113,16 +213,29 @@ const rows: Row[] = [
   {
     name: 'admin-approved, profile-owned grant of the user profile',
     err: NOT_APPROVED,
-    evidence: { user: user(), app: app({ adminApprovedOnly: true }), grants: [grant({ isOwnedByProfile: true, profileId: '00e000000000001AAA' })] },
+    evidence: {
+      user: user(),
+      app: app({ adminApprovedOnly: true }),
+      grants: [grant({ isOwnedByProfile: true, profileId: '00e000000000001AAA' })],
+    },
     expected: 'APPROVAL_NOT_PROPAGATED',
   },
   {
     name: 'admin-approved, assigned permission set, scopes unknown',
     err: NOT_APPROVED,
-    evidence: { user: user(), app: app({ adminApprovedOnly: true, scopes: undefined }), grants: [grant({ assignedToUser: true })] },
+    evidence: {
+      user: user(),
+      app: app({ adminApprovedOnly: true, scopes: undefined }),
+      grants: [grant({ assignedToUser: true })],
+    },
     expected: 'APPROVAL_NOT_PROPAGATED',
   },
-  { name: 'policy unknown, nothing found', err: NOT_APPROVED, evidence: { user: user(), app: null, grants: [], oauthTokens: [] }, expected: 'USER_NOT_APPROVED' },
+  {
+    name: 'policy unknown, nothing found',
+    err: NOT_APPROVED,
+    evidence: { user: user(), app: null, grants: [], oauthTokens: [] },
+    expected: 'USER_NOT_APPROVED',
+  },
   {
     name: 'policy unknown, approval present',
     err: NOT_APPROVED,
@@ -130,8 +243,16 @@ const rows: Row[] = [
     expected: 'APPROVAL_NOT_PROPAGATED',
   },
   // anything else
-  { name: 'unsupported_grant_type', err: { error: 'unsupported_grant_type', error_description: 'grant type not supported' }, expected: 'UNKNOWN_ERROR' },
-  { name: 'authentication failure (other flow)', err: { error: 'invalid_grant', error_description: 'authentication failure' }, expected: 'UNKNOWN_ERROR' },
+  {
+    name: 'unsupported_grant_type',
+    err: { error: 'unsupported_grant_type', error_description: 'grant type not supported' },
+    expected: 'UNKNOWN_ERROR',
+  },
+  {
+    name: 'authentication failure (other flow)',
+    err: { error: 'invalid_grant', error_description: 'authentication failure' },
+    expected: 'UNKNOWN_ERROR',
+  },
 ];
 
 const baseCtx: ClassifyContext = {
@@ -149,7 +270,15 @@ describe('classifyServerError', () => {
   }
 
   it('covers every server-side cause code in the table', () => {
-    const local: CauseCode[] = ['KEY_FILE_NOT_FOUND', 'KEY_UNREADABLE', 'KEY_TOO_SHORT', 'KEY_CERT_MISMATCH', 'LOGIN_URL_INVALID', 'NETWORK_ERROR', 'UNEXPECTED_RESPONSE'];
+    const local: CauseCode[] = [
+      'KEY_FILE_NOT_FOUND',
+      'KEY_UNREADABLE',
+      'KEY_TOO_SHORT',
+      'KEY_CERT_MISMATCH',
+      'LOGIN_URL_INVALID',
+      'NETWORK_ERROR',
+      'UNEXPECTED_RESPONSE',
+    ];
     const covered = new Set(rows.map((r) => r.expected));
     for (const code of CAUSE_CODES) if (!local.includes(code)) expect(covered.has(code), code).to.equal(true);
   });
@@ -157,7 +286,9 @@ describe('classifyServerError', () => {
   it('uses ctx.evidence when evidence was collected and none is passed directly', () => {
     const ctx: ClassifyContext = { ...baseCtx, evidenceCollected: true, evidence: { user: null } };
     expect(classifyServerError(NOT_APPROVED, undefined, ctx)).to.equal('USER_NOT_FOUND');
-    expect(classifyServerError(NOT_APPROVED, undefined, { ...ctx, evidenceCollected: false })).to.equal('USER_NOT_APPROVED');
+    expect(classifyServerError(NOT_APPROVED, undefined, { ...ctx, evidenceCollected: false })).to.equal(
+      'USER_NOT_APPROVED',
+    );
   });
 
   it('decides approvals in the documented order', () => {
@@ -194,22 +325,37 @@ describe('buildCause', () => {
         expect(cause.message).to.be.a('string').and.not.be.empty;
         expect(cause.message).not.to.match(/%s|undefined/);
         expect(cause.actions).to.be.an('array').that.is.not.empty;
-        for (const a of cause.actions) expect(a).to.be.a('string').and.not.match(/%s|undefined/);
+        for (const a of cause.actions)
+          expect(a)
+            .to.be.a('string')
+            .and.not.match(/%s|undefined/);
       }
     });
   }
 
   for (const code of APPROVAL_CAUSES.filter((c) => c !== 'USER_NOT_PREAUTHORIZED' && c !== 'NOT_ADMIN_APPROVED')) {
     it(`puts the approval URL into the actions of ${code}`, () => {
-      const cause = buildCause(code, { ...baseCtx, evidenceCollected: true, evidence: { user: user(), app: app() }, approvalUrl });
+      const cause = buildCause(code, {
+        ...baseCtx,
+        evidenceCollected: true,
+        evidence: { user: user(), app: app() },
+        approvalUrl,
+      });
       expect(cause.actions.some((a) => a.includes(approvalUrl))).to.equal(true);
     });
   }
 
   it('names the admin command with the permission set for admin-approved causes', () => {
     for (const code of ['USER_NOT_PREAUTHORIZED', 'NOT_ADMIN_APPROVED'] as const) {
-      const cause = buildCause(code, { ...baseCtx, evidenceCollected: true, adminOrg: 'prod-admin', evidence: { user: user(), app: app({ adminApprovedOnly: true }), grants: [grant()] } });
-      expect(cause.actions.join('\n')).to.include('sf jwt approve --admin-org prod-admin --username ci@acme.com --client-id 3MVG9abc --permission-set CI_Access');
+      const cause = buildCause(code, {
+        ...baseCtx,
+        evidenceCollected: true,
+        adminOrg: 'prod-admin',
+        evidence: { user: user(), app: app({ adminApprovedOnly: true }), grants: [grant()] },
+      });
+      expect(cause.actions.join('\n')).to.include(
+        'sf jwt approve --admin-org prod-admin --username ci@acme.com --client-id 3MVG9abc --permission-set CI_Access',
+      );
       expect(cause.actions.join('\n')).to.include('Setup → App Manager → CI App → Manage');
     }
   });
@@ -219,13 +365,22 @@ describe('buildCause', () => {
     expect(cause.message).to.include('--admin-org');
     expect(cause.message).to.include('sandbox suffix');
     expect(cause.message).to.include('frozen');
-    expect(cause.actions.join('\n')).to.include('sf jwt diagnose --username ci@acme.com --client-id 3MVG9abc --admin-org <admin org alias>');
-    expect(cause.actions.join('\n')).to.include('sf jwt approve --username ci@acme.com --client-id 3MVG9abc --instance-url https://acme.my.salesforce.com');
+    expect(cause.actions.join('\n')).to.include(
+      'sf jwt diagnose --username ci@acme.com --client-id 3MVG9abc --admin-org <admin org alias>',
+    );
+    expect(cause.actions.join('\n')).to.include(
+      'sf jwt approve --username ci@acme.com --client-id 3MVG9abc --instance-url https://acme.my.salesforce.com',
+    );
     expect(cause.actions.join('\n')).to.include('OAuth Connected Apps');
   });
 
   it('does not say "run with --admin-org" once evidence was collected', () => {
-    const cause = buildCause('USER_NOT_APPROVED', { ...baseCtx, evidenceCollected: true, adminOrg: 'adm', evidence: { user: user(), app: app(), oauthTokens: [] } });
+    const cause = buildCause('USER_NOT_APPROVED', {
+      ...baseCtx,
+      evidenceCollected: true,
+      adminOrg: 'adm',
+      evidence: { user: user(), app: app(), oauthTokens: [] },
+    });
     expect(cause.message).not.to.include('Run the diagnosis with --admin-org');
     expect(cause.message).to.include('CI App');
     expect(cause.actions.join('\n')).to.include('sf jwt status --admin-org adm --username ci@acme.com');
@@ -235,7 +390,11 @@ describe('buildCause', () => {
     const cause = buildCause('USER_NOT_PREAUTHORIZED', {
       ...baseCtx,
       evidenceCollected: true,
-      evidence: { user: user(), app: app({ adminApprovedOnly: true }), errors: [{ what: 'SetupEntityAccess', message: 'INSUFFICIENT_ACCESS: no View Setup' }] },
+      evidence: {
+        user: user(),
+        app: app({ adminApprovedOnly: true }),
+        errors: [{ what: 'SetupEntityAccess', message: 'INSUFFICIENT_ACCESS: no View Setup' }],
+      },
     });
     expect(cause.actions.join('\n')).to.include('SetupEntityAccess (INSUFFICIENT_ACCESS: no View Setup)');
   });
@@ -249,7 +408,12 @@ describe('buildCause', () => {
   });
 
   it('suggests the sandbox suffix for a missing sandbox user', () => {
-    const ctx = { ...baseCtx, loginUrl: 'https://acme--uat.sandbox.my.salesforce.com', evidenceCollected: true, evidence: { user: null } };
+    const ctx = {
+      ...baseCtx,
+      loginUrl: 'https://acme--uat.sandbox.my.salesforce.com',
+      evidenceCollected: true,
+      evidence: { user: null },
+    };
     expect(buildCause('USER_NOT_FOUND', ctx).message).to.include('ci@acme.com.uat');
     const test = buildCause('USER_NOT_FOUND', { ...ctx, loginUrl: 'https://test.salesforce.com' });
     expect(test.message).to.include('ci@acme.com.<sandbox name>');
@@ -262,7 +426,11 @@ describe('buildCause', () => {
   });
 
   it('names the verified audience for AUDIENCE_INVALID', () => {
-    const cause = buildCause('AUDIENCE_INVALID', { ...baseCtx, audience: 'https://login.salesforce.com', workingAudience: 'https://test.salesforce.com' });
+    const cause = buildCause('AUDIENCE_INVALID', {
+      ...baseCtx,
+      audience: 'https://login.salesforce.com',
+      workingAudience: 'https://test.salesforce.com',
+    });
     expect(cause.message).to.include('https://test.salesforce.com').and.include('works');
     expect(cause.actions.join('\n')).to.include('SF_AUDIENCE_URL=https://test.salesforce.com');
   });
@@ -274,12 +442,18 @@ describe('buildCause', () => {
   });
 
   it('puts the detail into NETWORK_ERROR and UNEXPECTED_RESPONSE', () => {
-    expect(buildCause('NETWORK_ERROR', { ...baseCtx, detail: 'getaddrinfo ENOTFOUND acme.my.salesforce.com' }).message).to.include('ENOTFOUND');
-    expect(buildCause('UNEXPECTED_RESPONSE', { ...baseCtx, detail: 'HTTP 503, <html>Maintenance' }).message).to.include('HTTP 503');
+    expect(
+      buildCause('NETWORK_ERROR', { ...baseCtx, detail: 'getaddrinfo ENOTFOUND acme.my.salesforce.com' }).message,
+    ).to.include('ENOTFOUND');
+    expect(buildCause('UNEXPECTED_RESPONSE', { ...baseCtx, detail: 'HTTP 503, <html>Maintenance' }).message).to.include(
+      'HTTP 503',
+    );
   });
 
   it('calls out whitespace in the client id', () => {
-    expect(buildCause('INVALID_CLIENT_ID', { ...baseCtx, clientId: '3MVG9abc ' }).message).to.include('"3MVG9abc "').and.include('whitespace');
+    expect(buildCause('INVALID_CLIENT_ID', { ...baseCtx, clientId: '3MVG9abc ' }).message)
+      .to.include('"3MVG9abc "')
+      .and.include('whitespace');
   });
 
   it('shows what is in place for APPROVAL_NOT_PROPAGATED', () => {

@@ -36,7 +36,11 @@ async function joseAssertion(claims: Claims, keyFile = 'server.key'): Promise<st
   return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(key);
 }
 
-async function postForm(emu: Emulator, form: Record<string, string>, path = '/services/oauth2/token'): Promise<TokenAnswer> {
+async function postForm(
+  emu: Emulator,
+  form: Record<string, string>,
+  path = '/services/oauth2/token',
+): Promise<TokenAnswer> {
   const res = await fetch(`${emu.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -54,7 +58,13 @@ async function postForm(emu: Emulator, form: Record<string, string>, path = '/se
 }
 
 async function jwtLogin(emu: Emulator, claims: Claims, keyFile = 'server.key'): Promise<TokenAnswer> {
-  const full = { iss: CI_KEY, sub: 'ci@acme.com', aud: `${emu.url}/`, exp: Math.floor(Date.now() / 1000) + 180, ...claims };
+  const full = {
+    iss: CI_KEY,
+    sub: 'ci@acme.com',
+    aud: `${emu.url}/`,
+    exp: Math.floor(Date.now() / 1000) + 180,
+    ...claims,
+  };
   return postForm(emu, { grant_type: JWT_BEARER, assertion: await joseAssertion(full, keyFile) });
 }
 
@@ -98,25 +108,110 @@ describe('emulator: JWT bearer token endpoint', () => {
     expect(wrong.body).to.deep.equal({ error: 'invalid_grant', error_description: 'invalid assertion' });
   });
 
-  const cases: Array<{ title: string; scenario: string; claims?: Claims; key?: string; expected: Record<string, string> }> = [
-    { title: 'unknown iss', scenario: 'healthy', claims: { iss: 'nope' }, expected: { error: 'invalid_client_id', error_description: 'client identifier invalid' } },
-    { title: 'iss with a stray space', scenario: 'healthy', claims: { iss: `${CI_KEY} ` }, expected: { error: 'invalid_client_id', error_description: 'client identifier invalid' } },
-    { title: 'inactive org (before the signature)', scenario: 'org-inactive', key: 'other.key', expected: { error: 'inactive_org', error_description: 'Org is locked, closed, or suspended' } },
-    { title: 'ECA not installed', scenario: 'eca-not-installed', expected: { error: 'app_not_found', error_description: 'External client app is not installed in this org' } },
-    { title: 'certificate of another key', scenario: 'wrong-cert', expected: { error: 'invalid_grant', error_description: 'invalid assertion' } },
-    { title: 'bad signature before a bad audience', scenario: 'healthy', key: 'other.key', claims: { aud: TEST }, expected: { error: 'invalid_grant', error_description: 'invalid assertion' } },
-    { title: 'test audience on a production org', scenario: 'healthy', claims: { aud: TEST }, expected: { error: 'invalid_grant', error_description: 'audience is invalid' } },
-    { title: 'login audience on a sandbox', scenario: 'sandbox', claims: { sub: 'ci@acme.com.uat', aud: LOGIN }, expected: { error: 'invalid_grant', error_description: 'audience is invalid' } },
-    { title: 'own URL when only a site URL is accepted', scenario: 'audience-other', expected: { error: 'invalid_grant', error_description: 'audience is invalid' } },
-    { title: 'exp in the past', scenario: 'healthy', claims: { exp: Math.floor(Date.now() / 1000) - 10 }, expected: { error: 'invalid_grant', error_description: 'expired authorization code' } },
-    { title: 'unknown username (missing sandbox suffix)', scenario: 'sandbox', claims: { aud: TEST }, expected: NOT_APPROVED },
-    { title: 'inactive user', scenario: 'user-inactive', expected: { error: 'inactive_user', error_description: 'User is inactive' } },
-    { title: 'frozen user', scenario: 'user-frozen', expected: { error: 'inactive_user', error_description: 'User is inactive' } },
-    { title: 'rate limited', scenario: 'rate-limited', expected: { error: 'rate_limit_exceeded', error_description: 'Number of logins exceeded' } },
-    { title: 'IP restricted', scenario: 'ip-restricted', expected: { error: 'invalid_grant', error_description: 'IP restricted or invalid login hours' } },
+  const cases: Array<{
+    title: string;
+    scenario: string;
+    claims?: Claims;
+    key?: string;
+    expected: Record<string, string>;
+  }> = [
+    {
+      title: 'unknown iss',
+      scenario: 'healthy',
+      claims: { iss: 'nope' },
+      expected: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
+    },
+    {
+      title: 'iss with a stray space',
+      scenario: 'healthy',
+      claims: { iss: `${CI_KEY} ` },
+      expected: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
+    },
+    {
+      title: 'inactive org (before the signature)',
+      scenario: 'org-inactive',
+      key: 'other.key',
+      expected: { error: 'inactive_org', error_description: 'Org is locked, closed, or suspended' },
+    },
+    {
+      title: 'ECA not installed',
+      scenario: 'eca-not-installed',
+      expected: { error: 'app_not_found', error_description: 'External client app is not installed in this org' },
+    },
+    {
+      title: 'certificate of another key',
+      scenario: 'wrong-cert',
+      expected: { error: 'invalid_grant', error_description: 'invalid assertion' },
+    },
+    {
+      title: 'bad signature before a bad audience',
+      scenario: 'healthy',
+      key: 'other.key',
+      claims: { aud: TEST },
+      expected: { error: 'invalid_grant', error_description: 'invalid assertion' },
+    },
+    {
+      title: 'test audience on a production org',
+      scenario: 'healthy',
+      claims: { aud: TEST },
+      expected: { error: 'invalid_grant', error_description: 'audience is invalid' },
+    },
+    {
+      title: 'login audience on a sandbox',
+      scenario: 'sandbox',
+      claims: { sub: 'ci@acme.com.uat', aud: LOGIN },
+      expected: { error: 'invalid_grant', error_description: 'audience is invalid' },
+    },
+    {
+      title: 'own URL when only a site URL is accepted',
+      scenario: 'audience-other',
+      expected: { error: 'invalid_grant', error_description: 'audience is invalid' },
+    },
+    {
+      title: 'exp in the past',
+      scenario: 'healthy',
+      claims: { exp: Math.floor(Date.now() / 1000) - 10 },
+      expected: { error: 'invalid_grant', error_description: 'expired authorization code' },
+    },
+    {
+      title: 'unknown username (missing sandbox suffix)',
+      scenario: 'sandbox',
+      claims: { aud: TEST },
+      expected: NOT_APPROVED,
+    },
+    {
+      title: 'inactive user',
+      scenario: 'user-inactive',
+      expected: { error: 'inactive_user', error_description: 'User is inactive' },
+    },
+    {
+      title: 'frozen user',
+      scenario: 'user-frozen',
+      expected: { error: 'inactive_user', error_description: 'User is inactive' },
+    },
+    {
+      title: 'rate limited',
+      scenario: 'rate-limited',
+      expected: { error: 'rate_limit_exceeded', error_description: 'Number of logins exceeded' },
+    },
+    {
+      title: 'IP restricted',
+      scenario: 'ip-restricted',
+      expected: { error: 'invalid_grant', error_description: 'IP restricted or invalid login hours' },
+    },
     { title: 'self-authorize app never approved', scenario: 'not-approved', expected: NOT_APPROVED },
-    { title: 'admin-approved app without a grant', scenario: 'admin-approved-no-grant', claims: { iss: ADMIN_KEY }, expected: NOT_APPROVED },
-    { title: 'admin-approved app without a grant (invalid_app_access org)', scenario: 'admin-approved-invalid-app-access', claims: { iss: ADMIN_KEY }, expected: { error: 'invalid_app_access', error_description: 'user is not admin approved to access this app' } },
+    {
+      title: 'admin-approved app without a grant',
+      scenario: 'admin-approved-no-grant',
+      claims: { iss: ADMIN_KEY },
+      expected: NOT_APPROVED,
+    },
+    {
+      title: 'admin-approved app without a grant (invalid_app_access org)',
+      scenario: 'admin-approved-invalid-app-access',
+      claims: { iss: ADMIN_KEY },
+      expected: { error: 'invalid_app_access', error_description: 'user is not admin approved to access this app' },
+    },
     { title: 'app scopes without RefreshToken', scenario: 'scope-missing-refresh-token', expected: NOT_APPROVED },
     { title: 'approval not propagated', scenario: 'approval-pending', expected: NOT_APPROVED },
   ];
@@ -144,9 +239,11 @@ describe('emulator: JWT bearer token endpoint', () => {
 
   it('accepts the audiences each scenario allows, ignoring a trailing slash', async () => {
     const prod = await start('healthy');
-    for (const aud of [prod.url, `${prod.url}/`, LOGIN, `${LOGIN}/`]) expect((await jwtLogin(prod, { aud })).status, aud).to.equal(200);
+    for (const aud of [prod.url, `${prod.url}/`, LOGIN, `${LOGIN}/`])
+      expect((await jwtLogin(prod, { aud })).status, aud).to.equal(200);
     const sandbox = await start('sandbox');
-    for (const aud of [sandbox.url, TEST]) expect((await jwtLogin(sandbox, { sub: 'ci@acme.com.uat', aud })).status, aud).to.equal(200);
+    for (const aud of [sandbox.url, TEST])
+      expect((await jwtLogin(sandbox, { sub: 'ci@acme.com.uat', aud })).status, aud).to.equal(200);
     const site = await start('audience-other');
     expect((await jwtLogin(site, { aud: 'https://acme.my.site.com/customers/' })).status).to.equal(200);
   });
@@ -161,14 +258,21 @@ describe('emulator: JWT bearer token endpoint', () => {
   it('never honours an approval of an app whose scopes lack RefreshToken', async () => {
     const emu = await start('scope-missing-refresh-token');
     const [ci] = emu.store.data.users;
-    emu.store.data.oauthTokens.push({ userId: ci.id, appId: emu.store.data.apps[0].id, scopes: ['refresh_token', 'api'] });
+    emu.store.data.oauthTokens.push({
+      userId: ci.id,
+      appId: emu.store.data.apps[0].id,
+      scopes: ['refresh_token', 'api'],
+    });
     expect((await jwtLogin(emu, {})).body).to.deep.equal(NOT_APPROVED);
   });
 
   it('lets a pending approval through once the control API clears it, or after propagationDelayMs', async () => {
     const emu = await start('approval-pending');
     expect((await jwtLogin(emu, {})).status).to.equal(400);
-    const patch = await fetch(`${emu.url}/__users/ci%40acme.com`, { method: 'PATCH', body: JSON.stringify({ approvalPending: false }) });
+    const patch = await fetch(`${emu.url}/__users/ci%40acme.com`, {
+      method: 'PATCH',
+      body: JSON.stringify({ approvalPending: false }),
+    });
     expect(patch.status).to.equal(200);
     expect((await jwtLogin(emu, {})).status).to.equal(200);
 
@@ -207,7 +311,9 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
     for (const headers of attempts) {
       const res = await fetch(url, { headers });
       expect(res.status).to.equal(401);
-      expect(await res.json()).to.deep.equal([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+      expect(await res.json()).to.deep.equal([
+        { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
+      ]);
     }
     const token = String((await jwtLogin(emu, {})).body.access_token);
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
@@ -216,12 +322,23 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
   });
 
   it('records requests without assertions, codes, verifiers, tokens or secrets', async () => {
-    const assertion = await joseAssertion({ iss: CI_KEY, sub: 'ci@acme.com', aud: emu.url, exp: Math.floor(Date.now() / 1000) + 60 });
+    const assertion = await joseAssertion({
+      iss: CI_KEY,
+      sub: 'ci@acme.com',
+      aud: emu.url,
+      exp: Math.floor(Date.now() / 1000) + 60,
+    });
     const login = await postForm(emu, { grant_type: JWT_BEARER, assertion });
     const token = String(login.body.access_token);
     await fetch(`${emu.url}/services/data/v66.0/query?q=SELECT+Id+FROM+User&access_token=${token}`);
     const { code, verifier } = await consent(emu, 'ci@acme.com');
-    const exchanged = await postForm(emu, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: CI_KEY, redirect_uri: CALLBACK });
+    const exchanged = await postForm(emu, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      client_id: CI_KEY,
+      redirect_uri: CALLBACK,
+    });
     const refresh = String(exchanged.body.refresh_token);
 
     const recorded = JSON.stringify(await (await fetch(`${emu.url}/__requests`)).json());
@@ -229,7 +346,14 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
     for (const secret of [assertion, token, code, verifier, refresh, String(exchanged.body.access_token)]) {
       expect(recorded).to.not.include(secret);
     }
-    expect(emu.requests[0]).to.include({ method: 'POST', path: '/services/oauth2/token', status: 200, grantType: JWT_BEARER, sub: 'ci@acme.com', aud: emu.url });
+    expect(emu.requests[0]).to.include({
+      method: 'POST',
+      path: '/services/oauth2/token',
+      status: 200,
+      grantType: JWT_BEARER,
+      sub: 'ci@acme.com',
+      aud: emu.url,
+    });
     expect(emu.requests[0].at).to.match(/^\d{4}-\d\d-\d\dT/);
     expect(emu.requests[1].query).to.deep.equal({ q: 'SELECT Id FROM User', access_token: '[redacted]' });
 
@@ -249,7 +373,10 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
   });
 
   it('answers truncated JSON with malformedJson, set over POST /__faults', async () => {
-    const set = await fetch(`${emu.url}/__faults`, { method: 'POST', body: JSON.stringify({ malformedJson: true } satisfies Faults) });
+    const set = await fetch(`${emu.url}/__faults`, {
+      method: 'POST',
+      body: JSON.stringify({ malformedJson: true } satisfies Faults),
+    });
     expect(set.status).to.equal(200);
     const res = await jwtLogin(emu, {});
     expect(res.status).to.equal(200);
@@ -281,7 +408,11 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
 
   it('never answers with hang, and close() still ends at once', async () => {
     emu.setFaults({ hang: true });
-    const pending = fetch(`${emu.url}/services/oauth2/token`, { method: 'POST', body: '', signal: AbortSignal.timeout(300) });
+    const pending = fetch(`${emu.url}/services/oauth2/token`, {
+      method: 'POST',
+      body: '',
+      signal: AbortSignal.timeout(300),
+    });
     let error: unknown;
     try {
       await pending;
@@ -313,7 +444,7 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
 async function consent(
   emu: Emulator,
   username: string,
-  opts: { decision?: 'allow' | 'deny'; scope?: string; clientId?: string } = {}
+  opts: { decision?: 'allow' | 'deny'; scope?: string; clientId?: string } = {},
 ): Promise<{ code: string; verifier: string; location: URL }> {
   const verifier = randomBytes(32).toString('base64url');
   const params = new URLSearchParams({
@@ -331,7 +462,11 @@ async function consent(
   if (page.status === 302) return { code: '', verifier, location: new URL(page.headers.get('location') ?? '') };
   const html = await page.text();
   const request = /name="request" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const answer = await postForm(emu, { request, username, decision: opts.decision ?? 'allow' }, '/services/oauth2/authorize/decision');
+  const answer = await postForm(
+    emu,
+    { request, username, decision: opts.decision ?? 'allow' },
+    '/services/oauth2/authorize/decision',
+  );
   const location = new URL(answer.headers.get('location') ?? '');
   return { code: location.searchParams.get('code') ?? '', verifier, location };
 }
@@ -346,11 +481,20 @@ describe('emulator: authorize, consent and authorization code', () => {
   });
 
   it('shows a consent page with the hinted user, the scopes and Allow / Deny buttons', async () => {
-    const q = new URLSearchParams({ response_type: 'code', client_id: CI_KEY, redirect_uri: CALLBACK, scope: 'refresh_token api', login_hint: 'admin@acme.com', code_challenge: 'x' });
+    const q = new URLSearchParams({
+      response_type: 'code',
+      client_id: CI_KEY,
+      redirect_uri: CALLBACK,
+      scope: 'refresh_token api',
+      login_hint: 'admin@acme.com',
+      code_challenge: 'x',
+    });
     const res = await fetch(`${emu.url}/services/oauth2/authorize?${q.toString()}`);
     expect(res.status).to.equal(200);
     const html = await res.text();
-    expect(html).to.match(/<button[^>]*>Allow<\/button>/).and.match(/<button[^>]*>Deny<\/button>/);
+    expect(html)
+      .to.match(/<button[^>]*>Allow<\/button>/)
+      .and.match(/<button[^>]*>Deny<\/button>/);
     expect(html).to.include('value="admin@acme.com"').and.include('<li>refresh_token</li>');
     expect(html.match(/allow/gi)).to.have.length(2); // only the button: a browser test clicks text=Allow
   });
@@ -362,7 +506,13 @@ describe('emulator: authorize, consent and authorization code', () => {
     expect(location.searchParams.get('state')).to.equal('st4te');
     expect(code).to.have.length.above(20);
 
-    const res = await postForm(emu, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: CI_KEY, redirect_uri: CALLBACK });
+    const res = await postForm(emu, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      client_id: CI_KEY,
+      redirect_uri: CALLBACK,
+    });
     expect(res.status).to.equal(200);
     expect(res.body).to.include.keys('access_token', 'refresh_token', 'instance_url', 'id');
     const ci = emu.store.data.users[0];
@@ -372,16 +522,32 @@ describe('emulator: authorize, consent and authorization code', () => {
     expect(row?.createdDate).to.be.a('string');
 
     expect((await jwtLogin(emu, {})).status).to.equal(200);
-    const again = await postForm(emu, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: CI_KEY, redirect_uri: CALLBACK });
+    const again = await postForm(emu, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      client_id: CI_KEY,
+      redirect_uri: CALLBACK,
+    });
     expect(again.body).to.deep.equal({ error: 'invalid_grant', error_description: 'invalid authorization code' });
 
-    const refreshed = await postForm(emu, { grant_type: 'refresh_token', refresh_token: String(res.body.refresh_token), client_id: CI_KEY });
+    const refreshed = await postForm(emu, {
+      grant_type: 'refresh_token',
+      refresh_token: String(res.body.refresh_token),
+      client_id: CI_KEY,
+    });
     expect(refreshed.status).to.equal(200);
   });
 
   it('records no approval when the scope has no refresh token', async () => {
     const { code, verifier } = await consent(emu, 'ci@acme.com', { scope: 'api web' });
-    const res = await postForm(emu, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: CI_KEY, redirect_uri: CALLBACK });
+    const res = await postForm(emu, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      client_id: CI_KEY,
+      redirect_uri: CALLBACK,
+    });
     expect(res.status).to.equal(200);
     expect(res.body).to.not.have.key('refresh_token');
     expect(emu.store.data.oauthTokens.filter((t) => t.userId === emu.store.data.users[0].id)).to.have.length(0);
@@ -390,9 +556,17 @@ describe('emulator: authorize, consent and authorization code', () => {
   it('refuses a wrong or missing verifier and a different redirect_uri', async () => {
     const { code, verifier } = await consent(emu, 'ci@acme.com');
     const base = { grant_type: 'authorization_code', code, client_id: CI_KEY, redirect_uri: CALLBACK };
-    expect((await postForm(emu, { ...base, code_verifier: `${verifier}x` })).body).to.deep.equal({ error: 'invalid_request', error_description: 'invalid code verifier' });
-    expect((await postForm(emu, base)).body).to.deep.equal({ error: 'invalid_grant', error_description: 'invalid code verifier' });
-    expect((await postForm(emu, { ...base, code_verifier: verifier, redirect_uri: `${CALLBACK}/` })).body).to.deep.equal({
+    expect((await postForm(emu, { ...base, code_verifier: `${verifier}x` })).body).to.deep.equal({
+      error: 'invalid_request',
+      error_description: 'invalid code verifier',
+    });
+    expect((await postForm(emu, base)).body).to.deep.equal({
+      error: 'invalid_grant',
+      error_description: 'invalid code verifier',
+    });
+    expect(
+      (await postForm(emu, { ...base, code_verifier: verifier, redirect_uri: `${CALLBACK}/` })).body,
+    ).to.deep.equal({
       error: 'redirect_uri_mismatch',
       error_description: 'redirect_uri must match configuration',
     });
@@ -412,11 +586,23 @@ describe('emulator: authorize, consent and authorization code', () => {
 
   it('shows an error page, never a redirect, for an unknown client or a redirect_uri mismatch', async () => {
     const q = (over: Record<string, string>): string =>
-      new URLSearchParams({ response_type: 'code', client_id: CI_KEY, redirect_uri: CALLBACK, scope: 'api', ...over }).toString();
-    const mismatch = await fetch(`${emu.url}/services/oauth2/authorize?${q({ redirect_uri: `${CALLBACK}/` })}`, { redirect: 'manual' });
+      new URLSearchParams({
+        response_type: 'code',
+        client_id: CI_KEY,
+        redirect_uri: CALLBACK,
+        scope: 'api',
+        ...over,
+      }).toString();
+    const mismatch = await fetch(`${emu.url}/services/oauth2/authorize?${q({ redirect_uri: `${CALLBACK}/` })}`, {
+      redirect: 'manual',
+    });
     expect(mismatch.status).to.equal(400);
-    expect(await mismatch.text()).to.include('error=redirect_uri_mismatch&amp;error_description=redirect_uri+must+match+configuration');
-    const unknown = await fetch(`${emu.url}/services/oauth2/authorize?${q({ client_id: 'nope' })}`, { redirect: 'manual' });
+    expect(await mismatch.text()).to.include(
+      'error=redirect_uri_mismatch&amp;error_description=redirect_uri+must+match+configuration',
+    );
+    const unknown = await fetch(`${emu.url}/services/oauth2/authorize?${q({ client_id: 'nope' })}`, {
+      redirect: 'manual',
+    });
     expect(unknown.status).to.equal(400);
     expect(await unknown.text()).to.include('error=invalid_client_id');
   });
@@ -434,9 +620,13 @@ describe('emulator: authorize, consent and authorization code', () => {
 
 describe('emulator: cli.ts', () => {
   it('prints the listening line first, serves the scenario and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/cli.ts', '--scenario', 'sandbox', '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/emulator/cli.ts', '--scenario', 'sandbox', '--port', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const lines = createInterface({ input: child.stdout });
     const first = await new Promise<string>((resolve) => lines.once('line', resolve));
     expect(first).to.match(/^Salesforce emulator listening on http:\/\/127\.0\.0\.1:\d+$/);
@@ -460,16 +650,37 @@ describe('emulator: scenario fixtures', () => {
 
   it('has one fixture per situation, each loading with valid ids and PEM certificates', () => {
     expect(names).to.include.members([
-      'healthy', 'not-approved', 'admin-approved-no-grant', 'scope-missing-refresh-token', 'user-inactive', 'user-frozen',
-      'approval-pending', 'sandbox', 'audience-other', 'wrong-cert', 'weak-key', 'ip-restricted', 'org-inactive',
-      'rate-limited', 'eca-not-installed', 'clock-skew', 'restricted-admin', 'demo',
+      'healthy',
+      'not-approved',
+      'admin-approved-no-grant',
+      'scope-missing-refresh-token',
+      'user-inactive',
+      'user-frozen',
+      'approval-pending',
+      'sandbox',
+      'audience-other',
+      'wrong-cert',
+      'weak-key',
+      'ip-restricted',
+      'org-inactive',
+      'rate-limited',
+      'eca-not-installed',
+      'clock-skew',
+      'restricted-admin',
+      'demo',
     ]);
     for (const name of names) {
       const scenario = loadScenario(name);
       expect(scenario.name, name).to.equal(name);
-      const ids = [scenario.org.id, ...scenario.users.map((u) => u.id), ...scenario.apps.map((a) => a.id), ...scenario.permissionSets.map((p) => p.id)];
+      const ids = [
+        scenario.org.id,
+        ...scenario.users.map((u) => u.id),
+        ...scenario.apps.map((a) => a.id),
+        ...scenario.permissionSets.map((p) => p.id),
+      ];
       for (const id of ids) expect(isValidId(id), `${name}: ${id}`).to.equal(true);
-      for (const app of scenario.apps) expect(app.certificate, `${name}: ${app.name}`).to.match(/^-----BEGIN CERTIFICATE-----/);
+      for (const app of scenario.apps)
+        expect(app.certificate, `${name}: ${app.name}`).to.match(/^-----BEGIN CERTIFICATE-----/);
     }
   });
 

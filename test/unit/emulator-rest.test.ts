@@ -139,7 +139,11 @@ async function soql(store: OrgStore, q: string, userId?: string): Promise<QueryB
   return res.body as QueryBody;
 }
 
-async function soqlError(store: OrgStore, q: string, userId?: string): Promise<{ status: number; error: ErrorBody[0] }> {
+async function soqlError(
+  store: OrgStore,
+  q: string,
+  userId?: string,
+): Promise<{ status: number; error: ErrorBody[0] }> {
   const res = await call(store, 'GET', '/services/data/v66.0/query', { query: { q }, userId });
   expect(res.status).to.be.greaterThanOrEqual(400);
   const body = res.body as ErrorBody;
@@ -170,7 +174,10 @@ describe('emulator REST API', () => {
     it('answers the resources of a version and 404 for an unknown one', async () => {
       const res = await call(store, 'GET', '/services/data/v66.0');
       expect(res.status).to.equal(200);
-      expect(res.body).to.deep.include({ query: '/services/data/v66.0/query', composite: '/services/data/v66.0/composite' });
+      expect(res.body).to.deep.include({
+        query: '/services/data/v66.0/query',
+        composite: '/services/data/v66.0/composite',
+      });
       const bad = await call(store, 'GET', '/services/data/v99.0');
       expect(bad.status).to.equal(404);
       expect(bad.body).to.deep.equal([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
@@ -179,7 +186,10 @@ describe('emulator REST API', () => {
 
   describe('query: the objects of the org', () => {
     it('User with Profile.Name, Name, UserType, Email', async () => {
-      const res = await soql(store, "SELECT Id, Username, IsActive, ProfileId, Profile.Name, Name, UserType, Email FROM User WHERE Username = 'ci@acme.com.uat'");
+      const res = await soql(
+        store,
+        "SELECT Id, Username, IsActive, ProfileId, Profile.Name, Name, UserType, Email FROM User WHERE Username = 'ci@acme.com.uat'",
+      );
       expect(res.records).to.deep.equal([
         {
           attributes: { type: 'User', url: `/services/data/v66.0/sobjects/User/${U_CI}` },
@@ -187,7 +197,10 @@ describe('emulator REST API', () => {
           Username: 'ci@acme.com.uat',
           IsActive: true,
           ProfileId: P_STD,
-          Profile: { attributes: { type: 'Profile', url: `/services/data/v66.0/sobjects/Profile/${P_STD}` }, Name: 'Standard User' },
+          Profile: {
+            attributes: { type: 'Profile', url: `/services/data/v66.0/sobjects/Profile/${P_STD}` },
+            Name: 'Standard User',
+          },
           Name: 'ci',
           UserType: 'Standard',
           Email: 'ci@acme.com.uat',
@@ -199,7 +212,9 @@ describe('emulator REST API', () => {
       const res = await soql(store, `SELECT IsFrozen, User.IsActive FROM UserLogin WHERE UserId = '${U_FROZEN}'`);
       expect(res.records[0]).to.deep.include({ IsFrozen: true });
       expect(res.records[0].User).to.deep.include({ IsActive: false });
-      expect((await soql(store, `SELECT IsFrozen FROM UserLogin WHERE UserId = '${U_CI}'`)).records[0].IsFrozen).to.equal(false);
+      expect(
+        (await soql(store, `SELECT IsFrozen FROM UserLogin WHERE UserId = '${U_CI}'`)).records[0].IsFrozen,
+      ).to.equal(false);
     });
 
     it('Profile and PermissionSet', async () => {
@@ -207,9 +222,19 @@ describe('emulator REST API', () => {
         'Standard User',
         'System Administrator',
       ]);
-      const ps = await soql(store, 'SELECT Id, Name, Label, IsOwnedByProfile, ProfileId, IsCustom FROM PermissionSet ORDER BY Name');
+      const ps = await soql(
+        store,
+        'SELECT Id, Name, Label, IsOwnedByProfile, ProfileId, IsCustom FROM PermissionSet ORDER BY Name',
+      );
       expect(ps.records.map(bare)).to.deep.equal([
-        { Id: PS_JWT, Name: 'JWT_Access', Label: 'JWT Access', IsOwnedByProfile: false, ProfileId: null, IsCustom: true },
+        {
+          Id: PS_JWT,
+          Name: 'JWT_Access',
+          Label: 'JWT Access',
+          IsOwnedByProfile: false,
+          ProfileId: null,
+          IsCustom: true,
+        },
         {
           Id: PS_ADMIN_PROFILE,
           Name: 'X00e5g000000ADMIN',
@@ -224,10 +249,13 @@ describe('emulator REST API', () => {
     it('PermissionSetAssignment with its fixed fields and PermissionSet.Name', async () => {
       const res = await soql(
         store,
-        `SELECT Id, AssigneeId, PermissionSetId, PermissionSetGroupId, IsActive, ExpirationDate, PermissionSet.Name FROM PermissionSetAssignment WHERE AssigneeId = '${U_CI}'`
+        `SELECT Id, AssigneeId, PermissionSetId, PermissionSetGroupId, IsActive, ExpirationDate, PermissionSet.Name FROM PermissionSetAssignment WHERE AssigneeId = '${U_CI}'`,
       );
       const { attributes, ...row } = res.records[0];
-      expect(attributes).to.deep.equal({ type: 'PermissionSetAssignment', url: `/services/data/v66.0/sobjects/PermissionSetAssignment/${PSA_CI}` });
+      expect(attributes).to.deep.equal({
+        type: 'PermissionSetAssignment',
+        url: `/services/data/v66.0/sobjects/PermissionSetAssignment/${PSA_CI}`,
+      });
       expect(row).to.deep.equal({
         Id: PSA_CI,
         AssigneeId: U_CI,
@@ -235,7 +263,10 @@ describe('emulator REST API', () => {
         PermissionSetGroupId: null,
         IsActive: true,
         ExpirationDate: null,
-        PermissionSet: { attributes: { type: 'PermissionSet', url: `/services/data/v66.0/sobjects/PermissionSet/${PS_JWT}` }, Name: 'JWT_Access' },
+        PermissionSet: {
+          attributes: { type: 'PermissionSet', url: `/services/data/v66.0/sobjects/PermissionSet/${PS_JWT}` },
+          Name: 'JWT_Access',
+        },
       });
     });
 
@@ -247,9 +278,11 @@ describe('emulator REST API', () => {
     it('SetupEntityAccess with SetupEntityType derived from the app and Parent fields', async () => {
       const res = await soql(
         store,
-        'SELECT Id, ParentId, SetupEntityId, SetupEntityType, Parent.Name, Parent.IsOwnedByProfile, Parent.ProfileId FROM SetupEntityAccess ORDER BY SetupEntityType'
+        'SELECT Id, ParentId, SetupEntityId, SetupEntityType, Parent.Name, Parent.IsOwnedByProfile, Parent.ProfileId FROM SetupEntityAccess ORDER BY SetupEntityType',
       );
-      expect(res.records.map((r) => [r.SetupEntityId, r.SetupEntityType, (r.Parent as Record<string, unknown>).Name])).to.deep.equal([
+      expect(
+        res.records.map((r) => [r.SetupEntityId, r.SetupEntityType, (r.Parent as Record<string, unknown>).Name]),
+      ).to.deep.equal([
         [APP_CA, 'ConnectedApplication', 'JWT_Access'],
         [APP_ECA, 'ExternalClientApplication', 'X00e5g000000ADMIN'],
       ]);
@@ -257,7 +290,10 @@ describe('emulator REST API', () => {
     });
 
     it('ConnectedApplication lists only installed connected apps, with the admin-approved option', async () => {
-      const res = await soql(store, 'SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication ORDER BY Name');
+      const res = await soql(
+        store,
+        'SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication ORDER BY Name',
+      );
       expect(res.records.map(bare)).to.deep.equal([
         { Id: APP_CA, Name: 'CI_App', OptionsAllowAdminApprovedUsersOnly: true },
         { Id: APP_SELF, Name: 'Self_App', OptionsAllowAdminApprovedUsersOnly: false },
@@ -271,7 +307,7 @@ describe('emulator REST API', () => {
       ]);
       const policy = await soql(
         store,
-        `SELECT ExternalClientApplicationId, PermittedUsersPolicyType FROM ExtlClntAppOauthPlcyCnfg WHERE ExternalClientApplicationId = '${APP_ECA}'`
+        `SELECT ExternalClientApplicationId, PermittedUsersPolicyType FROM ExtlClntAppOauthPlcyCnfg WHERE ExternalClientApplicationId = '${APP_ECA}'`,
       );
       expect(policy.records[0]).to.deep.include({
         ExternalClientApplicationId: APP_ECA,
@@ -282,7 +318,7 @@ describe('emulator REST API', () => {
     it('OauthToken: app label, AppMenuItem.ApplicationId, dates in Salesforce form, Id always null', async () => {
       const res = await soql(
         store,
-        `SELECT Id, AppName, AppMenuItemId, AppMenuItem.ApplicationId, UserId, CreatedDate, LastUsedDate, UseCount FROM OauthToken WHERE UserId = '${U_CI}'`
+        `SELECT Id, AppName, AppMenuItemId, AppMenuItem.ApplicationId, UserId, CreatedDate, LastUsedDate, UseCount FROM OauthToken WHERE UserId = '${U_CI}'`,
       );
       expect(res.records).to.have.length(1);
       const row = res.records[0];
@@ -309,7 +345,10 @@ describe('emulator REST API', () => {
     });
 
     it('Organization answers the query core sends after login', async () => {
-      const res = await soql(store, 'SELECT Name, InstanceName, IsSandbox, TrialExpirationDate, NamespacePrefix, OrganizationType FROM Organization');
+      const res = await soql(
+        store,
+        'SELECT Name, InstanceName, IsSandbox, TrialExpirationDate, NamespacePrefix, OrganizationType FROM Organization',
+      );
       expect(res.records[0]).to.deep.equal({
         attributes: { type: 'Organization', url: `/services/data/v66.0/sobjects/Organization/${ORG}` },
         Name: 'Acme',
@@ -322,7 +361,9 @@ describe('emulator REST API', () => {
     });
 
     it('ScratchOrgInfo is INVALID_TYPE (not a Dev Hub), with Salesforce’s message', async () => {
-      const res = await call(store, 'GET', '/services/data/v51.0/query', { query: { q: 'SELECT Id FROM ScratchOrgInfo limit 1' } });
+      const res = await call(store, 'GET', '/services/data/v51.0/query', {
+        query: { q: 'SELECT Id FROM ScratchOrgInfo limit 1' },
+      });
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal([
         {
@@ -343,7 +384,9 @@ describe('emulator REST API', () => {
     it('serves queryAll and the Tooling API query with tooling record urls', async () => {
       const all = await call(store, 'GET', '/services/data/v66.0/queryAll', { query: { q: 'SELECT Id FROM Profile' } });
       expect((all.body as QueryBody).totalSize).to.equal(2);
-      const tooling = await call(store, 'GET', '/services/data/v66.0/tooling/query/', { query: { q: `SELECT Id FROM User WHERE Id = '${U_CI}'` } });
+      const tooling = await call(store, 'GET', '/services/data/v66.0/tooling/query/', {
+        query: { q: `SELECT Id FROM User WHERE Id = '${U_CI}'` },
+      });
       expect((tooling.body as QueryBody).records[0].attributes).to.deep.equal({
         type: 'User',
         url: `/services/data/v66.0/tooling/sobjects/User/${U_CI}`,
@@ -355,7 +398,9 @@ describe('emulator REST API', () => {
         query: { q: 'SELECT Id, Username, Profile.Name FROM User', columns: 'true' },
       });
       expect(res.status).to.equal(200);
-      const body = res.body as { columnMetadata: Array<{ columnName: string; joinColumns: Array<{ columnName: string }> }> };
+      const body = res.body as {
+        columnMetadata: Array<{ columnName: string; joinColumns: Array<{ columnName: string }> }>;
+      };
       expect(body).to.deep.include({ entityName: 'User', groupBy: false, idSelected: true, keyPrefix: '005' });
       expect(body.columnMetadata.map((c) => c.columnName)).to.deep.equal(['Id', 'Username', 'Profile']);
       expect(body.columnMetadata[2].joinColumns.map((c) => c.columnName)).to.deep.equal(['Name']);
@@ -389,7 +434,9 @@ describe('emulator REST API', () => {
       const res = await create(store, 'PermissionSet', { Name: 'Nope', Label: 'Nope' }, U_AUDITOR);
       expect(res.status).to.equal(403);
       expect((res.body as ErrorBody)[0].errorCode).to.equal('INSUFFICIENT_ACCESS');
-      const del = await call(store, 'DELETE', `/services/data/v66.0/sobjects/SetupEntityAccess/${SEA_JWT}`, { userId: U_AUDITOR });
+      const del = await call(store, 'DELETE', `/services/data/v66.0/sobjects/SetupEntityAccess/${SEA_JWT}`, {
+        userId: U_AUDITOR,
+      });
       expect(del.status).to.equal(403);
       expect(store.changes).to.deep.equal([]);
       expect(store.data.setupEntityAccess).to.have.length(2);
@@ -429,13 +476,29 @@ describe('emulator REST API', () => {
 
     it('refuses a bad permission set: invalid API name, duplicate name, missing label, unknown or read-only field', async () => {
       const cases: Array<[Record<string, unknown>, string, string]> = [
-        [{ Name: 'Has Space', Label: 'x' }, 'FIELD_INTEGRITY_EXCEPTION', 'can only contain underscores and alphanumeric'],
+        [
+          { Name: 'Has Space', Label: 'x' },
+          'FIELD_INTEGRITY_EXCEPTION',
+          'can only contain underscores and alphanumeric',
+        ],
         [{ Name: 'Double__Under', Label: 'x' }, 'FIELD_INTEGRITY_EXCEPTION', 'two consecutive underscores'],
         [{ Name: '1st', Label: 'x' }, 'FIELD_INTEGRITY_EXCEPTION', 'begin with a letter'],
-        [{ Name: 'jwt_access', Label: 'x' }, 'DUPLICATE_VALUE', `duplicate value found: Name duplicates value on record with id: ${PS_JWT}`],
+        [
+          { Name: 'jwt_access', Label: 'x' },
+          'DUPLICATE_VALUE',
+          `duplicate value found: Name duplicates value on record with id: ${PS_JWT}`,
+        ],
         [{ Name: 'No_Label' }, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [Label]'],
-        [{ Name: 'X', Label: 'x', Color: 'red' }, 'INVALID_FIELD', "No such column 'Color' on sobject of type PermissionSet"],
-        [{ Name: 'X', Label: 'x', IsOwnedByProfile: true }, 'INVALID_FIELD_FOR_INSERT_UPDATE', 'Unable to create/update fields: IsOwnedByProfile'],
+        [
+          { Name: 'X', Label: 'x', Color: 'red' },
+          'INVALID_FIELD',
+          "No such column 'Color' on sobject of type PermissionSet",
+        ],
+        [
+          { Name: 'X', Label: 'x', IsOwnedByProfile: true },
+          'INVALID_FIELD_FOR_INSERT_UPDATE',
+          'Unable to create/update fields: IsOwnedByProfile',
+        ],
       ];
       for (const [body, code, text] of cases) {
         // eslint-disable-next-line no-await-in-loop
@@ -449,7 +512,10 @@ describe('emulator REST API', () => {
     });
 
     it('grants an app: SetupEntityType derived, 15-character ids stored in their canonical form', async () => {
-      const res = await create(store, 'SetupEntityAccess', { ParentId: PS_JWT.slice(0, 15), SetupEntityId: APP_ECA.slice(0, 15) });
+      const res = await create(store, 'SetupEntityAccess', {
+        ParentId: PS_JWT.slice(0, 15),
+        SetupEntityId: APP_ECA.slice(0, 15),
+      });
       expect(res.status).to.equal(201);
       const id = (res.body as { id: string }).id;
       expect(id.startsWith('0J0')).to.equal(true);
@@ -466,21 +532,34 @@ describe('emulator REST API', () => {
       const res = await create(store, 'SetupEntityAccess', { ParentId: PS_JWT, SetupEntityId: APP_CA });
       expect(res.status).to.equal(400);
       expect(res.body).to.deep.equal([
-        { message: `duplicate value found: <unknown> duplicates value on record with id: ${SEA_JWT}`, errorCode: 'DUPLICATE_VALUE', fields: [] },
+        {
+          message: `duplicate value found: <unknown> duplicates value on record with id: ${SEA_JWT}`,
+          errorCode: 'DUPLICATE_VALUE',
+          fields: [],
+        },
       ]);
     });
 
     it('refuses grants to the wrong kind of record, unknown ids and malformed ids', async () => {
       const wrongKind = await create(store, 'SetupEntityAccess', { ParentId: U_CI, SetupEntityId: APP_CA });
-      expect((wrongKind.body as ErrorBody)[0]).to.deep.include({ errorCode: 'FIELD_INTEGRITY_EXCEPTION', fields: ['ParentId'] });
-      const unknown = await create(store, 'SetupEntityAccess', { ParentId: '0PS5g00000NOPE1AAA', SetupEntityId: APP_CA });
+      expect((wrongKind.body as ErrorBody)[0]).to.deep.include({
+        errorCode: 'FIELD_INTEGRITY_EXCEPTION',
+        fields: ['ParentId'],
+      });
+      const unknown = await create(store, 'SetupEntityAccess', {
+        ParentId: '0PS5g00000NOPE1AAA',
+        SetupEntityId: APP_CA,
+      });
       expect((unknown.body as ErrorBody)[0]).to.deep.include({ errorCode: 'INVALID_CROSS_REFERENCE_KEY' });
       const notInstalled = await create(store, 'SetupEntityAccess', { ParentId: PS_JWT, SetupEntityId: APP_GONE });
       expect((notInstalled.body as ErrorBody)[0].errorCode).to.equal('INVALID_CROSS_REFERENCE_KEY');
       const malformed = await create(store, 'SetupEntityAccess', { ParentId: 'abc', SetupEntityId: APP_CA });
       expect((malformed.body as ErrorBody)[0]).to.deep.include({ errorCode: 'MALFORMED_ID', fields: ['ParentId'] });
       const missing = await create(store, 'SetupEntityAccess', { ParentId: PS_JWT });
-      expect((missing.body as ErrorBody)[0]).to.deep.include({ errorCode: 'REQUIRED_FIELD_MISSING', fields: ['SetupEntityId'] });
+      expect((missing.body as ErrorBody)[0]).to.deep.include({
+        errorCode: 'REQUIRED_FIELD_MISSING',
+        fields: ['SetupEntityId'],
+      });
       expect(store.changes).to.deep.equal([]);
     });
 
@@ -489,7 +568,9 @@ describe('emulator REST API', () => {
       expect(res.status).to.equal(201);
       const dup = await create(store, 'PermissionSetAssignment', { AssigneeId: U_CI, PermissionSetId: PS_JWT });
       expect(dup.status).to.equal(400);
-      expect(dup.body).to.deep.equal([{ message: 'Duplicate PermissionSetAssignment', errorCode: 'DUPLICATE_VALUE', fields: [] }]);
+      expect(dup.body).to.deep.equal([
+        { message: 'Duplicate PermissionSetAssignment', errorCode: 'DUPLICATE_VALUE', fields: [] },
+      ]);
       expect(store.changes.map((c) => [c.op, c.sobject])).to.deep.equal([['create', 'PermissionSetAssignment']]);
     });
 
@@ -505,20 +586,28 @@ describe('emulator REST API', () => {
       const res = await call(store, 'GET', `/services/data/v66.0/sobjects/PermissionSet/${PS_JWT.slice(0, 15)}`);
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.include({ Id: PS_JWT, Name: 'JWT_Access', IsOwnedByProfile: false });
-      const some = await call(store, 'GET', `/services/data/v66.0/sobjects/User/${U_CI}`, { query: { fields: 'username,IsActive' } });
+      const some = await call(store, 'GET', `/services/data/v66.0/sobjects/User/${U_CI}`, {
+        query: { fields: 'username,IsActive' },
+      });
       expect(some.body).to.deep.equal({
         attributes: { type: 'User', url: `/services/data/v66.0/sobjects/User/${U_CI}` },
         Username: 'ci@acme.com.uat',
         IsActive: true,
       });
-      expect((await call(store, 'GET', `/services/data/v66.0/sobjects/User/${U_ADMIN.replace('ADMIN', 'NOONE')}`)).status).to.equal(404);
+      expect(
+        (await call(store, 'GET', `/services/data/v66.0/sobjects/User/${U_ADMIN.replace('ADMIN', 'NOONE')}`)).status,
+      ).to.equal(404);
       expect((await call(store, 'GET', `/services/data/v66.0/sobjects/Nope__c/${U_ADMIN}`)).status).to.equal(404);
     });
 
     it('describes an object minimally', async () => {
       const res = await call(store, 'GET', '/services/data/v66.0/sobjects/SetupEntityAccess/describe');
       expect(res.status).to.equal(200);
-      const body = res.body as { name: string; keyPrefix: string; fields: Array<{ name: string; relationshipName: string | null }> };
+      const body = res.body as {
+        name: string;
+        keyPrefix: string;
+        fields: Array<{ name: string; relationshipName: string | null }>;
+      };
       expect(body.name).to.equal('SetupEntityAccess');
       expect(body.keyPrefix).to.equal('0J0');
       expect(body.fields.find((f) => f.name === 'ParentId')?.relationshipName).to.equal('Parent');
@@ -529,7 +618,9 @@ describe('emulator REST API', () => {
       expect(del.status).to.equal(204);
       expect(store.changes).to.have.length(1);
       expect(store.changes[0]).to.deep.include({ op: 'delete', sobject: 'SetupEntityAccess', id: SEA_JWT });
-      expect((await call(store, 'DELETE', `/services/data/v66.0/sobjects/SetupEntityAccess/${SEA_JWT}`)).status).to.equal(404);
+      expect(
+        (await call(store, 'DELETE', `/services/data/v66.0/sobjects/SetupEntityAccess/${SEA_JWT}`)).status,
+      ).to.equal(404);
 
       const ps = await call(store, 'DELETE', `/services/data/v66.0/sobjects/PermissionSet/${PS_JWT}`);
       expect(ps.status).to.equal(204);
@@ -544,7 +635,14 @@ describe('emulator REST API', () => {
   });
 
   describe('composite', () => {
-    type Composite = { compositeResponse: Array<{ body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string }> };
+    type Composite = {
+      compositeResponse: Array<{
+        body: unknown;
+        httpHeaders: Record<string, string>;
+        httpStatusCode: number;
+        referenceId: string;
+      }>;
+    };
 
     async function composite(body: unknown, userId?: string): Promise<Composite> {
       const res = await call(store, 'POST', '/services/data/v66.0/composite', { body, userId });
@@ -556,16 +654,34 @@ describe('emulator REST API', () => {
       const res = await composite({
         allOrNone: true,
         compositeRequest: [
-          { method: 'GET', url: "/services/data/v66.0/query?q=SELECT+Id+FROM+User+WHERE+Username+=+'admin@acme.com.uat'", referenceId: 'user' },
-          { method: 'POST', url: '/services/data/v66.0/sobjects/PermissionSet', referenceId: 'ps', body: { Name: 'Pre_Auth', Label: 'Pre Auth' } },
-          { method: 'POST', url: '/services/data/v66.0/sobjects/SetupEntityAccess', referenceId: 'grant', body: { ParentId: '@{ps.id}', SetupEntityId: APP_CA } },
+          {
+            method: 'GET',
+            url: "/services/data/v66.0/query?q=SELECT+Id+FROM+User+WHERE+Username+=+'admin@acme.com.uat'",
+            referenceId: 'user',
+          },
+          {
+            method: 'POST',
+            url: '/services/data/v66.0/sobjects/PermissionSet',
+            referenceId: 'ps',
+            body: { Name: 'Pre_Auth', Label: 'Pre Auth' },
+          },
+          {
+            method: 'POST',
+            url: '/services/data/v66.0/sobjects/SetupEntityAccess',
+            referenceId: 'grant',
+            body: { ParentId: '@{ps.id}', SetupEntityId: APP_CA },
+          },
           {
             method: 'POST',
             url: '/services/data/v66.0/sobjects/PermissionSetAssignment',
             referenceId: 'assign',
             body: { AssigneeId: '@{user.records[0].Id}', PermissionSetId: '@{ps.id}' },
           },
-          { method: 'GET', url: '/services/data/v66.0/sobjects/PermissionSet/@{ps.id}?fields=Name', referenceId: 'check' },
+          {
+            method: 'GET',
+            url: '/services/data/v66.0/sobjects/PermissionSet/@{ps.id}?fields=Name',
+            referenceId: 'check',
+          },
         ],
       });
       const [user, ps, grant, assign, check] = res.compositeResponse;
@@ -581,27 +697,48 @@ describe('emulator REST API', () => {
       expect(grant.httpStatusCode).to.equal(201);
       expect(assign.httpStatusCode).to.equal(201);
       expect(check.body).to.deep.include({ Name: 'Pre_Auth' });
-      expect(store.changes.map((c) => c.sobject)).to.deep.equal(['PermissionSet', 'SetupEntityAccess', 'PermissionSetAssignment']);
-      expect(store.data.permissionSetAssignments.at(-1)).to.deep.include({ assigneeId: U_ADMIN, permissionSetId: psId });
+      expect(store.changes.map((c) => c.sobject)).to.deep.equal([
+        'PermissionSet',
+        'SetupEntityAccess',
+        'PermissionSetAssignment',
+      ]);
+      expect(store.data.permissionSetAssignments.at(-1)).to.deep.include({
+        assigneeId: U_ADMIN,
+        permissionSetId: psId,
+      });
     });
 
     it('allOrNone false: an unresolved reference halts only the subrequests that depend on it', async () => {
       const res = await composite({
         allOrNone: false,
         compositeRequest: [
-          { method: 'GET', url: "/services/data/v66.0/query?q=SELECT Id FROM PermissionSet WHERE Name = 'Missing'", referenceId: 'ps' },
+          {
+            method: 'GET',
+            url: "/services/data/v66.0/query?q=SELECT Id FROM PermissionSet WHERE Name = 'Missing'",
+            referenceId: 'ps',
+          },
           {
             method: 'POST',
             url: '/services/data/v66.0/sobjects/SetupEntityAccess',
             referenceId: 'grant',
             body: { ParentId: '@{ps.records[0].Id}', SetupEntityId: APP_CA },
           },
-          { method: 'POST', url: '/services/data/v66.0/sobjects/PermissionSet', referenceId: 'other', body: { Name: 'Other', Label: 'Other' } },
+          {
+            method: 'POST',
+            url: '/services/data/v66.0/sobjects/PermissionSet',
+            referenceId: 'other',
+            body: { Name: 'Other', Label: 'Other' },
+          },
         ],
       });
       expect(res.compositeResponse[0].httpStatusCode).to.equal(200);
       expect(res.compositeResponse[1]).to.deep.equal({
-        body: [{ errorCode: 'PROCESSING_HALTED', message: 'Invalid reference specified. No value for ps.records[0].Id found in ps' }],
+        body: [
+          {
+            errorCode: 'PROCESSING_HALTED',
+            message: 'Invalid reference specified. No value for ps.records[0].Id found in ps',
+          },
+        ],
         httpHeaders: {},
         httpStatusCode: 400,
         referenceId: 'grant',
@@ -615,12 +752,32 @@ describe('emulator REST API', () => {
       const res = await composite({
         allOrNone: true,
         compositeRequest: [
-          { method: 'POST', url: '/services/data/v66.0/sobjects/PermissionSet', referenceId: 'ps', body: { Name: 'Rolled_Back', Label: 'x' } },
-          { method: 'POST', url: '/services/data/v66.0/sobjects/PermissionSetAssignment', referenceId: 'dup', body: { AssigneeId: U_CI, PermissionSetId: PS_JWT } },
-          { method: 'POST', url: '/services/data/v66.0/sobjects/PermissionSet', referenceId: 'later', body: { Name: 'Later', Label: 'x' } },
+          {
+            method: 'POST',
+            url: '/services/data/v66.0/sobjects/PermissionSet',
+            referenceId: 'ps',
+            body: { Name: 'Rolled_Back', Label: 'x' },
+          },
+          {
+            method: 'POST',
+            url: '/services/data/v66.0/sobjects/PermissionSetAssignment',
+            referenceId: 'dup',
+            body: { AssigneeId: U_CI, PermissionSetId: PS_JWT },
+          },
+          {
+            method: 'POST',
+            url: '/services/data/v66.0/sobjects/PermissionSet',
+            referenceId: 'later',
+            body: { Name: 'Later', Label: 'x' },
+          },
         ],
       });
-      const rolledBack = [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }];
+      const rolledBack = [
+        {
+          errorCode: 'PROCESSING_HALTED',
+          message: 'The transaction was rolled back since another operation in the same transaction failed.',
+        },
+      ];
       expect(res.compositeResponse).to.deep.equal([
         { body: rolledBack, httpHeaders: {}, httpStatusCode: 400, referenceId: 'ps' },
         {
@@ -637,8 +794,12 @@ describe('emulator REST API', () => {
 
     it('applies the user’s access rules to subrequests', async () => {
       const res = await composite(
-        { compositeRequest: [{ method: 'GET', url: '/services/data/v66.0/query?q=SELECT+Id+FROM+SetupEntityAccess', referenceId: 'sea' }] },
-        U_AUDITOR
+        {
+          compositeRequest: [
+            { method: 'GET', url: '/services/data/v66.0/query?q=SELECT+Id+FROM+SetupEntityAccess', referenceId: 'sea' },
+          ],
+        },
+        U_AUDITOR,
       );
       expect(res.compositeResponse[0].httpStatusCode).to.equal(403);
       expect((res.compositeResponse[0].body as ErrorBody)[0].errorCode).to.equal('INSUFFICIENT_ACCESS');
@@ -651,7 +812,9 @@ describe('emulator REST API', () => {
         body: { compositeRequest: [{ method: 'GET', url: '/services/data/v66.0/query?q=SELECT+Id+FROM+User' }] },
       });
       expect(noRef.status).to.equal(400);
-      expect(noRef.body).to.deep.equal([{ message: "'referenceId' is a required field.", errorCode: 'JSON_PARSER_ERROR' }]);
+      expect(noRef.body).to.deep.equal([
+        { message: "'referenceId' is a required field.", errorCode: 'JSON_PARSER_ERROR' },
+      ]);
     });
   });
 
@@ -684,7 +847,8 @@ describe('emulator REST API', () => {
             userId,
             baseUrl: instanceUrl,
           }).then((out) => {
-            const text = typeof out.body === 'string' ? out.body : out.body === undefined ? '' : JSON.stringify(out.body);
+            const text =
+              typeof out.body === 'string' ? out.body : out.body === undefined ? '' : JSON.stringify(out.body);
             res.writeHead(out.status, {
               'Content-Type': typeof out.body === 'string' ? 'text/plain' : 'application/json;charset=UTF-8',
               ...out.headers,
@@ -707,7 +871,7 @@ describe('emulator REST API', () => {
 
     it('conn.query returns records with relationship fields', async () => {
       const res = await conn.query<{ Username: string; Profile: { Name: string } }>(
-        `SELECT Username, Profile.Name FROM User WHERE Id = '${U_CI}'`
+        `SELECT Username, Profile.Name FROM User WHERE Id = '${U_CI}'`,
       );
       expect(res.totalSize).to.equal(1);
       expect(res.records[0].Username).to.equal('ci@acme.com.uat');
@@ -717,7 +881,7 @@ describe('emulator REST API', () => {
     it('conn.query rejects with the Salesforce errorCode', async () => {
       const err = await conn.query('SELECT Id FROM ScratchOrgInfo limit 1').then(
         () => undefined,
-        (e: Error & { errorCode?: string }) => e
+        (e: Error & { errorCode?: string }) => e,
       );
       expect(err?.errorCode).to.equal('INVALID_TYPE');
       expect(err?.message).to.include("sObject type 'ScratchOrgInfo' is not supported");
@@ -738,7 +902,11 @@ describe('emulator REST API', () => {
     });
 
     it('conn.metadata.read of several names keeps their order; an unknown name has no fullName', async () => {
-      const apps = (await conn.metadata.read('ConnectedApp', ['Self_App', 'No_Such_App', 'Deploy_ECA'])) as unknown as Array<Record<string, unknown>>;
+      const apps = (await conn.metadata.read('ConnectedApp', [
+        'Self_App',
+        'No_Such_App',
+        'Deploy_ECA',
+      ])) as unknown as Array<Record<string, unknown>>;
       expect(apps).to.have.length(3);
       expect(apps[0].fullName).to.equal('Self_App');
       expect(apps[0].label).to.equal('Self <&> App');
@@ -764,9 +932,15 @@ describe('emulator REST API', () => {
     it('reads the external client app OAuth settings and policies', async () => {
       // jsforce's type list predates these metadata types; the call itself is generic.
       const read = conn.metadata.read.bind(conn.metadata) as (type: string, name: string) => Promise<unknown>;
-      const settings = (await read('ExtlClntAppGlobalOauthSettings', 'Deploy_ECA_glbloauth')) as Record<string, unknown>;
+      const settings = (await read('ExtlClntAppGlobalOauthSettings', 'Deploy_ECA_glbloauth')) as Record<
+        string,
+        unknown
+      >;
       expect(settings).to.deep.include({ consumerKey: '3MVG9TEST.ECA', externalClientApplication: 'Deploy_ECA' });
-      const policy = (await read('ExtlClntAppOauthConfigurablePolicies', 'Deploy_ECA_oauthPlcy')) as Record<string, unknown>;
+      const policy = (await read('ExtlClntAppOauthConfigurablePolicies', 'Deploy_ECA_oauthPlcy')) as Record<
+        string,
+        unknown
+      >;
       expect(policy.permittedUsersPolicyType).to.equal('AdminApprovedPreAuthorized');
     });
 
@@ -774,7 +948,7 @@ describe('emulator REST API', () => {
       const auditor = new Connection({ instanceUrl, accessToken: 'emu-auditor-token', version: '66.0' });
       const err = await auditor.metadata.read('ConnectedApp', 'CI_App').then(
         () => undefined,
-        (e: Error & { errorCode?: string }) => e
+        (e: Error & { errorCode?: string }) => e,
       );
       expect(err?.errorCode).to.equal('sf:INSUFFICIENT_ACCESS');
       expect(err?.message).to.include('ModifyAllData');
@@ -790,9 +964,12 @@ describe('emulator REST API', () => {
         .create({ AssigneeId: U_CI, PermissionSetId: PS_JWT })
         .then(
           (r) => r,
-          (e: Error & { errorCode?: string }) => e
+          (e: Error & { errorCode?: string }) => e,
         );
-      const code = dup instanceof Error ? dup.errorCode : (dup as { errors?: Array<{ statusCode?: string; errorCode?: string }> }).errors?.[0];
+      const code =
+        dup instanceof Error
+          ? dup.errorCode
+          : (dup as { errors?: Array<{ statusCode?: string; errorCode?: string }> }).errors?.[0];
       expect(JSON.stringify(code)).to.include('DUPLICATE_VALUE');
     });
 
@@ -803,8 +980,16 @@ describe('emulator REST API', () => {
         body: JSON.stringify({
           allOrNone: false,
           compositeRequest: [
-            { method: 'GET', url: `/services/data/v66.0/query?q=${encodeURIComponent(`SELECT IsFrozen FROM UserLogin WHERE UserId = '${U_FROZEN}'`)}`, referenceId: 'login' },
-            { method: 'GET', url: `/services/data/v66.0/query?q=${encodeURIComponent("SELECT Id FROM ConnectedApplication WHERE Name = 'CI_App'")}`, referenceId: 'app' },
+            {
+              method: 'GET',
+              url: `/services/data/v66.0/query?q=${encodeURIComponent(`SELECT IsFrozen FROM UserLogin WHERE UserId = '${U_FROZEN}'`)}`,
+              referenceId: 'login',
+            },
+            {
+              method: 'GET',
+              url: `/services/data/v66.0/query?q=${encodeURIComponent("SELECT Id FROM ConnectedApplication WHERE Name = 'CI_App'")}`,
+              referenceId: 'app',
+            },
           ],
         }),
         headers: { 'Content-Type': 'application/json' },

@@ -204,7 +204,12 @@ describe('emulator SOQL engine', () => {
     it('sorts ascending with nulls first by default, descending with nulls last', () => {
       expect(ids('SELECT Id FROM User ORDER BY Birthday')).to.deep.equal([U_ADMIN, U_NOPROFILE, U_OLD, U_CI]);
       expect(ids('SELECT Id FROM User ORDER BY Birthday DESC')).to.deep.equal([U_CI, U_OLD, U_ADMIN, U_NOPROFILE]);
-      expect(ids('SELECT Id FROM User ORDER BY Birthday ASC NULLS LAST')).to.deep.equal([U_OLD, U_CI, U_ADMIN, U_NOPROFILE]);
+      expect(ids('SELECT Id FROM User ORDER BY Birthday ASC NULLS LAST')).to.deep.equal([
+        U_OLD,
+        U_CI,
+        U_ADMIN,
+        U_NOPROFILE,
+      ]);
     });
 
     it('sorts by several keys and through relationships', () => {
@@ -228,7 +233,7 @@ describe('emulator SOQL engine', () => {
       const res = executeSoql(
         "SELECT id, USERNAME, profile.name, Profile.Id FROM user WHERE Username IN ('ci@acme.com', 'ghost@acme.com')",
         ds,
-        OPTS
+        OPTS,
       );
       expect(res).to.deep.equal({
         totalSize: 2,
@@ -258,7 +263,7 @@ describe('emulator SOQL engine', () => {
       const res = executeSoql(
         `SELECT ParentId, Parent.Name, Parent.IsOwnedByProfile, Parent.ProfileId FROM SetupEntityAccess WHERE SetupEntityType = 'ConnectedApplication' AND SetupEntityId = '${APP}'`,
         ds,
-        OPTS
+        OPTS,
       );
       expect(res.records.map((r) => r.Parent)).to.deep.equal([
         {
@@ -277,7 +282,11 @@ describe('emulator SOQL engine', () => {
     });
 
     it('follows two relationship hops', () => {
-      const res = executeSoql(`SELECT Parent.Profile.Name FROM SetupEntityAccess WHERE ParentId = '${PS_ADMIN}' LIMIT 1`, ds, OPTS);
+      const res = executeSoql(
+        `SELECT Parent.Profile.Name FROM SetupEntityAccess WHERE ParentId = '${PS_ADMIN}' LIMIT 1`,
+        ds,
+        OPTS,
+      );
       expect((res.records[0].Parent as Row).Profile).to.deep.include({ Name: 'System Administrator' });
     });
 
@@ -305,15 +314,27 @@ describe('emulator SOQL engine', () => {
         'INVALID_TYPE',
         `\nSELECT Id FROM Foo\n               ^\nERROR at Row:1:Column:16\nsObject type 'Foo' is not supported. ${hint}`,
       ],
-      ['SELECT Id, Nope FROM User', 'INVALID_FIELD', "ERROR at Row:1:Column:12\nNo such column 'Nope' on entity 'User'."],
+      [
+        'SELECT Id, Nope FROM User',
+        'INVALID_FIELD',
+        "ERROR at Row:1:Column:12\nNo such column 'Nope' on entity 'User'.",
+      ],
       ['SELECT Boss.Name FROM User', 'INVALID_FIELD', "Didn't understand relationship 'Boss' in field path."],
       ["SELECT Id FROM User WHERE Nope = 'x'", 'INVALID_FIELD', "No such column 'Nope' on entity 'User'."],
       ['SELECT Id FROM User ORDER BY Nope', 'INVALID_FIELD', "No such column 'Nope' on entity 'User'."],
       ['SELECT FROM User', 'MALFORMED_QUERY', "ERROR at Row:1:Column:8\nunexpected token: 'FROM'"],
       ['SELECT Id FROM User WHERE', 'MALFORMED_QUERY', 'unexpected token: <EOF>'],
       ['SELECT Id User', 'MALFORMED_QUERY', "unexpected token: 'User'"],
-      ["SELECT Id FROM User WHERE Username = 'x' AND IsActive = true OR Logins = 1", 'MALFORMED_QUERY', "unexpected token: 'OR'"],
-      ["SELECT Id FROM User WHERE Username = 'unterminated", 'MALFORMED_QUERY', "mismatched character '<EOF>' expecting '''"],
+      [
+        "SELECT Id FROM User WHERE Username = 'x' AND IsActive = true OR Logins = 1",
+        'MALFORMED_QUERY',
+        "unexpected token: 'OR'",
+      ],
+      [
+        "SELECT Id FROM User WHERE Username = 'unterminated",
+        'MALFORMED_QUERY',
+        "mismatched character '<EOF>' expecting '''",
+      ],
       ['SELECT Id FROM User WHERE Username = :name', 'MALFORMED_QUERY', "no viable alternative at character ':'"],
       ['SELECT Id FROM User LIMIT x', 'MALFORMED_QUERY', "unexpected token: 'x'"],
       ['SELECT COUNT(), Id FROM User', 'MALFORMED_QUERY', 'COUNT() must be the only element'],
@@ -347,7 +368,9 @@ describe('emulator SOQL engine', () => {
     });
 
     it('places the caret on the right row and column of a multi-line query', () => {
-      expect(formatSoqlMessage('SELECT Id\nFROM Foo', 15, 'x')).to.equal('\nFROM Foo\n     ^\nERROR at Row:2:Column:6\nx');
+      expect(formatSoqlMessage('SELECT Id\nFROM Foo', 15, 'x')).to.equal(
+        '\nFROM Foo\n     ^\nERROR at Row:2:Column:6\nx',
+      );
     });
   });
 

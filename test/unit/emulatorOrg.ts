@@ -15,7 +15,11 @@ export type EmulatedOrg = { emu: Emulator; conn: Connection; close(): Promise<vo
 
 export async function emulatedOrg(scenario: string, adminUsername = 'admin@acme.com'): Promise<EmulatedOrg> {
   const home = mkdtempSync(join(tmpdir(), 'plugin-jwt-evidence-'));
-  const saved = { HOME: process.env.HOME, SF_DISABLE_DNS_CHECK: process.env.SF_DISABLE_DNS_CHECK, SF_DISABLE_TELEMETRY: process.env.SF_DISABLE_TELEMETRY };
+  const saved = {
+    HOME: process.env.HOME,
+    SF_DISABLE_DNS_CHECK: process.env.SF_DISABLE_DNS_CHECK,
+    SF_DISABLE_TELEMETRY: process.env.SF_DISABLE_TELEMETRY,
+  };
   process.env.HOME = home;
   process.env.SF_DISABLE_DNS_CHECK = 'true';
   process.env.SF_DISABLE_TELEMETRY = 'true';

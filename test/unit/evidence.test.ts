@@ -7,15 +7,30 @@ import type { OrgEvidence } from '../../src/shared/types.js';
 import { apiError, fakeConnection, type Answer } from './fakeConnection.js';
 import { emulatedOrg } from './emulatorOrg.js';
 
-const USER = { Id: '005A', Username: 'ci@acme.com', IsActive: true, ProfileId: '00eSTD', Profile: { Name: 'Standard User' } };
+const USER = {
+  Id: '005A',
+  Username: 'ci@acme.com',
+  IsActive: true,
+  ProfileId: '00eSTD',
+  Profile: { Name: 'Standard User' },
+};
 const CA_ROW = { Id: '0H4A', Name: 'CI_App', OptionsAllowAdminApprovedUsersOnly: false };
 const ADMIN_ROW = { Id: '0H4B', Name: 'Admin_App', OptionsAllowAdminApprovedUsersOnly: true };
 const CA_MD = {
   fullName: 'CI_App',
   label: 'CI App',
-  oauthConfig: { consumerKey: 'KEY.CI', scopes: ['Api', 'RefreshToken'], isAdminApproved: 'false', callbackUrl: 'http://localhost:1717/OauthRedirect' },
+  oauthConfig: {
+    consumerKey: 'KEY.CI',
+    scopes: ['Api', 'RefreshToken'],
+    isAdminApproved: 'false',
+    callbackUrl: 'http://localhost:1717/OauthRedirect',
+  },
 };
-const ADMIN_MD = { fullName: 'Admin_App', label: 'Admin App', oauthConfig: { consumerKey: 'KEY.ADMIN', scopes: 'Api', isAdminApproved: true, callbackUrl: 'a b' } };
+const ADMIN_MD = {
+  fullName: 'Admin_App',
+  label: 'Admin App',
+  oauthConfig: { consumerKey: 'KEY.ADMIN', scopes: 'Api', isAdminApproved: true, callbackUrl: 'a b' },
+};
 
 const routes = (over: Array<[RegExp, Answer]> = []): Array<[RegExp, Answer]> => [
   ...over,
@@ -25,13 +40,26 @@ const routes = (over: Array<[RegExp, Answer]> = []): Array<[RegExp, Answer]> => 
   [/FROM ConnectedApplication WHERE Name = 'Admin_App'/, [ADMIN_ROW]],
   [/FROM ConnectedApplication WHERE Name = /, []],
   [/FROM ConnectedApplication$/, [CA_ROW, ADMIN_ROW]],
-  [/FROM SetupEntityAccess/, [{ ParentId: '0PSX', Parent: { Name: 'JWT_Access', IsOwnedByProfile: false, ProfileId: null } }]],
+  [
+    /FROM SetupEntityAccess/,
+    [{ ParentId: '0PSX', Parent: { Name: 'JWT_Access', IsOwnedByProfile: false, ProfileId: null } }],
+  ],
   [/FROM PermissionSetAssignment/, [{ PermissionSetId: '0PSstd', PermissionSetGroupId: null }]],
   [
     /FROM OauthToken/,
     [
-      { AppName: 'CI App', CreatedDate: '2026-01-01T00:00:00.000+0000', UseCount: 4, AppMenuItem: { ApplicationId: '0H4A' } },
-      { AppName: 'Salesforce CLI', CreatedDate: '2026-01-02T00:00:00.000+0000', UseCount: 1, AppMenuItem: { ApplicationId: '0H4Z' } },
+      {
+        AppName: 'CI App',
+        CreatedDate: '2026-01-01T00:00:00.000+0000',
+        UseCount: 4,
+        AppMenuItem: { ApplicationId: '0H4A' },
+      },
+      {
+        AppName: 'Salesforce CLI',
+        CreatedDate: '2026-01-02T00:00:00.000+0000',
+        UseCount: 1,
+        AppMenuItem: { ApplicationId: '0H4Z' },
+      },
     ],
   ],
   [/FROM ExternalClientApplication/, []],
@@ -49,14 +77,24 @@ describe('collectEvidence', () => {
     const fake = fakeConnection({ queries: routes(), metadata: { CI_App: CA_MD } });
     const ev = await collectEvidence(fake.conn, { username: 'ci@acme.com', appName: 'CI_App' });
     expect(ev.user).to.deep.include({ id: '005A', isActive: true, isFrozen: false, profileName: 'Standard User' });
-    expect(ev.app).to.deep.include({ id: '0H4A', name: 'CI_App', label: 'CI App', adminApprovedOnly: false, scopes: ['Api', 'RefreshToken'] });
+    expect(ev.app).to.deep.include({
+      id: '0H4A',
+      name: 'CI_App',
+      label: 'CI App',
+      adminApprovedOnly: false,
+      scopes: ['Api', 'RefreshToken'],
+    });
     expect(ev.app?.callbackUrls).to.deep.equal(['http://localhost:1717/OauthRedirect']);
     // only the approvals of this app, and never a token field
-    expect(ev.oauthTokens).to.deep.equal([{ appName: 'CI App', createdDate: '2026-01-01T00:00:00.000+0000', useCount: 4 }]);
+    expect(ev.oauthTokens).to.deep.equal([
+      { appName: 'CI App', createdDate: '2026-01-01T00:00:00.000+0000', useCount: 4 },
+    ]);
     expect(ev.grants).to.equal(undefined);
     expect(ev.errors).to.equal(undefined);
     expect(fake.rounds()).to.equal(2);
-    expect(fake.calls.map((c) => c.detail).join('\n')).not.to.match(/SetupEntityAccess|PermissionSetAssignment|AccessToken|RefreshToken FROM/);
+    expect(fake.calls.map((c) => c.detail).join('\n')).not.to.match(
+      /SetupEntityAccess|PermissionSetAssignment|AccessToken|RefreshToken FROM/,
+    );
     const oauthQuery = fake.calls.find((c) => c.detail.includes('FROM OauthToken'))?.detail ?? '';
     expect(oauthQuery).not.to.match(/AccessToken|RequestToken|DeleteToken/);
     expect(fake.calls).to.have.length(5); // User, ConnectedApplication, Metadata read | UserLogin, OauthToken
@@ -66,15 +104,23 @@ describe('collectEvidence', () => {
     const fake = fakeConnection({ queries: routes(), metadata: { Admin_App: ADMIN_MD } });
     const ev = await collectEvidence(fake.conn, { username: 'ci@acme.com', appName: 'Admin_App' });
     expect(ev.app).to.deep.include({ adminApprovedOnly: true, scopes: ['Api'], callbackUrls: ['a', 'b'] });
-    expect(ev.grants).to.deep.equal([{ permissionSetId: '0PSX', permissionSetName: 'JWT_Access', isOwnedByProfile: false, profileId: undefined, assignedToUser: false }]);
+    expect(ev.grants).to.deep.equal([
+      {
+        permissionSetId: '0PSX',
+        permissionSetName: 'JWT_Access',
+        isOwnedByProfile: false,
+        profileId: undefined,
+        assignedToUser: false,
+      },
+    ]);
     expect(ev.oauthTokens).to.equal(undefined);
     expect(fake.rounds()).to.equal(2);
     expect(fake.calls).to.have.length(6);
     const grantQuery = fake.calls.find((c) => c.detail.includes('SetupEntityAccess'))?.detail;
     expect(grantQuery).to.include("SetupEntityType = 'ConnectedApplication' AND SetupEntityId = '0H4B'");
-    expect(classifyServerError({ error: 'invalid_grant', error_description: "user hasn't approved this consumer" }, ev)).to.equal(
-      'USER_NOT_PREAUTHORIZED'
-    );
+    expect(
+      classifyServerError({ error: 'invalid_grant', error_description: "user hasn't approved this consumer" }, ev),
+    ).to.equal('USER_NOT_PREAUTHORIZED');
   });
 
   it('counts a grant through a permission set group', async () => {
@@ -103,7 +149,9 @@ describe('collectEvidence', () => {
   it("escapes the username in SOQL (o'brien)", async () => {
     const fake = fakeConnection({ queries: routes([[/FROM User WHERE/, []]]) });
     await collectEvidence(fake.conn, { username: "o'brien\\@acme.com", need: 'user' });
-    expect(fake.calls[0].detail).to.equal("SELECT Id, Username, IsActive, ProfileId, Profile.Name FROM User WHERE Username = 'o\\'brien\\\\@acme.com'");
+    expect(fake.calls[0].detail).to.equal(
+      "SELECT Id, Username, IsActive, ProfileId, Profile.Name FROM User WHERE Username = 'o\\'brien\\\\@acme.com'",
+    );
   });
 
   it("need 'user' reads only the user and UserLogin", async () => {
@@ -123,8 +171,14 @@ describe('collectEvidence', () => {
       metadata: { CI_App: CA_MD },
     });
     const ev = await collectEvidence(fake.conn, { username: 'ci@acme.com', appName: 'CI_App' });
-    expect(ev.errors).to.deep.include({ what: 'OauthToken', message: 'INSUFFICIENT_ACCESS: insufficient access rights on object id' });
-    expect(ev.errors).to.deep.include({ what: 'UserLogin', message: "INVALID_TYPE: sObject type 'UserLogin' is not supported" });
+    expect(ev.errors).to.deep.include({
+      what: 'OauthToken',
+      message: 'INSUFFICIENT_ACCESS: insufficient access rights on object id',
+    });
+    expect(ev.errors).to.deep.include({
+      what: 'UserLogin',
+      message: "INVALID_TYPE: sObject type 'UserLogin' is not supported",
+    });
     expect(ev.oauthTokens).to.equal(undefined);
     expect(ev.user?.isFrozen).to.equal(undefined);
   });
@@ -161,7 +215,10 @@ describe('collectEvidence', () => {
     const fake = fakeConnection({
       queries: routes([
         [/FROM ExternalClientApplication/, [{ Id: '0xIA', DeveloperName: 'My_ECA', MasterLabel: 'My ECA' }]],
-        [/FROM ExtlClntAppOauthPlcyCnfg WHERE ExternalClientApplicationId = '0xIA'/, [{ PermittedUsersPolicyType: 'AdminApprovedPreAuthorized' }]],
+        [
+          /FROM ExtlClntAppOauthPlcyCnfg WHERE ExternalClientApplicationId = '0xIA'/,
+          [{ PermittedUsersPolicyType: 'AdminApprovedPreAuthorized' }],
+        ],
       ]),
     });
     const ev = await collectEvidence(fake.conn, { username: 'ci@acme.com', appName: 'My ECA' });
@@ -178,8 +235,14 @@ describe('resolveApp', () => {
   });
 
   it('reads metadata in chunks of 10, in parallel, and stops at the match', async () => {
-    const rows = Array.from({ length: 23 }, (_, i) => ({ Id: `0H4${i}`, Name: `App${i}`, OptionsAllowAdminApprovedUsersOnly: false }));
-    const metadata = Object.fromEntries(rows.map((r) => [r.Name, { fullName: r.Name, oauthConfig: { consumerKey: `K${r.Name}`, scopes: ['Api'] } }]));
+    const rows = Array.from({ length: 23 }, (_, i) => ({
+      Id: `0H4${i}`,
+      Name: `App${i}`,
+      OptionsAllowAdminApprovedUsersOnly: false,
+    }));
+    const metadata = Object.fromEntries(
+      rows.map((r) => [r.Name, { fullName: r.Name, oauthConfig: { consumerKey: `K${r.Name}`, scopes: ['Api'] } }]),
+    );
     const fake = fakeConnection({ queries: [[/FROM ConnectedApplication$/, rows]], metadata });
     const app = await resolveApp(fake.conn, { clientId: 'KApp22' });
     expect(app).to.deep.include({ id: '0H422', name: 'App22' });
@@ -237,9 +300,24 @@ describe('collectEvidence against the emulator', function () {
   const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
   const NOT_APPROVED = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
 
-  type Fixture = { scenario: string; clientId?: string; appName?: string; username?: string; admin?: string; expected: string; requests: number; check?: (ev: OrgEvidence) => void };
+  type Fixture = {
+    scenario: string;
+    clientId?: string;
+    appName?: string;
+    username?: string;
+    admin?: string;
+    expected: string;
+    requests: number;
+    check?: (ev: OrgEvidence) => void;
+  };
   const fixtures: Fixture[] = [
-    { scenario: 'not-approved', clientId: CI_KEY, expected: 'USER_NOT_APPROVED', requests: 3, check: (ev) => expect(ev.oauthTokens).to.deep.equal([]) },
+    {
+      scenario: 'not-approved',
+      clientId: CI_KEY,
+      expected: 'USER_NOT_APPROVED',
+      requests: 3,
+      check: (ev) => expect(ev.oauthTokens).to.deep.equal([]),
+    },
     {
       scenario: 'admin-approved-no-grant',
       clientId: ADMIN_KEY,
@@ -253,7 +331,13 @@ describe('collectEvidence against the emulator', function () {
         ]);
       },
     },
-    { scenario: 'user-frozen', clientId: CI_KEY, expected: 'USER_FROZEN', requests: 3, check: (ev) => expect(ev.user?.isFrozen).to.equal(true) },
+    {
+      scenario: 'user-frozen',
+      clientId: CI_KEY,
+      expected: 'USER_FROZEN',
+      requests: 3,
+      check: (ev) => expect(ev.user?.isFrozen).to.equal(true),
+    },
     { scenario: 'user-inactive', clientId: CI_KEY, expected: 'USER_INACTIVE', requests: 2 },
     {
       scenario: 'scope-missing-refresh-token',
@@ -268,9 +352,17 @@ describe('collectEvidence against the emulator', function () {
       clientId: ADMIN_KEY,
       expected: 'APPROVAL_NOT_PROPAGATED',
       requests: 3,
-      check: (ev) => expect(ev.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.assignedToUser).to.equal(true),
+      check: (ev) =>
+        expect(ev.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.assignedToUser).to.equal(true),
     },
-    { scenario: 'sandbox', clientId: CI_KEY, username: 'ci@acme.com', admin: 'admin@acme.com.uat', expected: 'USER_NOT_FOUND', requests: 2 },
+    {
+      scenario: 'sandbox',
+      clientId: CI_KEY,
+      username: 'ci@acme.com',
+      admin: 'admin@acme.com.uat',
+      expected: 'USER_NOT_FOUND',
+      requests: 2,
+    },
     {
       scenario: 'restricted-admin',
       appName: 'Admin_App',
@@ -291,7 +383,11 @@ describe('collectEvidence against the emulator', function () {
       check: (ev): void => {
         // the Metadata API is refused: the app stays unknown, and the empty approval list is flagged as possibly incomplete
         expect(ev.app).to.equal(undefined);
-        expect(ev.errors?.map((e) => e.what)).to.include.members(['Metadata read ConnectedApp', 'Metadata list ConnectedApp', 'OauthToken']);
+        expect(ev.errors?.map((e) => e.what)).to.include.members([
+          'Metadata read ConnectedApp',
+          'Metadata list ConnectedApp',
+          'OauthToken',
+        ]);
         expect(ev.errors?.find((e) => e.what === 'OauthToken')?.message).to.include('Customize Application');
       },
     },
@@ -304,7 +400,9 @@ describe('collectEvidence against the emulator', function () {
       const ev = await collectEvidence(org.conn, { username: 'ci@acme.com', clientId: ADMIN_KEY });
       expect(classifyServerError(NOT_APPROVED, ev)).to.equal('USER_NOT_PREAUTHORIZED');
       expect(ev.errors ?? []).to.deep.equal([]);
-      const paths = org.emu.requests.filter((r) => !r.path.startsWith('/services/oauth2')).map((r) => (r.path.endsWith('/composite') ? 'composite' : r.query.q ?? r.path));
+      const paths = org.emu.requests
+        .filter((r) => !r.path.startsWith('/services/oauth2'))
+        .map((r) => (r.path.endsWith('/composite') ? 'composite' : (r.query.q ?? r.path)));
       // one refused composite request, then plain queries from then on
       expect(paths.filter((p) => p === 'composite')).to.have.length(1);
       expect(paths.filter((p) => p.startsWith('SELECT'))).to.have.length.greaterThan(3);
@@ -317,13 +415,19 @@ describe('collectEvidence against the emulator', function () {
     it(`${fx.scenario} (${fx.appName ?? fx.clientId ?? ''}): ${fx.expected} in ${fx.requests} requests`, async () => {
       const org = await emulatedOrg(fx.scenario, fx.admin);
       try {
-        const ev = await collectEvidence(org.conn, { username: fx.username ?? 'ci@acme.com', clientId: fx.clientId, appName: fx.appName });
+        const ev = await collectEvidence(org.conn, {
+          username: fx.username ?? 'ci@acme.com',
+          clientId: fx.clientId,
+          appName: fx.appName,
+        });
         expect(classifyServerError(NOT_APPROVED, ev), JSON.stringify(ev)).to.equal(fx.expected);
         fx.check?.(ev);
         const requests = org.emu.requests.filter((r) => !r.path.startsWith('/services/oauth2'));
         expect(requests, requests.map((r) => r.query.q ?? r.path).join('\n')).to.have.length(fx.requests);
         expect(org.emu.store.changes).to.deep.equal([]);
-        expect(JSON.stringify(ev)).not.to.match(/"(accessToken|refreshToken|AccessToken|RefreshToken|DeleteToken|RequestToken|access_token|refresh_token)":/);
+        expect(JSON.stringify(ev)).not.to.match(
+          /"(accessToken|refreshToken|AccessToken|RefreshToken|DeleteToken|RequestToken|access_token|refresh_token)":/,
+        );
       } finally {
         await org.close();
       }

@@ -1,7 +1,13 @@
 /* eslint-disable camelcase -- OAuth fields (error_description) */
 import { expect } from 'chai';
 import type { SfError } from '@salesforce/core';
-import { applyGrant, isValidApiName, planGrant, selfAuthorizeExplanation, type GrantPlan } from '../../src/shared/grants.js';
+import {
+  applyGrant,
+  isValidApiName,
+  planGrant,
+  selfAuthorizeExplanation,
+  type GrantPlan,
+} from '../../src/shared/grants.js';
 import type { OrgEvidence } from '../../src/shared/types.js';
 import { collectEvidence } from '../../src/shared/evidence.js';
 import { classifyServerError } from '../../src/shared/classify.js';
@@ -9,7 +15,13 @@ import { apiError, fakeConnection, type Answer } from './fakeConnection.js';
 import { emulatedOrg, type EmulatedOrg } from './emulatorOrg.js';
 
 type Rec = Record<string, unknown>;
-const APP: NonNullable<OrgEvidence['app']> = { id: '0H4B', name: 'Admin_App', label: 'Admin App', kind: 'ConnectedApplication', adminApprovedOnly: true };
+const APP: NonNullable<OrgEvidence['app']> = {
+  id: '0H4B',
+  name: 'Admin_App',
+  label: 'Admin App',
+  kind: 'ConnectedApplication',
+  adminApprovedOnly: true,
+};
 
 type OrgState = { ps: Rec[]; sea: Rec[]; psa: Rec[] };
 type FakeOrg = { state: OrgState; queries: Array<[RegExp, Answer]>; store: (sobject: string, fields: Rec) => Rec };
@@ -20,11 +32,27 @@ function fakeOrg(initial: Partial<OrgState> = {}): FakeOrg {
   const queries: Array<[RegExp, Answer]> = [
     [/FROM User WHERE Username = 'ci@acme.com'/, [{ Id: '005A' }]],
     [/FROM User WHERE/, []],
-    [/FROM PermissionSet WHERE Name = '([^']*)'/, (soql: string): Rec[] => state.ps.filter((p) => soql.includes(`Name = '${String(p.Name)}'`))],
-    [/FROM SetupEntityAccess/, (soql: string): Rec[] => state.sea.filter((s) => soql.includes(`ParentId = '${String(s.ParentId)}'`) && soql.includes(`SetupEntityId = '${String(s.SetupEntityId)}'`))],
+    [
+      /FROM PermissionSet WHERE Name = '([^']*)'/,
+      (soql: string): Rec[] => state.ps.filter((p) => soql.includes(`Name = '${String(p.Name)}'`)),
+    ],
+    [
+      /FROM SetupEntityAccess/,
+      (soql: string): Rec[] =>
+        state.sea.filter(
+          (s) =>
+            soql.includes(`ParentId = '${String(s.ParentId)}'`) &&
+            soql.includes(`SetupEntityId = '${String(s.SetupEntityId)}'`),
+        ),
+    ],
     [
       /FROM PermissionSetAssignment/,
-      (soql: string): Rec[] => state.psa.filter((a) => soql.includes(`AssigneeId = '${String(a.AssigneeId)}'`) && soql.includes(`PermissionSetId = '${String(a.PermissionSetId)}'`)),
+      (soql: string): Rec[] =>
+        state.psa.filter(
+          (a) =>
+            soql.includes(`AssigneeId = '${String(a.AssigneeId)}'`) &&
+            soql.includes(`PermissionSetId = '${String(a.PermissionSetId)}'`),
+        ),
     ],
   ];
   let n = 0;
@@ -74,7 +102,10 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('plans only the assignment when the permission set already grants the app', async () => {
-    const o = fakeOrg({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
+    const o = fakeOrg({
+      ps: [{ Id: '0PSX', Name: 'JWT_Access' }],
+      sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }],
+    });
     const fake = fakeConnection({ queries: o.queries, create: o.store });
     const plan = await planGrant(fake.conn, opts);
     expect(plan.steps.map((s) => s.action)).to.deep.equal(['exists', 'exists', 'create']);
@@ -98,7 +129,10 @@ describe('planGrant / applyGrant', () => {
       create: (sobject, fields) => {
         if (sobject === 'SetupEntityAccess') {
           o.store(sobject, fields); // the other run won the race
-          return apiError('DUPLICATE_VALUE', 'duplicate value found: <unknown> duplicates value on record with id: 0J0...');
+          return apiError(
+            'DUPLICATE_VALUE',
+            'duplicate value found: <unknown> duplicates value on record with id: 0J0...',
+          );
         }
         return o.store(sobject, fields);
       },
@@ -110,10 +144,16 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('maps a failed save result (not thrown) the same way', async () => {
-    const o = fakeOrg({ ps: [{ Id: '0PSX', Name: 'JWT_Access' }], sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }] });
+    const o = fakeOrg({
+      ps: [{ Id: '0PSX', Name: 'JWT_Access' }],
+      sea: [{ Id: '0J0X', ParentId: '0PSX', SetupEntityId: '0H4B' }],
+    });
     const fake = fakeConnection({
       queries: o.queries,
-      create: () => ({ success: false, errors: [{ statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights' }] }),
+      create: () => ({
+        success: false,
+        errors: [{ statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights' }],
+      }),
     });
     try {
       await applyGrant(fake.conn, await planGrant(fake.conn, opts));
@@ -127,7 +167,10 @@ describe('planGrant / applyGrant', () => {
 
   it('names the permission needed to write when a create is refused, and keeps what was done', async () => {
     const o = fakeOrg();
-    const fake = fakeConnection({ queries: o.queries, create: () => apiError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on cross-reference id') });
+    const fake = fakeConnection({
+      queries: o.queries,
+      create: () => apiError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on cross-reference id'),
+    });
     try {
       await applyGrant(fake.conn, await planGrant(fake.conn, opts));
       expect.fail('should have thrown');
@@ -141,7 +184,9 @@ describe('planGrant / applyGrant', () => {
   });
 
   it('names View Setup and Configuration when reading is refused', async () => {
-    const fake = fakeConnection({ queries: [[/./, apiError('INSUFFICIENT_ACCESS', 'insufficient access rights on object id')]] });
+    const fake = fakeConnection({
+      queries: [[/./, apiError('INSUFFICIENT_ACCESS', 'insufficient access rights on object id')]],
+    });
     try {
       await planGrant(fake.conn, opts);
       expect.fail('should have thrown');
@@ -223,9 +268,9 @@ describe('grants against the emulator', function () {
     expect(plan.steps.map((s) => s.action)).to.deep.equal(['exists', 'exists', 'create']);
     const applied = await applyGrant(org.conn, plan);
     expect(applied.changes).to.equal(1);
-    expect(org.emu.store.changes.map((c) => [c.op, c.sobject, c.fields.AssigneeId, c.fields.PermissionSetId])).to.deep.equal([
-      ['create', 'PermissionSetAssignment', CI, '0PS5g000000JWT1GAO'],
-    ]);
+    expect(
+      org.emu.store.changes.map((c) => [c.op, c.sobject, c.fields.AssigneeId, c.fields.PermissionSetId]),
+    ).to.deep.equal([['create', 'PermissionSetAssignment', CI, '0PS5g000000JWT1GAO']]);
     const again = await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'JWT_Access' });
     expect(again.changes).to.equal(0);
     await applyGrant(org.conn, again);
@@ -236,7 +281,10 @@ describe('grants against the emulator', function () {
 
   it('creates a new permission set, its grant and the assignment, in that order', async () => {
     org = await emulatedOrg('admin-approved-no-grant');
-    const applied = await applyGrant(org.conn, await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'CI_JWT_Users' }));
+    const applied = await applyGrant(
+      org.conn,
+      await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'CI_JWT_Users' }),
+    );
     expect(applied.steps.map((s) => s.action)).to.deep.equal(['created', 'created', 'created']);
     const psId = applied.steps[0].id;
     expect(org.emu.store.changes.map((c) => [c.op, c.sobject, c.id])).to.deep.equal([
@@ -264,9 +312,14 @@ describe('grants against the emulator', function () {
 
   it('completes a run that stopped after creating the permission set', async () => {
     org = await emulatedOrg('admin-approved-no-grant');
-    const created = (await org.conn.sobject('PermissionSet').create({ Name: 'CI_JWT_Users', Label: 'CI_JWT_Users' })) as { id: string };
+    const created = (await org.conn
+      .sobject('PermissionSet')
+      .create({ Name: 'CI_JWT_Users', Label: 'CI_JWT_Users' })) as { id: string };
     org.emu.store.changes.length = 0;
-    const applied = await applyGrant(org.conn, await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'CI_JWT_Users' }));
+    const applied = await applyGrant(
+      org.conn,
+      await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'CI_JWT_Users' }),
+    );
     expect(applied.steps.map((s) => s.action)).to.deep.equal(['exists', 'created', 'created']);
     expect(org.emu.store.changes.map((c) => [c.sobject, c.fields.ParentId ?? c.fields.PermissionSetId])).to.deep.equal([
       ['SetupEntityAccess', created.id],
@@ -284,7 +337,10 @@ describe('grants against the emulator', function () {
       expect((e as SfError).message).to.include('View Setup and Configuration');
     }
     try {
-      await applyGrant(org.conn, await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'Brand_New' }));
+      await applyGrant(
+        org.conn,
+        await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'Brand_New' }),
+      );
       expect.fail('should have thrown');
     } catch (e) {
       expect((e as SfError).name).to.equal('InsufficientAccess');

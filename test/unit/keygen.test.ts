@@ -103,7 +103,9 @@ describe('keygen', () => {
         } catch (err) {
           expect((err as SfError).name).to.equal('BitsNotAllowedError');
           expect((err as SfError).exitCode).to.equal(2);
-          expect((err as SfError).message).to.include(`${bits}-bit`).and.to.include('shorter than 2048 bits');
+          expect((err as SfError).message)
+            .to.include(`${bits}-bit`)
+            .and.to.include('shorter than 2048 bits');
         }
       }
     });
@@ -180,7 +182,11 @@ describe('keygen', () => {
         target = await mkdtemp(join(dir, 'ro-'));
         await chmod(target, 0o500);
       }
-      const err = await expectSfError(writeKeyAndCert(target, generated, { force: false }), 'DirectoryNotWritableError', 1);
+      const err = await expectSfError(
+        writeKeyAndCert(target, generated, { force: false }),
+        'DirectoryNotWritableError',
+        1,
+      );
       expect(err.message).to.include(target);
       expect(err.actions?.join('\n')).to.include('--output-dir');
     });

@@ -6,12 +6,17 @@ type Sub = { method: string; url: string; referenceId: string };
 type Call = { kind: 'composite'; subs: Sub[] } | { kind: 'query'; soql: string };
 
 /** A connection double that answers composite (unless told not to) and plain queries, recording each call. */
-function fakeConn(opts: { composite: 'ok' | 'unsupported' | 'absent'; failing?: RegExp }): { conn: Connection; calls: Call[] } {
+function fakeConn(opts: { composite: 'ok' | 'unsupported' | 'absent'; failing?: RegExp }): {
+  conn: Connection;
+  calls: Call[];
+} {
   const calls: Call[] = [];
   const rowsFor = (soql: string): Array<Record<string, unknown>> => [{ soql }];
   const conn = {
     getApiVersion: () => '66.0',
-    query: async (soql: string): Promise<{ records: Array<Record<string, unknown>>; done: boolean; totalSize: number }> => {
+    query: async (
+      soql: string,
+    ): Promise<{ records: Array<Record<string, unknown>>; done: boolean; totalSize: number }> => {
       calls.push({ kind: 'query', soql });
       if (opts.failing?.test(soql)) throw Object.assign(new Error('no access'), { errorCode: 'INSUFFICIENT_ACCESS' });
       return { records: rowsFor(soql), done: true, totalSize: 1 };
@@ -20,7 +25,8 @@ function fakeConn(opts: { composite: 'ok' | 'unsupported' | 'absent'; failing?: 
       ? {}
       : {
           request: async (req: { url: string; body: string }): Promise<{ compositeResponse: unknown[] }> => {
-            if (opts.composite === 'unsupported') throw Object.assign(new Error('The requested resource does not exist'), { errorCode: 'NOT_FOUND' });
+            if (opts.composite === 'unsupported')
+              throw Object.assign(new Error('The requested resource does not exist'), { errorCode: 'NOT_FOUND' });
             const subs = (JSON.parse(req.body) as { compositeRequest: Sub[] }).compositeRequest;
             calls.push({ kind: 'composite', subs });
             expect(req.url).to.equal('/services/data/v66.0/composite');
@@ -28,8 +34,18 @@ function fakeConn(opts: { composite: 'ok' | 'unsupported' | 'absent'; failing?: 
               compositeResponse: subs.map((sub) => {
                 const soql = new URL(sub.url, 'https://x').searchParams.get('q') ?? '';
                 return opts.failing?.test(soql)
-                  ? { referenceId: sub.referenceId, httpStatusCode: 403, httpHeaders: {}, body: [{ errorCode: 'INSUFFICIENT_ACCESS', message: 'no access' }] }
-                  : { referenceId: sub.referenceId, httpStatusCode: 200, httpHeaders: {}, body: { totalSize: 1, done: true, records: rowsFor(soql) } };
+                  ? {
+                      referenceId: sub.referenceId,
+                      httpStatusCode: 403,
+                      httpHeaders: {},
+                      body: [{ errorCode: 'INSUFFICIENT_ACCESS', message: 'no access' }],
+                    }
+                  : {
+                      referenceId: sub.referenceId,
+                      httpStatusCode: 200,
+                      httpHeaders: {},
+                      body: { totalSize: 1, done: true, records: rowsFor(soql) },
+                    };
               }),
             };
           },
@@ -70,9 +86,14 @@ describe('batched queries', () => {
 
   it('falls back to plain queries, for good, where composite is not available', async () => {
     const { conn, calls } = fakeConn({ composite: 'unsupported', failing: /FROM Secret/ });
-    const first = await Promise.allSettled([batchedQuery(conn, 'SELECT Id FROM A'), batchedQuery(conn, 'SELECT Id FROM Secret')]);
+    const first = await Promise.allSettled([
+      batchedQuery(conn, 'SELECT Id FROM A'),
+      batchedQuery(conn, 'SELECT Id FROM Secret'),
+    ]);
     expect(first[0].status).to.equal('fulfilled');
-    expect(((first[1] as PromiseRejectedResult).reason as { errorCode: string }).errorCode).to.equal('INSUFFICIENT_ACCESS');
+    expect(((first[1] as PromiseRejectedResult).reason as { errorCode: string }).errorCode).to.equal(
+      'INSUFFICIENT_ACCESS',
+    );
     await Promise.all([batchedQuery(conn, 'SELECT Id FROM B'), batchedQuery(conn, 'SELECT Id FROM C')]);
     expect(calls.map((c) => c.kind)).to.deep.equal(['query', 'query', 'query', 'query']);
   });

@@ -4,17 +4,41 @@ import { approvalStatus } from '../../src/shared/status.js';
 import { apiError, fakeConnection, type Answer } from './fakeConnection.js';
 import { emulatedOrg } from './emulatorOrg.js';
 
-const USER = { Id: '005A', Username: 'ci@acme.com', IsActive: true, ProfileId: '00eSTD', Profile: { Name: 'Standard User' } };
-const ADMIN_MD = { fullName: 'Admin_App', label: 'Admin App', oauthConfig: { consumerKey: 'KEY.ADMIN', scopes: ['Api', 'RefreshToken'], isAdminApproved: true } };
+const USER = {
+  Id: '005A',
+  Username: 'ci@acme.com',
+  IsActive: true,
+  ProfileId: '00eSTD',
+  Profile: { Name: 'Standard User' },
+};
+const ADMIN_MD = {
+  fullName: 'Admin_App',
+  label: 'Admin App',
+  oauthConfig: { consumerKey: 'KEY.ADMIN', scopes: ['Api', 'RefreshToken'], isAdminApproved: true },
+};
 const TOKENS = [
-  { AppName: 'Admin App', CreatedDate: '2026-01-01T00:00:00.000+0000', LastUsedDate: '2026-02-01T00:00:00.000+0000', UseCount: 4, AppMenuItem: { ApplicationId: '0H4B' } },
-  { AppName: 'Salesforce CLI', CreatedDate: '2026-01-02T00:00:00.000+0000', UseCount: 1, AppMenuItem: { ApplicationId: '0H4Z' } },
+  {
+    AppName: 'Admin App',
+    CreatedDate: '2026-01-01T00:00:00.000+0000',
+    LastUsedDate: '2026-02-01T00:00:00.000+0000',
+    UseCount: 4,
+    AppMenuItem: { ApplicationId: '0H4B' },
+  },
+  {
+    AppName: 'Salesforce CLI',
+    CreatedDate: '2026-01-02T00:00:00.000+0000',
+    UseCount: 1,
+    AppMenuItem: { ApplicationId: '0H4Z' },
+  },
 ];
 const routes = (over: Array<[RegExp, Answer]> = []): Array<[RegExp, Answer]> => [
   ...over,
   [/FROM User WHERE/, [USER]],
   [/FROM UserLogin/, [{ IsFrozen: false }]],
-  [/FROM ConnectedApplication WHERE Name = 'Admin_App'/, [{ Id: '0H4B', Name: 'Admin_App', OptionsAllowAdminApprovedUsersOnly: true }]],
+  [
+    /FROM ConnectedApplication WHERE Name = 'Admin_App'/,
+    [{ Id: '0H4B', Name: 'Admin_App', OptionsAllowAdminApprovedUsersOnly: true }],
+  ],
   [
     /FROM SetupEntityAccess/,
     [
@@ -58,13 +82,22 @@ describe('approvalStatus', () => {
   });
 
   it('says not approved when no grant reaches the user of an admin-approved app', async () => {
-    const fake = fakeConnection({ queries: routes([[/FROM PermissionSetAssignment/, []], [/FROM SetupEntityAccess/, [{ ParentId: '0PSX', Parent: { Name: 'JWT_Access' } }]]]), metadata: { Admin_App: ADMIN_MD } });
+    const fake = fakeConnection({
+      queries: routes([
+        [/FROM PermissionSetAssignment/, []],
+        [/FROM SetupEntityAccess/, [{ ParentId: '0PSX', Parent: { Name: 'JWT_Access' } }]],
+      ]),
+      metadata: { Admin_App: ADMIN_MD },
+    });
     const report = await approvalStatus(fake.conn, { username: 'ci@acme.com', appName: 'Admin_App' });
     expect(report.approved).to.equal(false);
   });
 
   it('keeps going and reports what could not be read', async () => {
-    const fake = fakeConnection({ queries: routes([[/FROM OauthToken/, apiError('INSUFFICIENT_ACCESS', 'no access')]]), metadata: { Admin_App: ADMIN_MD } });
+    const fake = fakeConnection({
+      queries: routes([[/FROM OauthToken/, apiError('INSUFFICIENT_ACCESS', 'no access')]]),
+      metadata: { Admin_App: ADMIN_MD },
+    });
     const report = await approvalStatus(fake.conn, { username: 'ci@acme.com', appName: 'Admin_App' });
     expect(report.errors).to.deep.equal([{ what: 'OauthToken', message: 'INSUFFICIENT_ACCESS: no access' }]);
     expect(report.grants).to.have.length(3);
@@ -84,7 +117,10 @@ describe('approvalStatus against the emulator', function () {
   it('shows the approvals and grants of the user record (healthy org)', async () => {
     const org = await emulatedOrg('healthy');
     try {
-      const report = await approvalStatus(org.conn, { username: 'ci@acme.com', clientId: '3MVG9EMULATOR.ADMIN.APP.KEY' });
+      const report = await approvalStatus(org.conn, {
+        username: 'ci@acme.com',
+        clientId: '3MVG9EMULATOR.ADMIN.APP.KEY',
+      });
       expect(report.policy).to.equal('admin-approved');
       expect(report.approved).to.equal(true);
       expect(report.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.via).to.equal('permission-set');

@@ -33,7 +33,11 @@ const answer = (status: number, body: unknown, headers: Record<string, string> =
   headers: { 'content-type': 'application/json', date: new Date().toUTCString(), ...headers },
   text: typeof body === 'string' ? body : JSON.stringify(body),
 });
-const success = answer(200, { access_token: 'SECRET_TOKEN', instance_url: 'https://acme.my.salesforce.com', id: 'https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA' });
+const success = answer(200, {
+  access_token: 'SECRET_TOKEN',
+  instance_url: 'https://acme.my.salesforce.com',
+  id: 'https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA',
+});
 const notApproved = answer(400, { error: 'invalid_grant', error_description: "user hasn't approved this consumer" });
 
 describe('token exchange', () => {
@@ -69,8 +73,12 @@ describe('token exchange', () => {
     });
 
     it('takes the audience candidate from SF_AUDIENCE_URL, then SFDX_AUDIENCE_URL, then gs1, else production', () => {
-      expect(audienceCandidate('https://x.my.salesforce.com', { SF_AUDIENCE_URL: 'https://a.example' })).to.equal('https://a.example');
-      expect(audienceCandidate('https://x.my.salesforce.com', { SFDX_AUDIENCE_URL: 'https://b.example' })).to.equal('https://b.example');
+      expect(audienceCandidate('https://x.my.salesforce.com', { SF_AUDIENCE_URL: 'https://a.example' })).to.equal(
+        'https://a.example',
+      );
+      expect(audienceCandidate('https://x.my.salesforce.com', { SFDX_AUDIENCE_URL: 'https://b.example' })).to.equal(
+        'https://b.example',
+      );
       expect(audienceCandidate('https://gs1.my.salesforce.com', {})).to.equal('https://gs1.salesforce.com');
       expect(audienceCandidate('https://test.salesforce.com', {})).to.equal(PRODUCTION_URL);
     });
@@ -80,7 +88,13 @@ describe('token exchange', () => {
     it('carries core claims: exp in milliseconds, iat in seconds, RS256 with typ JWT', async () => {
       const now = 1_795_522_181_535;
       const claims = coreClaims('3MVG9', 'ci@acme.com', 'https://test.salesforce.com', now);
-      expect(claims).to.deep.equal({ iss: '3MVG9', sub: 'ci@acme.com', aud: 'https://test.salesforce.com', exp: now + 300, iat: 1_795_522_181 });
+      expect(claims).to.deep.equal({
+        iss: '3MVG9',
+        sub: 'ci@acme.com',
+        aud: 'https://test.salesforce.com',
+        exp: now + 300,
+        iat: 1_795_522_181,
+      });
       const jwt = await signAssertion(key, claims);
       expect(decodeProtectedHeader(jwt)).to.deep.equal({ alg: 'RS256', typ: 'JWT' });
       expect(decodeJwt(jwt)).to.deep.equal(claims);
@@ -104,7 +118,10 @@ describe('token exchange', () => {
       const { attempt } = interpretAnswer('h', 'a', notApproved, 5, 'pair');
       expect(attempt.outcome).to.equal('oauth-error');
       expect(attempt.status).to.equal(400);
-      expect(attempt.serverError).to.deep.equal({ error: 'invalid_grant', error_description: "user hasn't approved this consumer" });
+      expect(attempt.serverError).to.deep.equal({
+        error: 'invalid_grant',
+        error_description: "user hasn't approved this consumer",
+      });
       expect(attempt.serverDate).to.be.a('string');
     });
 
@@ -116,16 +133,34 @@ describe('token exchange', () => {
     });
 
     it('calls HTML, 5xx, empty and malformed answers unexpected', () => {
-      const html = interpretAnswer('h', 'a', answer(503, '<html><head><title>Maintenance</title></head></html>', { 'content-type': 'text/html' }), 1, 'pair');
+      const html = interpretAnswer(
+        'h',
+        'a',
+        answer(503, '<html><head><title>Maintenance</title></head></html>', { 'content-type': 'text/html' }),
+        1,
+        'pair',
+      );
       expect(html.attempt.outcome).to.equal('unexpected-response');
       expect(html.attempt.message).to.equal('HTTP 503 with an HTML page titled "Maintenance"');
-      expect(interpretAnswer('h', 'a', answer(500, { error: 'server_error' }), 1, 'pair').attempt.outcome).to.equal('unexpected-response');
-      expect(interpretAnswer('h', 'a', answer(200, ''), 1, 'pair').attempt.message).to.equal('HTTP 200 with an empty body');
-      expect(interpretAnswer('h', 'a', answer(200, '{"access_token":"SECRET'), 1, 'pair').attempt.message).not.to.contain('SECRET');
+      expect(interpretAnswer('h', 'a', answer(500, { error: 'server_error' }), 1, 'pair').attempt.outcome).to.equal(
+        'unexpected-response',
+      );
+      expect(interpretAnswer('h', 'a', answer(200, ''), 1, 'pair').attempt.message).to.equal(
+        'HTTP 200 with an empty body',
+      );
+      expect(
+        interpretAnswer('h', 'a', answer(200, '{"access_token":"SECRET'), 1, 'pair').attempt.message,
+      ).not.to.contain('SECRET');
     });
 
     it('reports network failures with their code', () => {
-      const { attempt } = interpretAnswer('h', 'a', { kind: 'network-error', code: 'ECONNREFUSED', detail: 'connect ECONNREFUSED 127.0.0.1:1' }, 1, 'pair');
+      const { attempt } = interpretAnswer(
+        'h',
+        'a',
+        { kind: 'network-error', code: 'ECONNREFUSED', detail: 'connect ECONNREFUSED 127.0.0.1:1' },
+        1,
+        'pair',
+      );
       expect(attempt.outcome).to.equal('network-error');
       expect(attempt.message).to.equal('ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1');
     });
@@ -166,12 +201,24 @@ describe('token exchange', () => {
     });
 
     it('does not try an unreachable host again: its later pairs are skipped', async () => {
-      const post = sinon.stub(http, 'postForm').callsFake(async (url: string) =>
-        url.startsWith('https://acme') && !url.includes('audience.example') ? notApproved : { kind: 'network-error', code: 'ENOTFOUND', detail: 'getaddrinfo ENOTFOUND' }
-      );
+      const post = sinon
+        .stub(http, 'postForm')
+        .callsFake(async (url: string) =>
+          url.startsWith('https://acme') && !url.includes('audience.example')
+            ? notApproved
+            : { kind: 'network-error', code: 'ENOTFOUND', detail: 'getaddrinfo ENOTFOUND' },
+        );
       const run = await runPairs(l, req, {});
-      expect(run.attempts.map((a) => a.outcome)).to.deep.equal(['oauth-error', 'skipped', 'skipped', 'oauth-error', 'oauth-error']);
-      expect(run.attempts[1].message).to.match(/^Fallback host https:\/\/test.salesforce.com could not be reached \(ENOTFOUND/);
+      expect(run.attempts.map((a) => a.outcome)).to.deep.equal([
+        'oauth-error',
+        'skipped',
+        'skipped',
+        'oauth-error',
+        'oauth-error',
+      ]);
+      expect(run.attempts[1].message).to.match(
+        /^Fallback host https:\/\/test.salesforce.com could not be reached \(ENOTFOUND/,
+      );
       expect(post.callCount).to.equal(5);
       const withAudience = await runPairs(l, req, { SF_AUDIENCE_URL: 'https://audience.example' });
       const skipped = withAudience.attempts.filter((a) => a.outcome === 'skipped');
@@ -180,7 +227,7 @@ describe('token exchange', () => {
       expect(skipped.some((s) => s.message?.includes('could not be reached earlier'))).to.equal(true);
     });
 
-    it('signs an assertion for each pair with that pair\'s audience, and never returns it', async () => {
+    it("signs an assertion for each pair with that pair's audience, and never returns it", async () => {
       const post = sinon.stub(http, 'postForm').resolves(notApproved);
       const run = await runPairs(l, req, {});
       const assertions = post.getCalls().map((c) => c.args[1].assertion);
@@ -201,7 +248,11 @@ describe('insecure hosts', () => {
   afterEach(() => sinon.restore());
   it('never posts an assertion over plain http to a non-loopback host', async () => {
     const post = sinon.stub(http, 'postForm').resolves(notApproved);
-    const run = await runPairs('https://acme.my.salesforce.com/', { key, clientId: 'c', username: 'u', timeoutMs: 1000 }, { SF_AUDIENCE_URL: 'http://evil.example' });
+    const run = await runPairs(
+      'https://acme.my.salesforce.com/',
+      { key, clientId: 'c', username: 'u', timeoutMs: 1000 },
+      { SF_AUDIENCE_URL: 'http://evil.example' },
+    );
     for (const call of post.getCalls()) expect(call.args[0]).not.to.match(/^http:\/\/evil/);
     const refused = run.attempts.filter((a) => a.host === 'http://evil.example' && a.outcome === 'skipped');
     expect(refused.length).to.be.greaterThan(0);

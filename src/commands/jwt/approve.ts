@@ -97,8 +97,18 @@ type ApproveDurations = { waitMs: number; approvalTimeoutMs: number; timeoutMs: 
 function approveDurations(flags: Pick<ApproveFlags, 'wait' | 'approval-timeout' | 'timeout'>): ApproveDurations {
   return {
     waitMs: flagDurationMs(flags.wait, { flag: 'wait', unit: 'seconds', defaultMs: 0 }),
-    approvalTimeoutMs: flagDurationMs(flags['approval-timeout'], { flag: 'approval-timeout', unit: 'seconds', defaultMs: 300_000, minMs: 1000 }),
-    timeoutMs: flagDurationMs(flags.timeout, { flag: 'timeout', unit: 'seconds', defaultMs: DEFAULT_TIMEOUT_MS, minMs: 1000 }),
+    approvalTimeoutMs: flagDurationMs(flags['approval-timeout'], {
+      flag: 'approval-timeout',
+      unit: 'seconds',
+      defaultMs: 300_000,
+      minMs: 1000,
+    }),
+    timeoutMs: flagDurationMs(flags.timeout, {
+      flag: 'timeout',
+      unit: 'seconds',
+      defaultMs: DEFAULT_TIMEOUT_MS,
+      minMs: 1000,
+    }),
   };
 }
 
@@ -129,7 +139,10 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       exclusive: ['browser'],
     }),
     scope: Flags.string({ summary: messages.getMessage('flags.scope.summary'), default: DEFAULT_SCOPE }),
-    wait: durationFlag({ summary: messages.getMessage('flags.wait.summary'), description: messages.getMessage('flags.wait.description') }),
+    wait: durationFlag({
+      summary: messages.getMessage('flags.wait.summary'),
+      description: messages.getMessage('flags.wait.description'),
+    }),
     'approval-timeout': durationFlag({ summary: messages.getMessage('flags.approval-timeout.summary') }),
     timeout: timeoutFlag,
     'admin-org': Flags.string({
@@ -163,7 +176,14 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     const state = createState();
     let authorizeUrl: string;
     try {
-      authorizeUrl = buildAuthorizeUrl({ loginUrl: inputs.loginUrl, clientId, redirectUri, scope, state, codeChallenge: pkce.challenge });
+      authorizeUrl = buildAuthorizeUrl({
+        loginUrl: inputs.loginUrl,
+        clientId,
+        redirectUri,
+        scope,
+        state,
+        codeChallenge: pkce.challenge,
+      });
     } catch (error) {
       throw usage(error);
     }
@@ -181,7 +201,14 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     if (!listener) this.info(messages.getMessage('info.notLoopback', [redirectUri]));
 
     const approval = listener
-      ? await this.receive(listener, { loginUrl: inputs.loginUrl, clientId, redirectUri, verifier: pkce.verifier, timeoutMs: durations.timeoutMs, username: inputs.username })
+      ? await this.receive(listener, {
+          loginUrl: inputs.loginUrl,
+          clientId,
+          redirectUri,
+          verifier: pkce.verifier,
+          timeoutMs: durations.timeoutMs,
+          username: inputs.username,
+        })
       : {
           status: 'not-received' as const,
           message: messages.getMessage('approval.notReceived'),
@@ -202,7 +229,9 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
 
     if (inputs.jwtKeyFile) {
       // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
-      const approvalFailed = ['failed', 'no-redirect', 'exchange-failed', 'approved-without-refresh-token'].includes(approval.status);
+      const approvalFailed = ['failed', 'no-redirect', 'exchange-failed', 'approved-without-refresh-token'].includes(
+        approval.status,
+      );
       const waitMs = approvalFailed ? 0 : durations.waitMs;
       result.verification = await this.verify(inputs, waitMs, durations.timeoutMs);
       result.ok = result.verification.ok;
@@ -216,9 +245,14 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
   }
 
   /** Admin mode: grant the app through a permission set, then verify and show the user record. */
-  private async runAdmin(flags: ApproveFlags, adminOrg: string, durations: ApproveDurations): Promise<JwtApproveAdminResult> {
+  private async runAdmin(
+    flags: ApproveFlags,
+    adminOrg: string,
+    durations: ApproveDurations,
+  ): Promise<JwtApproveAdminResult> {
     const permissionSet = flags['permission-set'] ?? DEFAULT_PERMISSION_SET;
-    if (!isValidApiName(permissionSet)) throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
+    if (!isValidApiName(permissionSet))
+      throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
     const dryRun = flags['dry-run'] ?? false;
 
     // The client id and key may come from the stored JWT login; with --app-name the client id is optional.
@@ -239,7 +273,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     const admin = await withDeadline(
       runAdminApproval(conn, { username, clientId, appName: flags['app-name'], permissionSet, dryRun }),
       budgetMs,
-      () => messages.createError('error.AdminNoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))])
+      () => messages.createError('error.AdminNoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))]),
     );
     this.spinner.stop();
 
@@ -259,7 +293,11 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
         result.verification = await this.verify(inputs, waitMs, durations.timeoutMs, adminOrg);
       }
       this.spinner.start(messages.getMessage('spinner.userRecord', [username]));
-      result.userRecord = await approvalStatus(conn, { username, appName: admin.app?.name, clientId: admin.app ? undefined : clientId });
+      result.userRecord = await approvalStatus(conn, {
+        username,
+        appName: admin.app?.name,
+        clientId: admin.app ? undefined : clientId,
+      });
       this.spinner.stop();
     }
 
@@ -277,7 +315,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     url: string,
     urlOnly: boolean,
     app: (typeof BROWSERS)[number] | undefined,
-    listener: RedirectListener | undefined
+    listener: RedirectListener | undefined,
   ): Promise<boolean> {
     if (urlOnly || isContainerMode()) {
       this.info(messages.getMessage(urlOnly ? 'info.urlOnly' : 'info.containerMode', [String(listener?.port ?? '')]));
@@ -287,13 +325,18 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       await browser.open(url, app ? { app } : undefined);
       return true;
     } catch (error) {
-      this.warn(messages.getMessage('warning.browserNotOpened', [error instanceof Error ? error.message : String(error)]));
+      this.warn(
+        messages.getMessage('warning.browserNotOpened', [error instanceof Error ? error.message : String(error)]),
+      );
       return false;
     }
   }
 
   /** Waits for the redirect, then completes the code exchange (spinner only; the logic is in approveBrowser.ts). */
-  private async receive(listener: RedirectListener, opts: Omit<CompleteApprovalOptions, 'onExchange'>): Promise<BrowserApproval> {
+  private async receive(
+    listener: RedirectListener,
+    opts: Omit<CompleteApprovalOptions, 'onExchange'>,
+  ): Promise<BrowserApproval> {
     this.spinner.start(messages.getMessage('spinner.waiting'));
     try {
       return await completeApproval(listener, {
@@ -316,7 +359,11 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
         timeoutMs,
         ...(adminOrg ? { adminOrg, retryable: RETRYABLE_AFTER_GRANT } : {}),
         onRetry: (tries, cause, delayMs) => {
-          this.spinner.status = messages.getMessage('spinner.retry', [String(tries), cause, String(Math.round(delayMs / 1000))]);
+          this.spinner.status = messages.getMessage('spinner.retry', [
+            String(tries),
+            cause,
+            String(Math.round(delayMs / 1000)),
+          ]);
         },
       });
     } finally {
@@ -334,7 +381,12 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
   private renderAdmin(result: JwtApproveAdminResult): void {
     this.styledHeader(messages.getMessage('header.admin', [result.adminOrg]));
     if (result.app) {
-      this.log(messages.getMessage('admin.app', [result.app.label ?? result.app.name, messages.getMessage(`policy.${result.app.policy}`)]));
+      this.log(
+        messages.getMessage('admin.app', [
+          result.app.label ?? result.app.name,
+          messages.getMessage(`policy.${result.app.policy}`),
+        ]),
+      );
     }
     if (result.steps.length > 0) {
       this.table({
@@ -370,7 +422,12 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       if (result.verification.ok) this.logSuccess(result.verification.message);
       else this.log(result.verification.message);
       if (result.verification.tries > 1) {
-        this.log(messages.getMessage('verification.tries', [String(result.verification.tries), String(result.verification.elapsedSeconds)]));
+        this.log(
+          messages.getMessage('verification.tries', [
+            String(result.verification.tries),
+            String(result.verification.elapsedSeconds),
+          ]),
+        );
       }
       if (!result.verification.ok) actions.push(...(result.verification.cause?.actions ?? []));
     } else if (result.mode === 'browser' || !result.error) {

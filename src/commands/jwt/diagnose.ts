@@ -41,7 +41,12 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
 
   public async run(): Promise<JwtDiagnoseResult> {
     const { flags } = await this.parse(JwtDiagnose);
-    const timeoutMs = flagDurationMs(flags.timeout, { flag: 'timeout', unit: 'seconds', defaultMs: DEFAULT_TIMEOUT_MS, minMs: 1000 });
+    const timeoutMs = flagDurationMs(flags.timeout, {
+      flag: 'timeout',
+      unit: 'seconds',
+      defaultMs: DEFAULT_TIMEOUT_MS,
+      minMs: 1000,
+    });
     const options = { timeoutMs, adminOrg: flags['admin-org'] };
 
     if (flags.all) {
@@ -64,9 +69,17 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
   }
 
   private render(result: DiagnoseResult): void {
-    this.table({ title: messages.getMessage('table.title', [result.username]), data: checkRows(result.checks), overflow: 'wrap' });
+    this.table({
+      title: messages.getMessage('table.title', [result.username]),
+      data: checkRows(result.checks),
+      overflow: 'wrap',
+    });
     if (result.attempts.length > 0) {
-      this.table({ title: messages.getMessage('attempts.title'), data: attemptRows(result.attempts), overflow: 'wrap' });
+      this.table({
+        title: messages.getMessage('attempts.title'),
+        data: attemptRows(result.attempts),
+        overflow: 'wrap',
+      });
     }
     for (const warning of result.warnings ?? []) this.warn(warning);
     if (!result.cause) {

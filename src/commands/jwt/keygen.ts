@@ -32,11 +32,18 @@ export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
   public static readonly examples = messages.getMessages('examples');
 
   public static readonly flags = {
-    'output-dir': Flags.directory({ char: 'd', summary: messages.getMessage('flags.output-dir.summary'), default: '.' }),
+    'output-dir': Flags.directory({
+      char: 'd',
+      summary: messages.getMessage('flags.output-dir.summary'),
+      default: '.',
+    }),
     // an integer, not an option flag: a refused size (1024) gets its reason, not only the list of choices
     bits: Flags.integer({ char: 'b', summary: messages.getMessage('flags.bits.summary'), default: DEFAULT_BITS }),
     days: Flags.integer({ summary: messages.getMessage('flags.days.summary'), default: DEFAULT_DAYS }),
-    'common-name': Flags.string({ summary: messages.getMessage('flags.common-name.summary'), default: DEFAULT_COMMON_NAME }),
+    'common-name': Flags.string({
+      summary: messages.getMessage('flags.common-name.summary'),
+      default: DEFAULT_COMMON_NAME,
+    }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
   };
 
@@ -68,7 +75,8 @@ export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
     this.log(messages.getMessage('output.expires', [result.expiresAt]));
     this.log('');
     this.styledHeader(messages.getMessage('output.nextSteps'));
-    bullets(messages, 'output.steps', [result.certFile, result.keyFile, result.keyFile, result.certFile])
-      .forEach((step, i) => this.log(`${i + 1}. ${step}`));
+    bullets(messages, 'output.steps', [result.certFile, result.keyFile, result.keyFile, result.certFile]).forEach(
+      (step, i) => this.log(`${i + 1}. ${step}`),
+    );
   }
 }

@@ -31,7 +31,11 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
       char: 'o',
       summary: messages.getMessage('flags.username.summary'),
     }),
-    'client-id': Flags.string({ char: 'i', summary: messages.getMessage('flags.client-id.summary'), exclusive: ['app-name'] }),
+    'client-id': Flags.string({
+      char: 'i',
+      summary: messages.getMessage('flags.client-id.summary'),
+      exclusive: ['app-name'],
+    }),
     'app-name': Flags.string({ summary: messages.getMessage('flags.app-name.summary'), exclusive: ['client-id'] }),
     timeout: timeoutFlag,
   };
@@ -42,7 +46,12 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
     if (!adminOrg) throw messages.createError('error.MissingAdminOrg', [], [], 2);
     if (!flags.username) throw messages.createError('error.MissingUsername', [], [], 2);
 
-    const timeoutMs = flagDurationMs(flags.timeout, { flag: 'timeout', unit: 'seconds', defaultMs: DEFAULT_TIMEOUT_MS, minMs: 1000 });
+    const timeoutMs = flagDurationMs(flags.timeout, {
+      flag: 'timeout',
+      unit: 'seconds',
+      defaultMs: DEFAULT_TIMEOUT_MS,
+      minMs: 1000,
+    });
     const username = await resolveUsername(flags.username);
     const conn = await connectAdminOrg(adminOrg);
     const clientId = flags['client-id']?.trim();
@@ -51,7 +60,7 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
     const report = await withDeadline(
       approvalStatus(conn, { username, clientId, appName: flags['app-name'] }),
       budgetMs,
-      () => messages.createError('error.NoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))])
+      () => messages.createError('error.NoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))]),
     );
     this.spinner.stop();
 

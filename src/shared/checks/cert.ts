@@ -68,7 +68,11 @@ async function readCertificate(abs: string): Promise<X509Certificate | string> {
  * @param key the parsed private key, or undefined when an earlier key check failed (then: skip)
  * @param now the current time (tests pass a fixed one)
  */
-export async function checkCertFile(certPath: string, key: KeyObject | undefined, now: Date = new Date()): Promise<Check> {
+export async function checkCertFile(
+  certPath: string,
+  key: KeyObject | undefined,
+  now: Date = new Date(),
+): Promise<Check> {
   const abs = resolve(certPath);
   if (!key) {
     return { id: 'cert', status: 'skip', message: messages.getMessage('cert.skipNoKey', [abs]) };
@@ -108,7 +112,11 @@ export async function checkCertFile(certPath: string, key: KeyObject | undefined
     };
   }
   if (validFrom.getTime() > now.getTime()) {
-    return { id: 'cert', status: 'warn', message: messages.getMessage('cert.notYetValid', [abs, validFrom.toISOString()]) };
+    return {
+      id: 'cert',
+      status: 'warn',
+      message: messages.getMessage('cert.notYetValid', [abs, validFrom.toISOString()]),
+    };
   }
   return {
     id: 'cert',

@@ -21,15 +21,21 @@ const describeChar = (c: string): string => {
 };
 
 const joinProblems = (problems: string[]): string =>
-  problems.length <= 1 ? problems.join('') : `${problems.slice(0, -1).join(', ')} ${messages.getMessage('clientId.and')} ${problems[problems.length - 1]}`;
+  problems.length <= 1
+    ? problems.join('')
+    : `${problems.slice(0, -1).join(', ')} ${messages.getMessage('clientId.and')} ${problems[problems.length - 1]}`;
 
 /** What is wrong with the client id, in words, in the order the characters appear. */
 function findProblems(raw: string): { problems: string[]; cleaned: string } {
   const problems: string[] = [];
   const leading = /^\s*/u.exec(raw)?.[0] ?? '';
-  const trailing = raw.trim().length === 0 ? '' : /\s*$/u.exec(raw)?.[0] ?? '';
+  const trailing = raw.trim().length === 0 ? '' : (/\s*$/u.exec(raw)?.[0] ?? '');
   if (leading.length > 0) {
-    problems.push(messages.getMessage([...leading].some(isNewline) ? 'clientId.problem.leadingNewline' : 'clientId.problem.leadingSpace'));
+    problems.push(
+      messages.getMessage(
+        [...leading].some(isNewline) ? 'clientId.problem.leadingNewline' : 'clientId.problem.leadingSpace',
+      ),
+    );
   }
 
   let start = leading.length;
@@ -60,7 +66,11 @@ function findProblems(raw: string): { problems: string[]; cleaned: string } {
   }
 
   if (trailing.length > 0) {
-    problems.push(messages.getMessage([...trailing].some(isNewline) ? 'clientId.problem.trailingNewline' : 'clientId.problem.trailingSpace'));
+    problems.push(
+      messages.getMessage(
+        [...trailing].some(isNewline) ? 'clientId.problem.trailingNewline' : 'clientId.problem.trailingSpace',
+      ),
+    );
   }
   if (cleaned.length > 0 && cleaned.length < CONSUMER_KEY_MIN) {
     problems.push(messages.getMessage('clientId.problem.tooShort', [String(cleaned.length), String(CONSUMER_KEY_MIN)]));

@@ -31,14 +31,18 @@ export function measureSkewSeconds(serverDate: string | undefined, localNow: Dat
 export function checkClock(
   serverDate: string | undefined,
   localNow: Date,
-  toleranceSeconds: number = DEFAULT_CLOCK_TOLERANCE_SECONDS
+  toleranceSeconds: number = DEFAULT_CLOCK_TOLERANCE_SECONDS,
 ): Check {
   const skew = measureSkewSeconds(serverDate, localNow);
   if (skew === undefined) {
     return { id: 'clock', status: 'skip', message: messages.getMessage('clock.skipNoDate') };
   }
   if (Math.abs(skew) <= toleranceSeconds) {
-    return { id: 'clock', status: 'pass', message: messages.getMessage('clock.pass', [String(toleranceSeconds), String(skew)]) };
+    return {
+      id: 'clock',
+      status: 'pass',
+      message: messages.getMessage('clock.pass', [String(toleranceSeconds), String(skew)]),
+    };
   }
   const direction = messages.getMessage(skew < 0 ? 'clock.behind' : 'clock.ahead');
   return {

@@ -26,14 +26,21 @@ export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ c
   try {
     const info = await stat(abs);
     if (info.isDirectory()) {
-      return fail(messages.getMessage('keyFile.directory', [abs]), bullets(messages, 'keyFile.directory.actions', [join(abs, 'server.key')]));
+      return fail(
+        messages.getMessage('keyFile.directory', [abs]),
+        bullets(messages, 'keyFile.directory.actions', [join(abs, 'server.key')]),
+      );
     }
     const pem = await readFile(abs, 'utf8');
     if (pem.trim().length === 0) {
       return fail(messages.getMessage('keyFile.empty', [abs]), messages.getMessages('keyFile.empty.actions'));
     }
     return {
-      check: { id: 'key-file', status: 'pass', message: messages.getMessage('keyFile.pass', [abs, String(Buffer.byteLength(pem))]) },
+      check: {
+        id: 'key-file',
+        status: 'pass',
+        message: messages.getMessage('keyFile.pass', [abs, String(Buffer.byteLength(pem))]),
+      },
       pem,
     };
   } catch (err) {
@@ -46,12 +53,21 @@ export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ c
       return fail(messages.getMessage('keyFile.notFound', [abs]), actions, 'KEY_FILE_NOT_FOUND');
     }
     if (code === 'EACCES' || code === 'EPERM') {
-      return fail(messages.getMessage('keyFile.accessDenied', [abs]), bullets(messages, 'keyFile.accessDenied.actions', [abs]));
+      return fail(
+        messages.getMessage('keyFile.accessDenied', [abs]),
+        bullets(messages, 'keyFile.accessDenied.actions', [abs]),
+      );
     }
     if (code === 'EISDIR') {
-      return fail(messages.getMessage('keyFile.directory', [abs]), bullets(messages, 'keyFile.directory.actions', [join(abs, 'server.key')]));
+      return fail(
+        messages.getMessage('keyFile.directory', [abs]),
+        bullets(messages, 'keyFile.directory.actions', [join(abs, 'server.key')]),
+      );
     }
     const reason = code ?? (err instanceof Error ? err.message : String(err));
-    return fail(messages.getMessage('keyFile.readError', [abs, reason]), messages.getMessages('keyFile.readError.actions'));
+    return fail(
+      messages.getMessage('keyFile.readError', [abs, reason]),
+      messages.getMessages('keyFile.readError.actions'),
+    );
   }
 }

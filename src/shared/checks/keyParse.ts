@@ -25,7 +25,10 @@ const fail = (message: string, actions: string[]): KeyParseResult => ({
 });
 
 const notRsa = (abs: string, type: string): KeyParseResult =>
-  fail(messages.getMessage('keyParse.notRsa', [abs, KEY_TYPE_NAMES[type] ?? type]), messages.getMessages('keyParse.notRsa.actions'));
+  fail(
+    messages.getMessage('keyParse.notRsa', [abs, KEY_TYPE_NAMES[type] ?? type]),
+    messages.getMessages('keyParse.notRsa.actions'),
+  );
 
 const cryptoReason = (err: unknown): string => {
   if (err instanceof Error) {
@@ -49,7 +52,10 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
   const labels = [...pem.matchAll(PEM_LABEL)].map((m) => m[1]);
 
   if (/-----BEGIN [A-Z0-9 ]+-----\\n/.test(pem)) {
-    return fail(messages.getMessage('keyParse.escapedNewlines', [abs]), messages.getMessages('keyParse.escapedNewlines.actions'));
+    return fail(
+      messages.getMessage('keyParse.escapedNewlines', [abs]),
+      messages.getMessages('keyParse.escapedNewlines.actions'),
+    );
   }
   if (labels.length === 0) {
     if (/^\s*(ssh-(rsa|dss|ed25519)|ecdsa-sha2-)\S* /.test(pem)) {
@@ -61,17 +67,26 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
   const privateLabel = labels.find((l) => l.endsWith('PRIVATE KEY'));
   if (privateLabel === undefined) {
     if (labels.some((l) => l.includes('CERTIFICATE') && !l.includes('REQUEST'))) {
-      return fail(messages.getMessage('keyParse.certificate', [abs]), messages.getMessages('keyParse.certificate.actions'));
+      return fail(
+        messages.getMessage('keyParse.certificate', [abs]),
+        messages.getMessages('keyParse.certificate.actions'),
+      );
     }
     if (labels.some((l) => l.endsWith('PUBLIC KEY'))) {
       return fail(messages.getMessage('keyParse.publicKey', [abs]), messages.getMessages('keyParse.publicKey.actions'));
     }
-    return fail(messages.getMessage('keyParse.otherPem', [abs, labels[0]]), messages.getMessages('keyParse.otherPem.actions'));
+    return fail(
+      messages.getMessage('keyParse.otherPem', [abs, labels[0]]),
+      messages.getMessages('keyParse.otherPem.actions'),
+    );
   }
 
   switch (privateLabel) {
     case 'ENCRYPTED PRIVATE KEY':
-      return fail(messages.getMessage('keyParse.encrypted', [abs]), bullets(messages, 'keyParse.encrypted.actions', [abs]));
+      return fail(
+        messages.getMessage('keyParse.encrypted', [abs]),
+        bullets(messages, 'keyParse.encrypted.actions', [abs]),
+      );
     case 'OPENSSH PRIVATE KEY':
       return fail(messages.getMessage('keyParse.openssh', [abs]), bullets(messages, 'keyParse.openssh.actions', [abs]));
     case 'EC PRIVATE KEY':
@@ -82,12 +97,15 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
       break;
   }
   if (/^Proc-Type:\s*4,\s*ENCRYPTED/m.test(pem)) {
-    return fail(messages.getMessage('keyParse.encrypted', [abs]), bullets(messages, 'keyParse.encryptedPkcs1.actions', [abs]));
+    return fail(
+      messages.getMessage('keyParse.encrypted', [abs]),
+      bullets(messages, 'keyParse.encryptedPkcs1.actions', [abs]),
+    );
   }
   if (!pem.includes(`-----END ${privateLabel}-----`)) {
     return fail(
       messages.getMessage('keyParse.truncated', [abs, privateLabel, privateLabel]),
-      messages.getMessages('keyParse.truncated.actions')
+      messages.getMessages('keyParse.truncated.actions'),
     );
   }
 
@@ -95,7 +113,10 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
   try {
     key = createPrivateKey(pem);
   } catch (err) {
-    return fail(messages.getMessage('keyParse.damaged', [abs, cryptoReason(err)]), messages.getMessages('keyParse.damaged.actions'));
+    return fail(
+      messages.getMessage('keyParse.damaged', [abs, cryptoReason(err)]),
+      messages.getMessages('keyParse.damaged.actions'),
+    );
   }
   if (key.asymmetricKeyType !== 'rsa') {
     return notRsa(abs, key.asymmetricKeyType ?? 'unknown');

@@ -18,7 +18,11 @@ export function rsaBits(key: KeyObject): number {
 export function checkKeySize(key: KeyObject): Check {
   const bits = rsaBits(key);
   if (bits >= MIN_RSA_BITS) {
-    return { id: 'key-size', status: 'pass', message: messages.getMessage('keySize.pass', [String(bits), String(MIN_RSA_BITS)]) };
+    return {
+      id: 'key-size',
+      status: 'pass',
+      message: messages.getMessage('keySize.pass', [String(bits), String(MIN_RSA_BITS)]),
+    };
   }
   return {
     id: 'key-size',

@@ -10,7 +10,11 @@ export type LoginUrlResult = { check: Check; url?: URL };
  * IPv4-mapped 127.x addresses.
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.trim().toLowerCase().replace(/^\[(.*)]$/, '$1').replace(/\.$/, '');
+  const host = hostname
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)]$/, '$1')
+    .replace(/\.$/, '');
   if (host === 'localhost') return true;
   if (isIPv4(host)) return host.startsWith('127.');
   if (isIPv6(host)) {
@@ -32,7 +36,8 @@ export function mayCarryCredentials(url: URL): boolean {
 /** acme.lightning.force.com → acme.my.salesforce.com; acme--uat.sandbox.lightning.force.com → acme--uat.sandbox.my.salesforce.com */
 const LIGHTNING_SUFFIX = /\.lightning\.force\.com$/i;
 
-const myDomainFor = (hostname: string): string => `https://${hostname.toLowerCase().replace(LIGHTNING_SUFFIX, '.my.salesforce.com')}`;
+const myDomainFor = (hostname: string): string =>
+  `https://${hostname.toLowerCase().replace(LIGHTNING_SUFFIX, '.my.salesforce.com')}`;
 
 const fail = (message: string, actions: string[]): LoginUrlResult => ({
   check: { id: 'login-url', status: 'fail', code: 'LOGIN_URL_INVALID', message, actions },
@@ -59,7 +64,10 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
       host = undefined;
     }
     if (host?.includes('.') && !/\s/.test(trimmed)) {
-      return fail(messages.getMessage('loginUrl.noScheme', [trimmed]), bullets(messages, 'loginUrl.noScheme.actions', [myDomainFor(host)]));
+      return fail(
+        messages.getMessage('loginUrl.noScheme', [trimmed]),
+        bullets(messages, 'loginUrl.noScheme.actions', [myDomainFor(host)]),
+      );
     }
     return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
   }
@@ -74,19 +82,28 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
     return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
   }
   if (LIGHTNING_SUFFIX.test(url.hostname)) {
-    return fail(messages.getMessage('loginUrl.lightning', [trimmed]), bullets(messages, 'loginUrl.lightning.actions', [myDomainFor(url.hostname)]));
+    return fail(
+      messages.getMessage('loginUrl.lightning', [trimmed]),
+      bullets(messages, 'loginUrl.lightning.actions', [myDomainFor(url.hostname)]),
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return fail(
       messages.getMessage('loginUrl.badScheme', [trimmed, url.protocol.replace(/:$/, '')]),
-      bullets(messages, 'loginUrl.badScheme.actions', [`https://${url.host}`])
+      bullets(messages, 'loginUrl.badScheme.actions', [`https://${url.host}`]),
     );
   }
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
-      return fail(messages.getMessage('loginUrl.insecure', [trimmed]), bullets(messages, 'loginUrl.insecure.actions', [`https://${url.host}`]));
+      return fail(
+        messages.getMessage('loginUrl.insecure', [trimmed]),
+        bullets(messages, 'loginUrl.insecure.actions', [`https://${url.host}`]),
+      );
     }
-    return { check: { id: 'login-url', status: 'pass', message: messages.getMessage('loginUrl.passLoopback', [trimmed]) }, url };
+    return {
+      check: { id: 'login-url', status: 'pass', message: messages.getMessage('loginUrl.passLoopback', [trimmed]) },
+      url,
+    };
   }
   return { check: { id: 'login-url', status: 'pass', message: messages.getMessage('loginUrl.pass', [trimmed]) }, url };
 }

@@ -14,7 +14,14 @@ import { flagDurationMs } from '../../../src/shared/duration.js';
 import { browser } from '../../../src/shared/browser.js';
 import { http } from '../../../src/shared/http.js';
 import { keyPath, loadScenario, startEmulator, type Emulator, type Scenario } from '../../emulator/index.js';
-import { capturedOutput, secretLeaks, storeJwtLogin, tableRows, useTempHome, type TempHome } from '../../helpers/org.js';
+import {
+  capturedOutput,
+  secretLeaks,
+  storeJwtLogin,
+  tableRows,
+  useTempHome,
+  type TempHome,
+} from '../../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
@@ -37,7 +44,13 @@ describe('jwt approve --admin-org', function () {
   async function setUp(scenario: string | Scenario): Promise<void> {
     emu = await startEmulator(scenario);
     // the admin org: admin@acme.com, logged in the real way
-    const stored = await storeJwtLogin({ username: 'admin@acme.com', clientId: CI_KEY, keyFile: SERVER_KEY, loginUrl: emu.url, alias: 'emu-admin' });
+    const stored = await storeJwtLogin({
+      username: 'admin@acme.com',
+      clientId: CI_KEY,
+      keyFile: SERVER_KEY,
+      loginUrl: emu.url,
+      alias: 'emu-admin',
+    });
     tokens.push(stored.accessToken);
     emu.clearRequests();
   }
@@ -88,7 +101,10 @@ describe('jwt approve --admin-org', function () {
     const result = await JwtApprove.run(args);
     expect(result.mode).to.equal('admin');
     const output = capturedOutput(ux);
-    expect(secretLeaks(`${output}\n${JSON.stringify(result)}`, [...tokens, KEY_LINE]), 'secret in output').to.deep.equal([]);
+    expect(
+      secretLeaks(`${output}\n${JSON.stringify(result)}`, [...tokens, KEY_LINE]),
+      'secret in output',
+    ).to.deep.equal([]);
     expect(opened.called, 'a browser was opened').to.equal(false);
     return { result: result as JwtApproveAdminResult, output };
   }
@@ -110,17 +126,29 @@ describe('jwt approve --admin-org', function () {
     ]);
     expect(result.steps.every((s) => typeof s.id === 'string' && s.id.length >= 15)).to.equal(true);
     expect(result.steps[2].name).to.equal('JWT_Access → ci@acme.com');
-    expect(result).to.include({ changed: 1, planned: 1, permissionSet: 'JWT_Access', dryRun: false, selfAuthorize: false });
+    expect(result).to.include({
+      changed: 1,
+      planned: 1,
+      permissionSet: 'JWT_Access',
+      dryRun: false,
+      selfAuthorize: false,
+    });
     expect(result.verification).to.include({ ok: true, tries: 1 });
     expect(result.verification?.cause).to.equal(null);
     expect(result.userRecord?.policy).to.equal('admin-approved');
     expect(result.userRecord?.approved).to.equal(true);
-    expect(result.userRecord?.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.via).to.equal('permission-set');
+    expect(result.userRecord?.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.via).to.equal(
+      'permission-set',
+    );
     expect(result.message).to.include('Created 1 record');
 
     // exactly one record was created, and it is the assignment
     expect(emu.store.changes).to.have.length(1);
-    expect(emu.store.changes[0]).to.deep.include({ op: 'create', sobject: 'PermissionSetAssignment', id: result.steps[2].id });
+    expect(emu.store.changes[0]).to.deep.include({
+      op: 'create',
+      sobject: 'PermissionSetAssignment',
+      id: result.steps[2].id,
+    });
     expect(emu.store.changes[0].fields).to.include({ AssigneeId: CI_USER_ID, PermissionSetId: result.steps[0].id });
     // the human output shows each record and the user record
     const rows = tableRows(ux);
@@ -182,12 +210,20 @@ describe('jwt approve --admin-org', function () {
     const [a, b] = await Promise.all([JwtApprove.run(args), JwtApprove.run(args)]);
     const results = [a, b] as JwtApproveAdminResult[];
     expect(results.map((r) => r.ok)).to.deep.equal([true, true]);
-    expect(emu.store.changes.map((c) => c.sobject).sort()).to.deep.equal(['PermissionSet', 'PermissionSetAssignment', 'SetupEntityAccess']);
+    expect(emu.store.changes.map((c) => c.sobject).sort()).to.deep.equal([
+      'PermissionSet',
+      'PermissionSetAssignment',
+      'SetupEntityAccess',
+    ]);
     expect(emu.store.data.permissionSets.filter((p) => p.name === 'CI_JWT_Access')).to.have.length(1);
     expect(emu.store.data.setupEntityAccess.filter((s) => s.setupEntityId === ADMIN_APP_ID)).to.have.length(3);
     expect(emu.store.data.permissionSetAssignments.filter((p) => p.assigneeId === CI_USER_ID)).to.have.length(2);
     // every record is reported once as created, once as already present
-    for (let i = 0; i < 3; i++) expect([a, b].map((r) => (r as JwtApproveAdminResult).steps[i].action).sort()).to.deep.equal(['created', 'exists']);
+    for (let i = 0; i < 3; i++)
+      expect([a, b].map((r) => (r as JwtApproveAdminResult).steps[i].action).sort()).to.deep.equal([
+        'created',
+        'exists',
+      ]);
     expect(results[0].changed + results[1].changed).to.equal(3);
   });
 
@@ -208,7 +244,11 @@ describe('jwt approve --admin-org', function () {
 
   it('changes nothing for a self-authorize app and explains both ways forward', async () => {
     await setUp('not-approved');
-    const { result, output } = await approve([...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'), '--client-id', CI_KEY]);
+    const { result, output } = await approve([
+      ...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      '--client-id',
+      CI_KEY,
+    ]);
     expect(result.selfAuthorize).to.equal(true);
     expect(result.app?.policy).to.equal('self-authorize');
     expect(result.steps).to.deep.equal([]);
@@ -280,7 +320,15 @@ describe('jwt approve --admin-org', function () {
 
   it('works with --app-name and no client id (no key: the login is not tried)', async () => {
     await setUp('admin-approved-no-grant');
-    const { result, output } = await approve(['--admin-org', 'emu-admin', '--username', 'ci@acme.com', '--app-name', 'Admin_App', '--json']);
+    const { result, output } = await approve([
+      '--admin-org',
+      'emu-admin',
+      '--username',
+      'ci@acme.com',
+      '--app-name',
+      'Admin_App',
+      '--json',
+    ]);
     expect(result.changed).to.equal(1);
     expect(result.verification).to.equal(undefined);
     expect(result.ok).to.equal(true);
@@ -290,7 +338,11 @@ describe('jwt approve --admin-org', function () {
 
   it('reports an app that is not in the admin org', async () => {
     await setUp('admin-approved-no-grant');
-    const { result } = await approve([...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'), '--client-id', '3MVG9NO.SUCH.APP']);
+    const { result } = await approve([
+      ...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      '--client-id',
+      '3MVG9NO.SUCH.APP',
+    ]);
     expect(result.ok).to.equal(false);
     expect(result.error?.name).to.equal('AppNotFoundError');
     expect(process.exitCode).to.equal(1);
@@ -318,7 +370,9 @@ describe('jwt approve --admin-org', function () {
 
   it('reads --wait as seconds or with a unit (10m is 600 seconds, not 10)', () => {
     const wait = (value: string): number => flagDurationMs(value, { flag: 'wait', unit: 'seconds', defaultMs: 0 });
-    expect(['600', '90s', '10m', '10 min', '1h', '0'].map(wait)).to.deep.equal([600_000, 90_000, 600_000, 600_000, 3_600_000, 0]);
+    expect(['600', '90s', '10m', '10 min', '1h', '0'].map(wait)).to.deep.equal([
+      600_000, 90_000, 600_000, 600_000, 3_600_000, 0,
+    ]);
     for (const bad of ['soon', '-5', '1.5m', '', '10d']) {
       expect(() => wait(bad), bad).to.throw(/is not a duration for --wait/);
     }

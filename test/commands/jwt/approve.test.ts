@@ -31,10 +31,17 @@ type TokenBehaviour = {
 const jwtOk = {
   status: 200,
   // eslint-disable-next-line camelcase
-  body: { access_token: ACCESS, instance_url: 'https://acme.my.salesforce.com', id: 'https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA' },
+  body: {
+    access_token: ACCESS,
+    instance_url: 'https://acme.my.salesforce.com',
+    id: 'https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA',
+  },
 };
 // eslint-disable-next-line camelcase
-const notApproved = { status: 400, body: { error: 'invalid_grant', error_description: "user hasn't approved this consumer" } };
+const notApproved = {
+  status: 400,
+  body: { error: 'invalid_grant', error_description: "user hasn't approved this consumer" },
+};
 // eslint-disable-next-line camelcase
 const audienceInvalid = { status: 400, body: { error: 'invalid_grant', error_description: 'audience is invalid' } };
 // eslint-disable-next-line camelcase
@@ -96,10 +103,13 @@ describe('jwt approve', () => {
         if (form.get('grant_type') === JWT_BEARER_GRANT) {
           // One scripted answer per try: only the first pair (aud = the login URL itself) consumes one;
           // core's other audiences against this host are refused.
-          const claims = JSON.parse(Buffer.from((form.get('assertion') ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: string };
-          answer = claims.aud && new URL(claims.aud).origin === base
-            ? behaviour.jwt[Math.min(jwtCalls++, behaviour.jwt.length - 1)]
-            : audienceInvalid;
+          const claims = JSON.parse(
+            Buffer.from((form.get('assertion') ?? '').split('.')[1] ?? '', 'base64url').toString('utf8'),
+          ) as { aud?: string };
+          answer =
+            claims.aud && new URL(claims.aud).origin === base
+              ? behaviour.jwt[Math.min(jwtCalls++, behaviour.jwt.length - 1)]
+              : audienceInvalid;
         }
         res.writeHead(answer.status, { 'content-type': 'application/json', date: new Date().toUTCString() });
         res.end(JSON.stringify(answer.body));
@@ -121,7 +131,7 @@ describe('jwt approve', () => {
     $$.SANDBOX.stub(http, 'postForm').callsFake((url: string, form: Record<string, string>, timeoutMs: number) =>
       new URL(url).hostname === '127.0.0.1'
         ? realPostForm(url, form, timeoutMs)
-        : Promise.resolve({ kind: 'network-error' as const, code: 'ENOTFOUND', detail: 'offline test' })
+        : Promise.resolve({ kind: 'network-error' as const, code: 'ENOTFOUND', detail: 'offline test' }),
     );
     delete process.env.SF_JWT_CONSUMER_SECRET;
   });
@@ -182,7 +192,9 @@ describe('jwt approve', () => {
     expect(exchange?.form.get('redirect_uri')).to.equal(redirectUri);
     expect(exchange?.form.has('client_secret')).to.equal(false);
     const verifier = exchange?.form.get('code_verifier') ?? '';
-    expect(createHash('sha256').update(verifier).digest('base64url')).to.equal(authorize.searchParams.get('code_challenge'));
+    expect(createHash('sha256').update(verifier).digest('base64url')).to.equal(
+      authorize.searchParams.get('code_challenge'),
+    );
     expect(JSON.stringify(result)).to.not.include(verifier);
 
     expect(requests.filter((r) => r.form.get('grant_type') === JWT_BEARER_GRANT)).to.have.length(1);
@@ -197,7 +209,11 @@ describe('jwt approve', () => {
 
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
-    expect(result.approval).to.include({ status: 'failed', error: 'access_denied', errorDescription: 'end-user denied authorization' });
+    expect(result.approval).to.include({
+      status: 'failed',
+      error: 'access_denied',
+      errorDescription: 'end-user denied authorization',
+    });
     expect(result.approval.message).to.include('Deny');
     expect(result.approval.actions.join(' ')).to.include('Allow');
     // no code, so no exchange; one verification try only, despite --wait
@@ -212,7 +228,11 @@ describe('jwt approve', () => {
     const result = await runBrowser(args('--json'));
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
-    expect(result.approval).to.include({ status: 'approved-without-refresh-token', refreshToken: false, scope: 'api web' });
+    expect(result.approval).to.include({
+      status: 'approved-without-refresh-token',
+      refreshToken: false,
+      scope: 'api web',
+    });
     expect(result.approval.actions.join(' ')).to.include('refresh_token');
     expect(result.verification).to.equal(undefined);
     expectNoSecrets(result);
@@ -221,7 +241,10 @@ describe('jwt approve', () => {
   it('sends the consumer secret from SF_JWT_CONSUMER_SECRET and names it when the exchange is refused', async () => {
     process.env.SF_JWT_CONSUMER_SECRET = SECRET;
     // eslint-disable-next-line camelcase
-    behaviour.code = (): Answer => ({ status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } });
+    behaviour.code = (): Answer => ({
+      status: 400,
+      body: { error: 'invalid_client', error_description: 'invalid client credentials' },
+    });
     const result = await runBrowser(args());
     const exchange = requests.find((r) => r.form.get('grant_type') === 'authorization_code');
     expect(exchange?.form.get('client_secret')).to.equal(SECRET);
@@ -332,7 +355,9 @@ describe('jwt approve', () => {
       'https://login.salesforce.com/services/oauth2/success',
     ]);
     expect(result.approval.status).to.equal('not-received');
-    expect(new URL(opened[0]).searchParams.get('redirect_uri')).to.equal('https://login.salesforce.com/services/oauth2/success');
+    expect(new URL(opened[0]).searchParams.get('redirect_uri')).to.equal(
+      'https://login.salesforce.com/services/oauth2/success',
+    );
     expect(result.verification?.ok).to.equal(true);
     expect(result.ok).to.equal(true);
   });
@@ -350,7 +375,14 @@ describe('jwt approve', () => {
 
   it('refuses a plain http login URL to a remote host as a usage error', async () => {
     try {
-      await runBrowser(['--username', USERNAME, '--client-id', CLIENT_ID, '--instance-url', 'http://acme.my.salesforce.com']);
+      await runBrowser([
+        '--username',
+        USERNAME,
+        '--client-id',
+        CLIENT_ID,
+        '--instance-url',
+        'http://acme.my.salesforce.com',
+      ]);
       expect.fail('expected an error');
     } catch (error) {
       expect((error as SfError).name).to.equal('InsecureLoginUrlError');

@@ -35,9 +35,15 @@ const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const TOKEN_PATH = '/services/oauth2/token';
 const SERVER_KEY = keyPath('server.key');
 /** Base64 lines of every fixture key: none of them may ever show up in output. */
-const KEY_MATERIAL = ['server.key', 'other.key', 'pkcs1.key', 'weak1024.key', 'encrypted.key', 'encrypted-pkcs1.key', 'ec.key'].map(
-  (file) => readFileSync(keyPath(file), 'utf8').split('\n')[1]
-);
+const KEY_MATERIAL = [
+  'server.key',
+  'other.key',
+  'pkcs1.key',
+  'weak1024.key',
+  'encrypted.key',
+  'encrypted-pkcs1.key',
+  'ec.key',
+].map((file) => readFileSync(keyPath(file), 'utf8').split('\n')[1]);
 const realPostForm = http.postForm;
 
 type Outcome = {
@@ -66,14 +72,16 @@ describe('jwt diagnose', function () {
     ux = stubSfCommandUx(sandbox);
     stubSpinner(sandbox);
     fetchSpy = sandbox.spy(globalThis, 'fetch');
-    postForm = sandbox.stub(http, 'postForm').callsFake(async (url: string, form: Record<string, string>, timeoutMs: number) => {
-      const answer = await realPostForm(url, form, timeoutMs);
-      if (answer.kind === 'answer') {
-        const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer.text)?.[1];
-        if (token) tokens.push(token);
-      }
-      return answer;
-    });
+    postForm = sandbox
+      .stub(http, 'postForm')
+      .callsFake(async (url: string, form: Record<string, string>, timeoutMs: number) => {
+        const answer = await realPostForm(url, form, timeoutMs);
+        if (answer.kind === 'answer') {
+          const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer.text)?.[1];
+          if (token) tokens.push(token);
+        }
+        return answer;
+      });
     delete process.env.SF_AUDIENCE_URL;
   });
 
@@ -112,7 +120,10 @@ describe('jwt diagnose', function () {
     const result = (await JwtDiagnose.run(args)) as DiagnoseResult;
     expect(treeChanges(before, hashTree(home.home)), 'files under HOME changed').to.deep.equal([]);
     const output = capturedOutput(ux);
-    expect(secretLeaks(`${output}\n${JSON.stringify(result)}`, [...tokens, ...KEY_MATERIAL]), 'secret in output').to.deep.equal([]);
+    expect(
+      secretLeaks(`${output}\n${JSON.stringify(result)}`, [...tokens, ...KEY_MATERIAL]),
+      'secret in output',
+    ).to.deep.equal([]);
     expectShape(result);
     return { result, output, rows: tableRows(ux) };
   }
@@ -169,7 +180,12 @@ describe('jwt diagnose', function () {
       const outcome = await diagnose(flagsFor(target));
       expectOk(outcome);
       const { result } = outcome;
-      expect(result).to.include({ username: 'ci@acme.com', clientId: CI_KEY, loginUrl: `${target.url}/`, audience: `${target.url}/` });
+      expect(result).to.include({
+        username: 'ci@acme.com',
+        clientId: CI_KEY,
+        loginUrl: `${target.url}/`,
+        audience: `${target.url}/`,
+      });
       expect(result.checks.map((c) => c.id)).to.deep.equal([
         'inputs',
         'key-file',
@@ -189,11 +205,25 @@ describe('jwt diagnose', function () {
       expect(result.attempts[0]).to.include({ outcome: 'success', status: 200, kind: 'pair' });
       expect(result.source).to.deep.equal({ clientId: 'flag', jwtKeyFile: 'flag', loginUrl: 'flag' });
       expect(tokenRequests()).to.equal(1);
-      expect(target.requests[0]).to.include({ path: TOKEN_PATH, status: 200, sub: 'ci@acme.com', iss: CI_KEY, aud: `${target.url}/` });
+      expect(target.requests[0]).to.include({
+        path: TOKEN_PATH,
+        status: 200,
+        sub: 'ci@acme.com',
+        iss: CI_KEY,
+        aud: `${target.url}/`,
+      });
       // a token was issued, and it is nowhere in the output (diagnose() checks that)
       expect(tokens).to.have.length(1);
-      expect(outcome.rows).to.deep.include({ Check: 'token-exchange', Status: 'pass', Detail: check(result, 'token-exchange').message });
-      expect(outcome.rows).to.deep.include({ Host: `${target.url}/`, Audience: `${target.url}/`, Result: 'token issued' });
+      expect(outcome.rows).to.deep.include({
+        Check: 'token-exchange',
+        Status: 'pass',
+        Detail: check(result, 'token-exchange').message,
+      });
+      expect(outcome.rows).to.deep.include({
+        Host: `${target.url}/`,
+        Audience: `${target.url}/`,
+        Result: 'token issued',
+      });
     });
 
     it('prints the JSON envelope with status 0 and the result under --json', async () => {
@@ -216,7 +246,20 @@ describe('jwt diagnose', function () {
       const target = await emulator('healthy');
       const outcome = await diagnose([...flagsFor(target), '--alias', 'ci', '--set-default', '--set-default-dev-hub']);
       expectOk(outcome);
-      const short = await diagnose(['-o', 'ci@acme.com', '-i', CI_KEY, '-f', SERVER_KEY, '-r', target.url, '-a', 'ci', '-s', '-d']);
+      const short = await diagnose([
+        '-o',
+        'ci@acme.com',
+        '-i',
+        CI_KEY,
+        '-f',
+        SERVER_KEY,
+        '-r',
+        target.url,
+        '-a',
+        'ci',
+        '-s',
+        '-d',
+      ]);
       expect(short.result.ok).to.equal(true);
     });
   });
@@ -261,7 +304,11 @@ describe('jwt diagnose', function () {
         rmSync(tempKey);
         const outcome = await diagnose(['-o', 'ci@acme.com']);
         const cause = expectFault(outcome, 'KEY_FILE_NOT_FOUND');
-        expect(outcome.result.source).to.deep.equal({ clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: 'stored-auth' });
+        expect(outcome.result.source).to.deep.equal({
+          clientId: 'stored-auth',
+          jwtKeyFile: 'stored-auth',
+          loginUrl: 'stored-auth',
+        });
         expect(cause.message).to.include(tempKey);
         expect(cause.actions.join('\n')).to.include('The CLI stores only the path of the key file');
         expect(cause.actions.join('\n')).to.include('sf org login jwt');
@@ -273,10 +320,20 @@ describe('jwt diagnose', function () {
 
     const unreadable: Array<{ what: string; file: string; check: CheckId; words: string }> = [
       { what: 'garbage', file: 'garbage.key', check: 'key-parse', words: 'not a PEM private key' },
-      { what: 'a certificate given as key', file: 'server.crt', check: 'key-parse', words: 'is a certificate, not a private key' },
+      {
+        what: 'a certificate given as key',
+        file: 'server.crt',
+        check: 'key-parse',
+        words: 'is a certificate, not a private key',
+      },
       { what: 'a public key', file: 'public.pem', check: 'key-parse', words: 'is a public key, not a private key' },
       { what: 'an encrypted PKCS#8 key', file: 'encrypted.key', check: 'key-parse', words: 'encrypted private key' },
-      { what: 'an encrypted PKCS#1 key', file: 'encrypted-pkcs1.key', check: 'key-parse', words: 'encrypted private key' },
+      {
+        what: 'an encrypted PKCS#1 key',
+        file: 'encrypted-pkcs1.key',
+        check: 'key-parse',
+        words: 'encrypted private key',
+      },
       { what: 'an empty file', file: 'empty.key', check: 'key-file', words: 'empty' },
       { what: 'an EC key', file: 'ec.key', check: 'key-parse', words: 'not RSA' },
       { what: 'a truncated key', file: 'truncated.key', check: 'key-parse', words: 'incomplete' },
@@ -452,7 +509,9 @@ describe('jwt diagnose', function () {
       const cause = expectFault(outcome, 'AUDIENCE_INVALID');
       expect(cause.serverError?.error_description).to.equal('audience is invalid');
       // the other candidate audiences were probed against the login URL
-      expect(outcome.result.attempts.some((a) => a.kind === 'audience-probe' && a.host === `${target.url}/`)).to.equal(true);
+      expect(outcome.result.attempts.some((a) => a.kind === 'audience-probe' && a.host === `${target.url}/`)).to.equal(
+        true,
+      );
     });
 
     it('works through a fallback pair with SF_AUDIENCE_URL set to the site URL: ok, with a warning naming the pair', async () => {
@@ -514,7 +573,11 @@ describe('jwt diagnose', function () {
     it('USER_NOT_PREAUTHORIZED for an admin-approved app that no permission set of the user grants', async () => {
       const target = await emulator('admin-approved-no-grant');
       await login({ username: 'admin@acme.com' });
-      const outcome = await diagnose([...flagsFor(target, 'ci@acme.com', ADMIN_APP_KEY), '--admin-org', 'admin@acme.com']);
+      const outcome = await diagnose([
+        ...flagsFor(target, 'ci@acme.com', ADMIN_APP_KEY),
+        '--admin-org',
+        'admin@acme.com',
+      ]);
       const cause = expectFault(outcome, 'USER_NOT_PREAUTHORIZED');
       expect(cause.actions.join('\n')).to.include('sf jwt approve --admin-org admin@acme.com');
       expect(outcome.result.evidence?.app).to.include({ adminApprovedOnly: true });
@@ -534,7 +597,13 @@ describe('jwt diagnose', function () {
       const cause = expectFault(outcome, 'USER_NOT_APPROVED');
       const { result } = outcome;
       expect(cause.message).to.include('--admin-org');
-      for (const other of ['pre-authorized', 'refresh_token', 'sandbox suffix', 'inactive or frozen', "hasn't taken effect"]) {
+      for (const other of [
+        'pre-authorized',
+        'refresh_token',
+        'sandbox suffix',
+        'inactive or frozen',
+        "hasn't taken effect",
+      ]) {
         expect(cause.message).to.include(other);
       }
       expect(result.missingEvidence?.length).to.be.greaterThan(0);
@@ -556,7 +625,9 @@ describe('jwt diagnose', function () {
       expect(result.evidence?.oauthTokens).to.deep.equal([]);
       expect(result.approvalUrl).to.be.a('string');
       expect(cause.actions.join('\n')).to.include('sf jwt approve --username ci@acme.com');
-      expect(ux.table.args.some((call) => (call[0] as { title?: string }).title === 'Evidence from the org')).to.equal(true);
+      expect(ux.table.args.some((call) => (call[0] as { title?: string }).title === 'Evidence from the org')).to.equal(
+        true,
+      );
     });
 
     it('APPROVAL_NOT_PROPAGATED when approval and grant exist yet the server refuses', async () => {
@@ -596,12 +667,16 @@ describe('jwt diagnose', function () {
     it('UNKNOWN_ERROR for an OAuth error the plugin does not know, shown verbatim', async () => {
       const target = await emulator('healthy');
       // eslint-disable-next-line camelcase -- OAuth body field
-      target.setFaults({ oauthError: { error: 'invalid_request', error_description: 'Something new went wrong (code 4711)' } });
+      target.setFaults({
+        oauthError: { error: 'invalid_request', error_description: 'Something new went wrong (code 4711)' },
+      });
       const outcome = await diagnose(flagsFor(target));
       const cause = expectFault(outcome, 'UNKNOWN_ERROR');
       expect(cause.message).to.include('invalid_request');
       expect(cause.message).to.include('Something new went wrong (code 4711)');
-      expect(ux.log.args.flat().join('\n')).to.include('Salesforce answered: invalid_request: Something new went wrong (code 4711)');
+      expect(ux.log.args.flat().join('\n')).to.include(
+        'Salesforce answered: invalid_request: Something new went wrong (code 4711)',
+      );
     });
 
     it('reports what a restricted admin could not read, and still names an approval cause', async () => {
@@ -624,7 +699,9 @@ describe('jwt diagnose', function () {
   describe('cause codes', () => {
     it('every cause code of the design is covered by a test above', function () {
       // Titles of this file's tests; a code missing here means a cause without a command test.
-      const titles = (this.test?.parent?.parent?.suites ?? []).flatMap((suite) => suite.tests.map((t) => t.title)).join('\n');
+      const titles = (this.test?.parent?.parent?.suites ?? [])
+        .flatMap((suite) => suite.tests.map((t) => t.title))
+        .join('\n');
       const missing = CAUSE_CODES.filter((code) => !titles.includes(code));
       expect(missing).to.deep.equal([]);
     });
@@ -674,7 +751,11 @@ describe('jwt diagnose', function () {
       const outcome = await diagnose(['-o', 'ci@acme.com']);
       expectOk(outcome);
       expect(outcome.result).to.include({ clientId: CI_KEY, loginUrl: `${target.url}/` });
-      expect(outcome.result.source).to.deep.equal({ clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: 'stored-auth' });
+      expect(outcome.result.source).to.deep.equal({
+        clientId: 'stored-auth',
+        jwtKeyFile: 'stored-auth',
+        loginUrl: 'stored-auth',
+      });
       expect(check(outcome.result, 'key-file').message).to.include(SERVER_KEY);
       expect(tokenRequests()).to.equal(1);
     });
@@ -715,7 +796,9 @@ describe('jwt diagnose', function () {
         const before = hashTree(home.home);
         const all = (await JwtDiagnose.run(['--all'])) as DiagnoseAllResult;
         expect(treeChanges(before, hashTree(home.home))).to.deep.equal([]);
-        expect(secretLeaks(`${capturedOutput(ux)}\n${JSON.stringify(all)}`, [...tokens, ...KEY_MATERIAL])).to.deep.equal([]);
+        expect(
+          secretLeaks(`${capturedOutput(ux)}\n${JSON.stringify(all)}`, [...tokens, ...KEY_MATERIAL]),
+        ).to.deep.equal([]);
         expect(all.orgs).to.have.length(2);
         const byUser = Object.fromEntries(all.orgs.map((o) => [o.username, o]));
         expect(byUser['ci@acme.com'].ok).to.equal(true);

@@ -69,13 +69,32 @@ describe('jwt keygen', () => {
     expect(out).to.include(result.keyFile).and.to.include(result.certFile);
     expect(out).to.include(result.fingerprint).and.to.include(result.expiresAt);
     expect(out).to.include('Setup → App Manager').and.to.include('External Client App Manager');
-    expect(out).to.include(`sf org login jwt --username <username> --client-id <consumer key> --jwt-key-file ${result.keyFile}`);
+    expect(out).to.include(
+      `sf org login jwt --username <username> --client-id <consumer key> --jwt-key-file ${result.keyFile}`,
+    );
     expect(process.exitCode ?? 0).to.equal(0);
   });
 
   it('returns the JSON contract and never key material', async () => {
-    const result = await JwtKeygen.run(['--output-dir', dir, '--bits', '3072', '--days', '30', '--common-name', 'CI user', '--json']);
-    expect(Object.keys(result).sort()).to.deep.equal(['bits', 'certFile', 'commonName', 'expiresAt', 'fingerprint', 'keyFile']);
+    const result = await JwtKeygen.run([
+      '--output-dir',
+      dir,
+      '--bits',
+      '3072',
+      '--days',
+      '30',
+      '--common-name',
+      'CI user',
+      '--json',
+    ]);
+    expect(Object.keys(result).sort()).to.deep.equal([
+      'bits',
+      'certFile',
+      'commonName',
+      'expiresAt',
+      'fingerprint',
+      'keyFile',
+    ]);
     expect(result).to.include({ bits: 3072, commonName: 'CI user' });
     expect(new Date(result.expiresAt).toISOString()).to.equal(result.expiresAt);
     expect(createPrivateKey(await readFile(result.keyFile)).asymmetricKeyDetails?.modulusLength).to.equal(3072);
@@ -96,7 +115,9 @@ describe('jwt keygen', () => {
     const err = await runFails(['--output-dir', dir, '--bits', '1024']);
     expect(err.name).to.equal('BitsNotAllowedError');
     expect(err.exitCode).to.equal(2);
-    expect(err.message).to.include('1024').and.to.include('Salesforce CLI refuses to sign a JWT with an RSA key shorter than 2048 bits');
+    expect(err.message)
+      .to.include('1024')
+      .and.to.include('Salesforce CLI refuses to sign a JWT with an RSA key shorter than 2048 bits');
     expect(await readdir(dir)).to.deep.equal([]);
   });
 

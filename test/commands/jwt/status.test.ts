@@ -9,7 +9,16 @@ import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtStatus, { type JwtStatusResult } from '../../../src/commands/jwt/status.js';
 import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
-import { capturedOutput, hashTree, secretLeaks, storeJwtLogin, tableRows, treeChanges, useTempHome, type TempHome } from '../../helpers/org.js';
+import {
+  capturedOutput,
+  hashTree,
+  secretLeaks,
+  storeJwtLogin,
+  tableRows,
+  treeChanges,
+  useTempHome,
+  type TempHome,
+} from '../../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
@@ -26,8 +35,15 @@ describe('jwt status', function () {
 
   async function setUp(scenario: string): Promise<void> {
     emu = await startEmulator(scenario);
-    accessToken = (await storeJwtLogin({ username: 'admin@acme.com', clientId: CI_KEY, keyFile: SERVER_KEY, loginUrl: emu.url, alias: 'emu-admin' }))
-      .accessToken;
+    accessToken = (
+      await storeJwtLogin({
+        username: 'admin@acme.com',
+        clientId: CI_KEY,
+        keyFile: SERVER_KEY,
+        loginUrl: emu.url,
+        alias: 'emu-admin',
+      })
+    ).accessToken;
   }
 
   beforeEach(() => {
@@ -55,10 +71,23 @@ describe('jwt status', function () {
 
   it('shows an admin-approved app that no grant of the user reaches, with the fix', async () => {
     await setUp('admin-approved-no-grant');
-    const { result, output } = await status(['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--app-name', 'Admin_App', '--json']);
+    const { result, output } = await status([
+      '--admin-org',
+      'emu-admin',
+      '-o',
+      'ci@acme.com',
+      '--app-name',
+      'Admin_App',
+      '--json',
+    ]);
     expect(process.exitCode ?? 0).to.equal(0);
     expect(result.adminOrg).to.equal('emu-admin');
-    expect(result.user).to.deep.include({ username: 'ci@acme.com', isActive: true, isFrozen: false, profileName: 'Standard User' });
+    expect(result.user).to.deep.include({
+      username: 'ci@acme.com',
+      isActive: true,
+      isFrozen: false,
+      profileName: 'Standard User',
+    });
     expect(result.app).to.deep.include({ name: 'Admin_App', adminApprovedOnly: true });
     expect(result.policy).to.equal('admin-approved');
     expect(result.refreshScope).to.equal(true);
@@ -71,7 +100,9 @@ describe('jwt status', function () {
 
     const rows = tableRows(ux);
     expect(rows).to.deep.include({ Field: 'Permitted users', Value: 'Admin approved users are pre-authorized' });
-    expect(rows.some((r) => r.App === 'CI App' && r['Use count'] === '42' && r['Last used'].startsWith('2026-03-01'))).to.equal(true);
+    expect(
+      rows.some((r) => r.App === 'CI App' && r['Use count'] === '42' && r['Last used'].startsWith('2026-03-01')),
+    ).to.equal(true);
     expect(rows.some((r) => r['Permission set'] === 'JWT_Access' && r['Reaches the user'] === 'no')).to.equal(true);
     expect(output).to.include('sf jwt approve --admin-org emu-admin --username ci@acme.com --app-name Admin_App');
   });

@@ -19,7 +19,13 @@ describe('checks: certificate', () => {
 
   /** A certificate for server.key with chosen dates, made with the same library as keygen. */
   const certFor = async (name: string, notBefore: Date, notAfter: Date): Promise<string> => {
-    const pem = await createSelfSignedCertificate({ privateKey: server, publicKey: createPublicKey(server), commonName: 'test', notBefore, notAfter });
+    const pem = await createSelfSignedCertificate({
+      privateKey: server,
+      publicKey: createPublicKey(server),
+      commonName: 'test',
+      notBefore,
+      notAfter,
+    });
     const path = join(dir, name);
     await writeFile(path, pem);
     return path;

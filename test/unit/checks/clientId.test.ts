@@ -21,7 +21,11 @@ describe('checks: client id', () => {
     ['typographic quotes', `\u201c${ID}\u201d`, 'is wrapped in quotes'],
     ['an inner space', '3MVG9fake ConsumerKey_0123', 'contains whitespace at character 10'],
     ['an inner newline', '3MVG9fake\nConsumerKey_0123', 'contains a line break at character 10'],
-    ['an inner quote', '3MVG9fake\u2019ConsumerKey_0123', 'contains a quote character ("\u2019" (U+2019)) at character 10'],
+    [
+      'an inner quote',
+      '3MVG9fake\u2019ConsumerKey_0123',
+      'contains a quote character ("\u2019" (U+2019)) at character 10',
+    ],
     ['a character consumer keys never have', '3MVG9fake-ConsumerKey_0123', 'contains "-" (U+002D) at character 10'],
     ['an invisible character', '3MVG9fake\u200bConsumerKey_0123', 'contains U+200B at character 10'],
     ['too few characters', '3MVG9', 'is only 5 characters long'],

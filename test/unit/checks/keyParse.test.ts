@@ -4,7 +4,10 @@ import { expect } from 'chai';
 import { checkKeyParse } from '../../../src/shared/checks/keyParse.js';
 
 const KEYS = fileURLToPath(new URL('../../fixtures/keys/', import.meta.url));
-const fixture = (name: string): { pem: string; path: string } => ({ pem: readFileSync(KEYS + name, 'utf8'), path: KEYS + name });
+const fixture = (name: string): { pem: string; path: string } => ({
+  pem: readFileSync(KEYS + name, 'utf8'),
+  path: KEYS + name,
+});
 const parse = (name: string): ReturnType<typeof checkKeyParse> => {
   const { pem, path } = fixture(name);
   return checkKeyParse(pem, path);
@@ -59,7 +62,9 @@ describe('checks: key parse', () => {
   });
 
   it('names an RSA PUBLIC KEY and an ssh public key line', () => {
-    expect(checkKeyParse('-----BEGIN RSA PUBLIC KEY-----\nMIIB\n-----END RSA PUBLIC KEY-----\n', 'k').check.message).to.include('public key');
+    expect(
+      checkKeyParse('-----BEGIN RSA PUBLIC KEY-----\nMIIB\n-----END RSA PUBLIC KEY-----\n', 'k').check.message,
+    ).to.include('public key');
     expect(checkKeyParse('ssh-rsa AAAAB3NzaC1yc2E me@host\n', 'k').check.message).to.include('public key');
   });
 
@@ -72,7 +77,10 @@ describe('checks: key parse', () => {
   });
 
   it('names an OpenSSH private key', () => {
-    const { check } = checkKeyParse('-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----\n', '/k/id_rsa');
+    const { check } = checkKeyParse(
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----\n',
+      '/k/id_rsa',
+    );
     expect(check.message).to.include('OpenSSH');
     expect(check.actions?.[0]).to.include('ssh-keygen -p -N "" -m PKCS8 -f server.key').and.to.include('/k/id_rsa');
   });
@@ -98,15 +106,21 @@ describe('checks: key parse', () => {
   });
 
   it('keeps the crypto error as detail for a damaged key body', () => {
-    const damaged = '-----BEGIN PRIVATE KEY-----\nTUlJRXZRSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NCS2N3Z2dTakFnRUFBb0lCQVFD\n-----END PRIVATE KEY-----\n';
+    const damaged =
+      '-----BEGIN PRIVATE KEY-----\nTUlJRXZRSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NCS2N3Z2dTakFnRUFBb0lCQVFD\n-----END PRIVATE KEY-----\n';
     const { check, key } = checkKeyParse(damaged, 'k');
     expect(check.code).to.equal('KEY_UNREADABLE');
-    expect(check.message).to.include('could not be decoded').and.to.match(/\(.+\)/);
+    expect(check.message)
+      .to.include('could not be decoded')
+      .and.to.match(/\(.+\)/);
     expect(key).to.equal(undefined);
   });
 
   it('names another PEM type (a certificate request)', () => {
-    const { check } = checkKeyParse('-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n', 'k.csr');
+    const { check } = checkKeyParse(
+      '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n',
+      'k.csr',
+    );
     expect(check.message).to.include('CERTIFICATE REQUEST');
   });
 

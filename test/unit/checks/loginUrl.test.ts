@@ -3,7 +3,11 @@ import { checkLoginUrl, isLoopbackHost } from '../../../src/shared/checks/loginU
 
 describe('checks: login URL', () => {
   it('passes https URLs and returns the URL', () => {
-    for (const raw of ['https://login.salesforce.com', 'https://test.salesforce.com/', 'https://acme--uat.sandbox.my.salesforce.com']) {
+    for (const raw of [
+      'https://login.salesforce.com',
+      'https://test.salesforce.com/',
+      'https://acme--uat.sandbox.my.salesforce.com',
+    ]) {
       const { check, url } = checkLoginUrl(raw);
       expect(check, raw).to.include({ id: 'login-url', status: 'pass' });
       expect(url?.protocol).to.equal('https:');
@@ -66,12 +70,31 @@ describe('checks: login URL', () => {
 
   describe('isLoopbackHost', () => {
     it('accepts loopback names and addresses', () => {
-      for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.0.9', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '[::ffff:7f00:1]']) {
+      for (const host of [
+        'localhost',
+        'LOCALHOST',
+        '127.0.0.1',
+        '127.255.0.9',
+        '::1',
+        '[::1]',
+        '0:0:0:0:0:0:0:1',
+        '::ffff:127.0.0.1',
+        '[::ffff:7f00:1]',
+      ]) {
         expect(isLoopbackHost(host), host).to.equal(true);
       }
     });
     it('refuses everything else', () => {
-      for (const host of ['login.salesforce.com', '128.0.0.1', '10.0.0.1', '::2', '::ffff:10.0.0.1', 'localhost.evil.com', '127.0.0.1.nip.io', '']) {
+      for (const host of [
+        'login.salesforce.com',
+        '128.0.0.1',
+        '10.0.0.1',
+        '::2',
+        '::ffff:10.0.0.1',
+        'localhost.evil.com',
+        '127.0.0.1.nip.io',
+        '',
+      ]) {
         expect(isLoopbackHost(host), host).to.equal(false);
       }
     });
