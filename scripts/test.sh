@@ -16,4 +16,6 @@ if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 else
   echo "Running the tests without network isolation (needs root); they only target 127.0.0.1."
 fi
+# No arguments: every test. Otherwise only the given test files, e.g. `bash scripts/test.sh test/unit/duration.test.ts`.
+if [ $# -eq 0 ]; then set -- "test/**/*.test.ts"; fi
 bash scripts/offline.sh mocha "$@"
