@@ -269,7 +269,7 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
       })
     : undefined;
 
-  ui.url(messages.getMessage('info.url', [username, authorizeUrl]));
+  ui.url(messages.getMessage('info.url', [username, authorizeUrl]), Boolean(listener) || plan.poll);
   result.browserOpened = await openOrTell(opts, authorizeUrl, plan, listener, ui);
 
   const confirm = bullets(messages, 'approval.confirm.actions', [username]);

@@ -101,8 +101,11 @@ export type JwtApproveResult = JwtApproveBrowserResult | JwtApproveAdminResult;
 
 /** Progress shown while the command runs; the command decides where each goes (stdout, stderr, spinner). */
 export type ApproveUi = {
-  /** The approval URL line, once the URL is checked and the listener (if any) is up. */
-  url: (line: string) => void;
+  /**
+   * The approval URL line, once the URL is checked and the listener (if any) is up. `waiting`: the command
+   * now waits for the approval (so a script reading the output may want to open the URL at once).
+   */
+  url: (line: string, waiting: boolean) => void;
   info: (text: string) => void;
   warn: (text: string) => void;
   spinner: { start: (text: string) => void; status: (text: string) => void; stop: () => void };

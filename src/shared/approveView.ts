@@ -28,11 +28,8 @@ export function approveView(result: JwtApproveResult): ViewLine[] {
 
 function browserView(result: JwtApproveBrowserResult): ViewLine[] {
   const lines: ViewLine[] = [{ kind: 'header', text: m('header.approval') }];
-  if (result.approval.status === 'refused') {
-    lines.push({ kind: 'stderr', text: result.approval.message });
-    return [...lines, ...nextSteps([...result.approval.actions])];
-  }
   lines.push({ kind: 'text', text: result.approval.message });
+  if (result.approval.status === 'refused') return [...lines, ...nextSteps([...result.approval.actions])];
   const actions = [...result.approval.actions];
   // Nothing was waited for: the next steps are how to finish and confirm, even though nothing failed.
   const unobserved = result.approval.status === 'not-observed' && !result.verification;

@@ -90,8 +90,14 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
   if (user) view.tables.push(userTable(user));
   if (app === null) view.notes.push(m('app.missing', [appArg ?? '']));
   if (app) view.tables.push(appTable(report, app));
-  if (report.oauthTokens?.length === 0) view.notes.push(m('noApprovals', [report.username]));
-  else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
+  if (report.oauthTokens?.length === 0) {
+    // For an admin-approved app the grant is what a JWT login uses: no approval is missing.
+    view.notes.push(
+      report.policy === 'admin-approved'
+        ? m('noApprovals.adminApproved', [report.username, appLabel])
+        : m('noApprovals', [report.username]),
+    );
+  } else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
   if (app && report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
   else if (app && report.grants) view.tables.push(grantsTable(appLabel, report.grants));
   if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);

@@ -73,10 +73,16 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     return result;
   }
 
-  /** Progress while the command runs. With --json, stdout carries only the final JSON: the URL goes to stderr. */
+  /**
+   * Progress while the command runs. With --json, stdout carries only the final JSON: while the command
+   * waits, the URL goes to stderr at once (a script can open it); otherwise it is in the result.
+   */
   private approveUi(): ApproveUi {
     return {
-      url: (line) => (this.jsonEnabled() ? process.stderr.write(`${line}\n`) : this.log(line)),
+      url: (line, waiting): void => {
+        if (!this.jsonEnabled()) this.log(line);
+        else if (waiting) process.stderr.write(`${line}\n`);
+      },
       info: (text) => this.info(text),
       warn: (text) => this.warn(text),
       spinner: {
