@@ -34,10 +34,12 @@ describe('authorizeCheck: the authorize URL before anything opens', () => {
   const url = (): string => `${base}/services/oauth2/authorize?response_type=code&client_id=X&state=s`;
   const check = (timeoutMs = 2000): ReturnType<typeof checkAuthorizeUrl> =>
     checkAuthorizeUrl(url(), { redirectUri: REDIRECT, timeoutMs });
-  const redirectTo = (location: string) => (_req: IncomingMessage, res: ServerResponse) => {
-    res.writeHead(302, { location });
-    res.end();
-  };
+  const redirectTo =
+    (location: string) =>
+    (_req: IncomingMessage, res: ServerResponse): void => {
+      res.writeHead(302, { location });
+      res.end();
+    };
 
   it('reads the refusal from the error page Salesforce redirects to, without following it', async () => {
     answer = redirectTo(
