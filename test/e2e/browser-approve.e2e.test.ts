@@ -2,7 +2,8 @@
  * The browser approval in a real browser: Debian's Chromium, driven by playwright-core, opens the authorize
  * URL that `sf jwt approve` produced, the emulator's consent page is answered (Allow / Deny), the redirect
  * reaches the command's loopback listener, the approval is recorded in the emulator (an OauthToken row),
- * and `sf jwt diagnose` then passes.
+ * and `sf jwt diagnose` then passes. Also: --url-only --wait with the printed URL opened by hand, and a
+ * redirect URI that is not a callback URL (nothing is opened; a browser would only reach the error page).
  *
  * Without Chromium (/usr/bin/chromium, or CHROMIUM_PATH) the tests are skipped with the reason: reported as
  * pending, never as passed. Everything stays on 127.0.0.1: the emulator, the listener and the page.
