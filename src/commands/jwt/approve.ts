@@ -22,7 +22,7 @@ import {
   type Verification,
 } from '../../shared/approveAdmin.js';
 import { browser, BROWSERS } from '../../shared/browser.js';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { isValidApiName } from '../../shared/grants.js';
 import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';

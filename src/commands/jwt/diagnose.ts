@@ -1,6 +1,7 @@
 import { Messages } from '@salesforce/core';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
-import { DEFAULT_TIMEOUT_MS, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
 import { exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';

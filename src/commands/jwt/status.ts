@@ -1,6 +1,6 @@
 import { Messages } from '@salesforce/core';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { exitCodesHelp, timeoutFlag } from '../../flags.js';
