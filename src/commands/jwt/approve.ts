@@ -28,7 +28,7 @@ import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 import type { JwtInputs } from '../../shared/types.js';
-import { durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
+import { adminOrgFlag, durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { withDeadline } from '../../shared/deadline.js';
 
@@ -145,10 +145,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     }),
     'approval-timeout': durationFlag({ summary: messages.getMessage('flags.approval-timeout.summary') }),
     timeout: timeoutFlag,
-    'admin-org': Flags.string({
-      summary: messages.getMessage('flags.admin-org.summary'),
-      description: messages.getMessage('flags.admin-org.description'),
-    }),
+    'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in run().
     'permission-set': Flags.string({
