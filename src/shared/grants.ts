@@ -82,6 +82,11 @@ function writeError(step: GrantStep, err: unknown, plan: GrantPlan): SfError {
   return error.setData({ plan });
 }
 
+/** Refuses a permission set name Salesforce would not accept, as a usage error (exit code 2). */
+export function checkPermissionSetName(name: string): void {
+  if (!isValidApiName(name)) throw messages.createError('error.InvalidPermissionSet', [name], [], 2);
+}
+
 async function query<T extends Record<string, unknown>>(conn: Connection, what: string, soql: string): Promise<T[]> {
   try {
     return await batchedQuery<T>(conn, soql);
@@ -147,16 +152,14 @@ function describeStep(
 /**
  * What it takes for `permissionSet` to grant the app to the user. Reads only. Throws InsufficientAccessToReadError
  * (the permission needed is named), GrantQueryFailedError, UserNotFoundError, AppWithoutIdError or
- * InvalidPermissionSetNameError (exit code 2).
+ * InvalidPermissionSetError (exit code 2).
  */
 export async function planGrant(conn: Connection, opts: PlanOptions): Promise<GrantPlan> {
   const app: GrantPlan['app'] = { id: opts.app.id, name: opts.app.name, label: opts.app.label, kind: opts.app.kind };
   const base: GrantPlan = { steps: [], changes: 0, username: opts.username, permissionSet: opts.permissionSet, app };
   if (opts.app.adminApprovedOnly === false) return { ...base, selfAuthorize: true };
   if (!opts.app.id) throw messages.createError('error.AppWithoutId', [appLabel(app)]);
-  if (!isValidApiName(opts.permissionSet)) {
-    throw messages.createError('error.InvalidPermissionSetName', [opts.permissionSet], [], 2);
-  }
+  checkPermissionSetName(opts.permissionSet);
   const appId = opts.app.id;
 
   // round 1: the user and the permission set

@@ -230,7 +230,7 @@ describe('planGrant / applyGrant', () => {
     expect(errors).to.deep.equal([
       { name: 'UserNotFoundError', exitCode: 1, actions: 2 },
       { name: 'AppWithoutIdError', exitCode: 1, actions: 1 },
-      { name: 'InvalidPermissionSetNameError', exitCode: 2, actions: 0 },
+      { name: 'InvalidPermissionSetError', exitCode: 2, actions: 1 },
     ]);
   });
 

@@ -23,7 +23,7 @@ import {
 } from '../../shared/approveAdmin.js';
 import { browser, BROWSERS } from '../../shared/browser.js';
 import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
-import { isValidApiName } from '../../shared/grants.js';
+import { checkPermissionSetName } from '../../shared/grants.js';
 import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
@@ -248,8 +248,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     durations: ApproveDurations,
   ): Promise<JwtApproveAdminResult> {
     const permissionSet = flags['permission-set'] ?? DEFAULT_PERMISSION_SET;
-    if (!isValidApiName(permissionSet))
-      throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
+    checkPermissionSetName(permissionSet);
     const dryRun = flags['dry-run'] ?? false;
 
     // The client id and key may come from the stored JWT login; with --app-name the client id is optional.
