@@ -1,6 +1,6 @@
 /*
- * The diagnosis: local checks in the design's order, the token exchange as core does it, org-side
- * evidence when an admin org is named, then the cause — the first blocking fault in check order.
+ * The diagnosis: local checks in the order of CheckId (types.ts), the token exchange as core does it,
+ * org-side evidence when an admin org is named, then the cause — the first blocking fault in check order.
  * Read-only, and nothing secret is ever part of the result.
  */
 import type { KeyObject } from 'node:crypto';
