@@ -8,9 +8,9 @@ import { runBrowserApproval } from './approveBrowser.js';
 import type { ApproveUi, JwtApproveResult } from './approveResult.js';
 import { redirectTarget, scopeAllowsJwt } from './authorize.js';
 import type { BrowserName } from './browser.js';
-import { DEFAULT_TIMEOUT_MS } from './diagnose.js';
+import { DEFAULT_TIMEOUT_MS } from './adminOrg.js';
 import { flagDurationMs } from './duration.js';
-import { isValidApiName } from './grants.js';
+import { checkPermissionSetName } from './grants.js';
 import { resolveJwtInputs, type IdentityFlags } from './inputs.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -82,8 +82,7 @@ export async function runApprove(
   const adminOrg = flags['admin-org'];
   if (adminOrg) {
     const permissionSet = flags['permission-set'] ?? DEFAULT_PERMISSION_SET;
-    if (!isValidApiName(permissionSet))
-      throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
+    checkPermissionSetName(permissionSet);
     return runAdminMode(
       {
         flags,

@@ -6,7 +6,15 @@ import { isContainerMode } from '../../shared/approveBrowser.js';
 import type { ApproveUi, JwtApproveResult } from '../../shared/approveResult.js';
 import { approveView, type ViewLine } from '../../shared/approveView.js';
 import { BROWSERS } from '../../shared/browser.js';
-import { durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, parseOrUsage, timeoutFlag } from '../../flags.js';
+import {
+  adminOrgFlag,
+  durationFlag,
+  exitCodesHelp,
+  identityFlags,
+  loginOnlyFlags,
+  parseOrUsage,
+  timeoutFlag,
+} from '../../flags.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 export { DEFAULT_PERMISSION_SET } from '../../shared/approve.js';
@@ -50,10 +58,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     }),
     'approval-timeout': durationFlag({ summary: messages.getMessage('flags.approval-timeout.summary') }),
     timeout: timeoutFlag,
-    'admin-org': Flags.string({
-      summary: messages.getMessage('flags.admin-org.summary'),
-      description: messages.getMessage('flags.admin-org.description'),
-    }),
+    'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in src/shared/approve.ts.
     'permission-set': Flags.string({
