@@ -195,8 +195,14 @@ function planWatch(opts: BrowserModeOptions): Plan {
   return { target, listen, poll };
 }
 
-function notObserved(key: string, tokens: string[], actions: string[]): BrowserApproval {
-  return { status: 'not-observed', message: messages.getMessage(key, tokens), actions };
+/** The outcome was not seen: `not-received` when the redirect URI can't reach this command, else `not-observed` (--url-only). */
+function notObserved(
+  status: 'not-observed' | 'not-received',
+  key: string,
+  tokens: string[],
+  actions: string[],
+): BrowserApproval {
+  return { status, message: messages.getMessage(key, tokens), actions };
 }
 
 /**
@@ -297,7 +303,8 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
     }
   } else {
     const why = unobservedWords(opts, plan.target);
-    result.approval = notObserved(why.key, why.tokens, plan.poll ? [] : confirm);
+    const status = plan.target.kind === 'loopback' ? 'not-observed' : 'not-received';
+    result.approval = notObserved(status, why.key, why.tokens, plan.poll ? [] : confirm);
     if (plan.poll) result.verification = await verifyWithProgress(inputs, verifyOpts(opts.waitMs), ui);
   }
 
@@ -415,7 +422,7 @@ async function raceRedirectAndLogin(
       listener.close();
       await redirect;
       return {
-        approval: notObserved('approval.notObserved.confirmedByLogin', [inputs.username], []),
+        approval: notObserved('not-observed', 'approval.notObserved.confirmedByLogin', [inputs.username], []),
         verification: first.verification,
       };
     }

@@ -20,9 +20,14 @@ export type ApprovalStatus =
   /** No redirect arrived before the time was up. */
   | 'no-redirect'
   /**
-   * The outcome in the browser was not observed by this command: the URL was only printed (--url-only), or
-   * the redirect URI is one this command can't receive. With --wait, `verification` tells whether the JWT
-   * login confirmed the approval.
+   * The redirect URI is one this command can't receive (another host, or https): the outcome happens in the
+   * browser, out of sight. With --wait, `verification` tells whether the JWT login confirmed the approval.
+   */
+  | 'not-received'
+  /**
+   * --url-only: the URL was printed and the outcome not observed (without --wait nothing watched it; with
+   * --wait the redirect never reached this command, and `verification` tells whether the JWT login confirmed
+   * the approval).
    */
   | 'not-observed'
   /** Salesforce refused the authorize request before any sign-in (see `refusal`): no browser was opened. */
@@ -126,7 +131,7 @@ export const silentUi: ApproveUi = {
 export function browserOk(approval: BrowserApproval, verification: Verification | undefined): boolean {
   if (approval.status === 'refused') return false;
   if (verification) return verification.ok;
-  return approval.status === 'approved' || approval.status === 'not-observed';
+  return approval.status === 'approved' || approval.status === 'not-observed' || approval.status === 'not-received';
 }
 
 /**

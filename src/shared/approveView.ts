@@ -32,7 +32,8 @@ function browserView(result: JwtApproveBrowserResult): ViewLine[] {
   if (result.approval.status === 'refused') return [...lines, ...nextSteps([...result.approval.actions])];
   const actions = [...result.approval.actions];
   // Nothing was waited for: the next steps are how to finish and confirm, even though nothing failed.
-  const unobserved = result.approval.status === 'not-observed' && !result.verification;
+  const unobserved =
+    (result.approval.status === 'not-observed' || result.approval.status === 'not-received') && !result.verification;
   lines.push(...verificationView(result, actions, unobserved));
   return [...lines, ...(result.ok && !unobserved ? [] : nextSteps(actions))];
 }

@@ -351,7 +351,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     ]);
     expect(opened.calledOnce).to.equal(true);
     expect(result).to.include({ ok: true, browserOpened: true });
-    expect(result.approval.status).to.equal('not-observed');
+    expect(result.approval.status).to.equal('not-received');
     expect(result.verification).to.equal(undefined);
     expect(emu.requests.filter((r) => r.path === '/services/oauth2/token')).to.deep.equal([]);
     expect(output).to.include('sf jwt diagnose --username ci@acme.com').and.include('--wait');
@@ -365,7 +365,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
       '--redirect-uri',
       https,
     ]);
-    expect(result.approval.status).to.equal('not-observed');
+    expect(result.approval.status).to.equal('not-received');
     expect(result.approval.message).to.include('https').and.include('plain http').and.not.include('not a loopback');
     expect(result.approval.message).to.include(`http://localhost:${port}/OauthRedirect`);
     expect(result.ok).to.equal(true);

@@ -365,7 +365,7 @@ describe('jwt approve', () => {
       '--redirect-uri',
       remote,
     ]);
-    expect(result.approval.status).to.equal('not-observed');
+    expect(result.approval.status).to.equal('not-received');
     expect(result.approval.message).to.include(remote).and.include('not on this machine');
     expect(result.approval.actions.join(' ')).to.include('sf jwt diagnose').and.include('--wait');
     expect(new URL(opened[0]).searchParams.get('redirect_uri')).to.equal(remote);
@@ -385,7 +385,7 @@ describe('jwt approve', () => {
       '--redirect-uri',
       'https://ci.example.com/oauth/callback/',
     ]);
-    expect(result.approval.status).to.equal('not-observed');
+    expect(result.approval.status).to.equal('not-received');
     expect(result.verification).to.include({ ok: true, tries: 3 });
     expect(result.ok).to.equal(true);
     expect(output()).to.include('Retrying the JWT login of ci@acme.com.uat');
