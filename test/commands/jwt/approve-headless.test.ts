@@ -13,7 +13,9 @@ import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
 import { browser } from '../../../src/shared/browser.js';
-import { createPkce } from '../../../src/shared/authorize.js';
+import { createPkce, DEFAULT_SCOPE } from '../../../src/shared/authorize.js';
+import { runApprove } from '../../../src/shared/approve.js';
+import { silentUi } from '../../../src/shared/approveResult.js';
 import {
   keyPath,
   loadScenario,
@@ -245,6 +247,41 @@ describe('jwt approve: headless and refused before sign-in', function () {
     expect(result.approval.status).to.equal('no-redirect');
     expect(result.approval.actions.join(' ')).to.include(`ssh -L ${port}:localhost:${port}`);
     expect(result.verification?.cause?.code).to.equal('USER_NOT_APPROVED');
+    expect(await portIsFree(port)).to.equal(true);
+  });
+
+  it('one AbortSignal ends the wait: the listener closes and the retries stop (for a Ctrl-C handler to hook in)', async () => {
+    await setUp();
+    const controller = new AbortController();
+    let printed = false;
+    const ui = { ...silentUi, url: (): void => void (printed = true) };
+    const run = runApprove(
+      {
+        username: 'ci@acme.com',
+        'client-id': CI_KEY,
+        'instance-url': emu.url,
+        'jwt-key-file': SERVER_KEY,
+        'redirect-uri': redirectUri,
+        scope: DEFAULT_SCOPE,
+        'url-only': true,
+        wait: '1m',
+      },
+      ui,
+      { signal: controller.signal },
+    );
+    for (let i = 0; i < 200 && !printed; i++) {
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await portIsFree(port), 'listening').to.equal(false);
+    const abortedAt = Date.now();
+    controller.abort();
+    const error = await run.then(
+      () => expect.fail('expected the wait to be aborted'),
+      (err: SfError) => err,
+    );
+    expect(error.name).to.equal('AbortedError');
+    expect(Date.now() - abortedAt).to.be.lessThan(3000);
     expect(await portIsFree(port)).to.equal(true);
   });
 
