@@ -1,6 +1,8 @@
 /*
- * Browser mode of `sf jwt approve`: what the redirect and the code exchange mean for the approval. The code,
- * the verifier and every token stay inside this module's calls: the result says only what happened.
+ * Browser mode of `sf jwt approve`: the check of the authorize URL, the listener, opening or printing the URL,
+ * the wait for what can confirm the approval (the redirect, the JWT login), and what the redirect and the code
+ * exchange mean for the approval. The code, the verifier and every token stay inside this module's calls: the
+ * result says only what happened.
  */
 import { Messages, SfError } from '@salesforce/core';
 import {
