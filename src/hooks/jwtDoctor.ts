@@ -9,6 +9,7 @@
 import { Lifecycle, Messages } from '@salesforce/core';
 import { diagnoseAll, type DiagnoseAllResult, type DiagnoseOptions } from '../shared/diagnose.js';
 import { withDeadline } from '../shared/deadline.js';
+import { describeDuration } from '../shared/duration.js';
 import type { DiagnoseResult } from '../shared/types.js';
 import { shellQuote } from './loginHint.js';
 
@@ -78,7 +79,7 @@ export async function runJwtDoctor(doctor: DoctorLike, options: JwtDoctorOptions
     const all = await withDeadline(
       (options.diagnoseAll ?? diagnoseAll)({ timeoutMs: options.requestTimeoutMs ?? DOCTOR_REQUEST_TIMEOUT_MS }),
       deadlineMs,
-      () => new Error(messages.getMessage('doctor.timeout', [String(Math.round(deadlineMs / 1000))])),
+      () => new Error(messages.getMessage('doctor.timeout', [describeDuration(deadlineMs)])),
     );
     // the shape of `sf jwt diagnose --all --json`'s result, as plain JSON
     doctor.addPluginData(PLUGIN_NAME, JSON.parse(JSON.stringify(all)) as unknown);
