@@ -1,13 +1,25 @@
 /*
  * The plugin's hooks inside the real sf CLI: `sf doctor --plugin plugin-jwt` diagnoses the logins stored by
  * the real `sf org login jwt`, and a failed `sf org login jwt` ends with the `sf jwt diagnose` command for the
- * same login on stderr. The plugin is linked into an isolated HOME; everything runs against the emulator.
+ * same login on stderr. Everything runs against the emulator, in an isolated HOME.
  *
- * The hook modules are also loaded from the compiled lib/ (`npm test` builds it first) to count what they
- * import: oclif loads the `finally` hook after every sf command.
+ * The plugin is laid out there as `sf plugins install` does (a user plugin), not linked: oclif then loads the
+ * hooks from the compiled lib/ (`npm test` builds it first) exactly as users get them, through the paths in
+ * package.json. A linked plugin would run its TypeScript sources through tsx instead. The hook modules are
+ * also loaded on their own, to count what they import: oclif loads the `finally` hook after every sf command.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,6 +44,23 @@ type DoctorDiagnosis = {
   suggestions: string[];
   pluginSpecificData: Record<string, unknown[]>;
 };
+
+/** Installs this checkout for the sf CLI of `home` the way `sf plugins install` lays out a user plugin. */
+function installAsUserPlugin(home: string): void {
+  const dataDir = join(home, '.local', 'share', 'sf');
+  mkdirSync(join(dataDir, 'node_modules'), { recursive: true });
+  symlinkSync(REPO_ROOT, join(dataDir, 'node_modules', 'plugin-jwt'), 'dir');
+  const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  writeFileSync(
+    join(dataDir, 'package.json'),
+    JSON.stringify({
+      name: '@salesforce/cli',
+      private: true,
+      dependencies: { 'plugin-jwt': version },
+      oclif: { schema: 1, plugins: [{ name: 'plugin-jwt', type: 'user', tag: version }] },
+    }),
+  );
+}
 
 function snapshot(home: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -125,8 +154,9 @@ describe('e2e: the hooks inside the real sf CLI', function () {
     scratch = mkdtempSync(join(tmpdir(), 'plugin-jwt-e2e-hooks-'));
     // demo: ci@acme.com and admin@acme.com have approved CI_App; new.hire@acme.com never did.
     emu = await startEmulator('demo');
-    const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
-    expect(link.code, link.stdout + link.stderr).to.equal(0);
+    installAsUserPlugin(env.home);
+    const which = await runSf(['which', 'jwt', 'diagnose', '--json'], env.env);
+    expect(which.stdout, which.stderr).to.include('plugin-jwt');
   });
 
   after(async () => {
