@@ -101,17 +101,25 @@ export async function runJwtDoctor(doctor: DoctorLike, options: JwtDoctorOptions
   }
 }
 
+/** Each part on its own: a doctor or listener that fails one of them still gets the others. */
 async function reportFailure(
   doctor: DoctorLike,
   emit: (status: DiagnosticStatus) => Promise<void>,
   bin: string,
   reason: string,
 ): Promise<void> {
-  try {
-    doctor.addPluginData(PLUGIN_NAME, { error: reason });
-    doctor.addSuggestion(messages.getMessage('doctor.failed.suggestion', [`${bin} jwt diagnose --all`]));
-    await emit({ testName: messages.getMessage('doctor.failed', [PLUGIN_NAME, reason]), status: 'warn' });
-  } catch {
-    // nothing left to report through
+  const steps: Array<() => unknown> = [
+    (): Promise<void> =>
+      emit({ testName: messages.getMessage('doctor.failed', [PLUGIN_NAME, reason]), status: 'warn' }),
+    (): void => doctor.addSuggestion(messages.getMessage('doctor.failed.suggestion', [`${bin} jwt diagnose --all`])),
+    (): void => doctor.addPluginData(PLUGIN_NAME, { error: reason }),
+  ];
+  for (const step of steps) {
+    try {
+      // eslint-disable-next-line no-await-in-loop -- in order, each one guarded
+      await step();
+    } catch {
+      // nothing more to report through this part
+    }
   }
 }

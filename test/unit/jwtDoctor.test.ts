@@ -130,6 +130,15 @@ describe('sf doctor hook: the adapter', () => {
       diagnoseAll: () => Promise.resolve(allOf([failing])),
       emit: () => Promise.reject(new Error('no listener')),
     });
+    // a doctor that refuses the data still gets the warning
+    const warned: DiagnosticStatus[] = [];
+    await runJwtDoctor(broken, {
+      diagnoseAll: () => Promise.resolve(allOf([failing])),
+      emit: (status) => Promise.resolve(void warned.push(status)),
+    });
+    expect(warned).to.deep.equal([
+      { testName: "[plugin-jwt] JWT logins couldn't be diagnosed: no data", status: 'warn' },
+    ]);
   });
 
   it('gives up at its deadline with a warn diagnostic that says so', async () => {
