@@ -1,9 +1,9 @@
 import { Messages } from '@salesforce/core';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { flagDurationMs } from '../../shared/duration.js';
-import { exitCodesHelp, timeoutFlag } from '../../flags.js';
+import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../flags.js';
 import { resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
@@ -25,12 +25,8 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
 
   public static readonly flags = {
     // Not required: true, so that a missing value gets words that say why it is needed (still exit code 2).
-    'admin-org': Flags.string({ summary: messages.getMessage('flags.admin-org.summary') }),
-    username: Flags.string({
-      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username` and `sf jwt diagnose`
-      char: 'o',
-      summary: messages.getMessage('flags.username.summary'),
-    }),
+    'admin-org': adminOrgFlag,
+    username: usernameFlag(),
     'client-id': Flags.string({
       char: 'i',
       summary: messages.getMessage('flags.client-id.summary'),

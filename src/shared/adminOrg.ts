@@ -1,0 +1,28 @@
+/*
+ * The admin org behind --admin-org (diagnose, approve and status): opening its connection, and the
+ * per-request timeout that the commands apply when --timeout is not given.
+ */
+import { Messages, Org, type Connection } from '@salesforce/core';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+/** Per request, when --timeout is not given. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. */
+export async function connectAdminOrg(adminOrg: string): Promise<Connection> {
+  try {
+    const org = await Org.create({ aliasOrUsername: adminOrg });
+    return org.getConnection();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw shared.createError(
+      'error.UnknownAdminOrg',
+      [adminOrg, reason],
+      [],
+      2,
+      error instanceof Error ? error : undefined,
+    );
+  }
+}
