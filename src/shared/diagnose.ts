@@ -91,7 +91,9 @@ async function runLocalChecks(inputs: JwtInputs): Promise<LocalChecks> {
   const sizeCheck = key ? checkKeySize(key) : skip('key-size', messages.getMessage('skip.noKey'));
   checks.push(sizeCheck);
   checks.push(
-    inputs.certFile ? await checkCertFile(inputs.certFile, key) : skip('cert', messages.getMessage('skip.noCertFile')),
+    inputs.certFile !== undefined
+      ? await checkCertFile(inputs.certFile, key)
+      : skip('cert', messages.getMessage('skip.noCertFile')),
   );
   const url = checkLoginUrl(inputs.loginUrl);
   checks.push(url.check);

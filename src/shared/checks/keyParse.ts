@@ -30,12 +30,18 @@ const notRsa = (abs: string, type: string): KeyParseResult =>
     messages.getMessages('keyParse.notRsa.actions'),
   );
 
+/**
+ * Why OpenSSL could not decode the key, in words. OpenSSL's own strings ("error:1E08010C:DECODER
+ * routines::unsupported") differ between versions and mean nothing to a user.
+ */
 const cryptoReason = (err: unknown): string => {
-  if (err instanceof Error) {
-    const code = 'code' in err && typeof err.code === 'string' ? `${err.code}: ` : '';
-    return `${code}${err.message}`;
+  const text = err instanceof Error ? `${'code' in err ? String(err.code) : ''} ${err.message}` : String(err);
+  if (/base64|bad end line|bad end of line/i.test(text)) return messages.getMessage('keyParse.reason.base64');
+  if (/asn1|wrong tag|header too long|too long|nested|encoding|bad object header|not enough data/i.test(text)) {
+    return messages.getMessage('keyParse.reason.asn1');
   }
-  return String(err);
+  if (/unsupported|decoder/i.test(text)) return messages.getMessage('keyParse.reason.unsupported');
+  return messages.getMessage('keyParse.reason.other');
 };
 
 /**
