@@ -1,7 +1,8 @@
 import { Messages, SfError } from '@salesforce/core';
 import type { Interfaces } from '@oclif/core';
 import type { AnyJson } from '@salesforce/ts-types';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
 import {
   buildAuthorizeUrl,
   createPkce,
@@ -117,12 +118,14 @@ function isContainerMode(env: NodeJS.ProcessEnv = process.env): boolean {
   return value !== undefined && value !== '' && value !== 'false';
 }
 
-export default class JwtApprove extends SfCommand<JwtApproveResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtApprove extends JwtCommand<JwtApproveResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     // The key is optional here: without it the approval still happens; only the JWT verification is skipped.
     ...identityFlags,

@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
 import {
   assertCanWrite,
   DEFAULT_BITS,
@@ -26,11 +27,13 @@ export type JwtKeygenResult = {
   commonName: string;
 };
 
-export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     'output-dir': Flags.directory({
       char: 'd',

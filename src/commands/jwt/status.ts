@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
 import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { flagDurationMs } from '../../shared/duration.js';
@@ -17,12 +18,14 @@ const STATUS_ROUNDS = 4;
 /** The approval state on the user record (status.ts), plus the admin org it was read through. */
 export type JwtStatusResult = ApprovalStatusReport & { adminOrg: string };
 
-export default class JwtStatus extends SfCommand<JwtStatusResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtStatus extends JwtCommand<JwtStatusResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     // Not required: true, so that a missing value gets words that say why it is needed (still exit code 2).
     'admin-org': Flags.string({ summary: messages.getMessage('flags.admin-org.summary') }),
