@@ -8,6 +8,7 @@ import {
   DEFAULT_DAYS,
   generateKeyPairAndCert,
   validateKeygenOptions,
+  validateOutputDir,
   writeKeyAndCert,
 } from '../../shared/keygen.js';
 import { bullets } from '../../shared/bullets.js';
@@ -53,11 +54,14 @@ export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
   public async run(): Promise<JwtKeygenResult> {
     const { flags } = await this.parse(JwtKeygen);
     const options = validateKeygenOptions({ bits: flags.bits, days: flags.days, commonName: flags['common-name'] });
+    const outputDir = validateOutputDir(flags['output-dir']);
     // refuse before spending time on a key that could not be written
-    await assertCanWrite(flags['output-dir'], { force: flags.force });
+    await assertCanWrite(outputDir, { force: flags.force });
 
+    this.spinner.start(messages.getMessage('spinner.generating', [String(options.bits)]));
     const generated = await generateKeyPairAndCert(options);
-    const files = await writeKeyAndCert(flags['output-dir'], generated, { force: flags.force });
+    this.spinner.stop();
+    const files = await writeKeyAndCert(outputDir, generated, { force: flags.force });
 
     const result: JwtKeygenResult = {
       ...files,
