@@ -4,6 +4,7 @@
  */
 import { Messages } from '@salesforce/core';
 import type { Cause, CauseCode, OrgEvidence, ServerError } from './types.js';
+import { commandLine, placeholder, shellQuote, type CommandPart, type Placeholder } from './shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
@@ -239,20 +240,23 @@ function appLabel(ctx: ClassifyContext): string {
   return app?.label ?? app?.name ?? ctx.appName ?? msg('placeholder.app');
 }
 
-function adminOrgText(ctx: ClassifyContext): string {
-  return ctx.adminOrg ?? msg('placeholder.adminOrg');
+function adminOrgPart(ctx: ClassifyContext): CommandPart {
+  const value: string | Placeholder = ctx.adminOrg ?? placeholder(msg('placeholder.adminOrg'));
+  return ['--admin-org', value];
 }
 
 /** `--client-id X` or `--app-name Y` for commands that need the app. */
-function appFlags(ctx: ClassifyContext): string {
-  if (ctx.clientId) return ` --client-id ${ctx.clientId.trim()}`;
-  const name = ctx.evidence?.app?.name ?? ctx.appName;
-  return name ? ` --app-name ${name}` : '';
+function appPart(ctx: ClassifyContext): CommandPart {
+  if (ctx.clientId) return ['--client-id', ctx.clientId.trim()];
+  return ['--app-name', ctx.evidence?.app?.name ?? ctx.appName];
+}
+
+function clientIdPart(ctx: ClassifyContext): CommandPart {
+  return ['--client-id', ctx.clientId ? ctx.clientId.trim() : undefined];
 }
 
 function approveCommand(ctx: ClassifyContext): string {
-  const url = ctx.loginUrl ? ` --instance-url ${ctx.loginUrl}` : '';
-  return `sf jwt approve --username ${ctx.username}${appFlags(ctx)}${url}`;
+  return commandLine('sf jwt approve', ['--username', ctx.username], appPart(ctx), ['--instance-url', ctx.loginUrl]);
 }
 
 /** A permission set to name in `sf jwt approve --admin-org`: an existing granting one, else a new name. */
@@ -264,15 +268,18 @@ export function suggestedPermissionSet(ctx: ClassifyContext): string {
 }
 
 function adminApproveCommand(ctx: ClassifyContext): string {
-  return `sf jwt approve --admin-org ${adminOrgText(ctx)} --username ${ctx.username}${appFlags(ctx)} --permission-set ${suggestedPermissionSet(ctx)}`;
+  return commandLine('sf jwt approve', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx), [
+    '--permission-set',
+    suggestedPermissionSet(ctx),
+  ]);
 }
 
 function statusCommand(ctx: ClassifyContext): string {
-  return `sf jwt status --admin-org ${adminOrgText(ctx)} --username ${ctx.username}${appFlags(ctx)}`;
+  return commandLine('sf jwt status', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx));
 }
 
 function diagnoseWithAdminOrg(ctx: ClassifyContext): string {
-  return `sf jwt diagnose --username ${ctx.username}${ctx.clientId ? ` --client-id ${ctx.clientId.trim()}` : ''} --admin-org ${adminOrgText(ctx)}`;
+  return commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx), adminOrgPart(ctx));
 }
 
 function approvalUrlAction(ctx: ClassifyContext): string[] {
@@ -363,7 +370,11 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   }),
   INVALID_ASSERTION: (ctx) => ({
     message: msg('INVALID_ASSERTION'),
-    actions: [msg('action.uploadCert', [appLabel(ctx)]), msg('action.certCheck', [ctx.username]), msg('action.keygen')],
+    actions: [
+      msg('action.uploadCert', [appLabel(ctx)]),
+      msg('action.certCheck', [commandLine('sf jwt diagnose', ['--username', ctx.username])]),
+      msg('action.keygen'),
+    ],
   }),
   AUDIENCE_INVALID: (ctx) => {
     const aud = ctx.audience ?? ctx.loginUrl ?? msg('placeholder.loginUrl');
@@ -371,7 +382,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     if (ctx.workingAudience) {
       return {
         message: msg('AUDIENCE_INVALID.verified', [aud, login, ctx.workingAudience]),
-        actions: [msg('action.audienceEnv', [ctx.workingAudience]), msg('action.sandboxLoginUrl')],
+        actions: [msg('action.audienceEnv', [shellQuote(ctx.workingAudience)]), msg('action.sandboxLoginUrl')],
         evidence: { workingAudience: ctx.workingAudience },
       };
     }
@@ -385,7 +396,9 @@ const RENDERERS: Record<CauseCode, Renderer> = {
         ? msg('USER_NOT_FOUND.sandbox', [ctx.username, suggestion])
         : msg('USER_NOT_FOUND', [ctx.username]),
       actions: [
-        ...(sandboxHint ? [msg('action.sandboxUsername', [suggestion])] : []),
+        ...(sandboxHint
+          ? [msg('action.sandboxUsername', [commandLine('sf org login jwt', ['--username', suggestion])])]
+          : []),
         msg('action.checkUsername'),
         ...evidenceNotes(ctx),
       ],
@@ -459,9 +472,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   APPROVAL_NOT_PROPAGATED: (ctx) => ({
     message: msg('APPROVAL_NOT_PROPAGATED', [ctx.username, grantSummary(ctx)]),
     actions: [
-      msg('action.waitRetry', [
-        `sf jwt diagnose --username ${ctx.username}${ctx.clientId ? ` --client-id ${ctx.clientId.trim()}` : ''}`,
-      ]),
+      msg('action.waitRetry', [commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx))]),
       msg('action.waitApprove', [`${approveCommand(ctx)} --wait 10m`]),
       ...approvalUrlAction(ctx),
       ...evidenceNotes(ctx),

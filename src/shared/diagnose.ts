@@ -21,6 +21,7 @@ import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './author
 import { readStoredAuth, resolveJwtInputs } from './inputs.js';
 import { withDeadline } from './deadline.js';
 import { bullets } from './bullets.js';
+import { shellQuote } from './shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -252,7 +253,10 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
         id: 'token-exchange',
         status: 'warn',
         message: warning,
-        actions: bullets(messages, 'exchange.fallbackOnly.actions', [fallback.host, fallback.audience]),
+        actions: bullets(messages, 'exchange.fallbackOnly.actions', [
+          shellQuote(fallback.host),
+          shellQuote(fallback.audience),
+        ]),
       });
     }
     checks.push(skip('org-evidence', messages.getMessage('skip.loginWorks')));

@@ -142,7 +142,7 @@ export async function createSelfSignedCertificate(opts: {
       serialNumber: randomSerial(),
       // a JSON name with an explicit string type, so the common name is written exactly as given: a plain
       // string value would be parsed (its quoted part kept, a leading # read as hex)
-      name: [{ CN: [nameValue(opts.commonName)] }],
+      name: new x509.Name([{ CN: [nameValue(opts.commonName)] }]),
       notBefore: opts.notBefore,
       notAfter: opts.notAfter,
       signingAlgorithm: SIGNING_ALGORITHM,

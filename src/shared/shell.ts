@@ -16,18 +16,24 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, "'\\''")}'`;
 }
 
+/** A value the user fills in (`<admin org alias>`): written as is, never quoted. */
+export type Placeholder = { placeholder: string };
+
+export const placeholder = (text: string): Placeholder => ({ placeholder: text });
+
 /** Flags and values of a suggested command: undefined values (and their flags) are left out. */
-export type CommandPart = string | [flag: string, value: string | undefined];
+export type CommandPart = string | [flag: string, value: string | Placeholder | undefined];
 
 /**
  * A command line to suggest: `commandLine('sf jwt approve', ['--username', u], ['--client-id', id])`. The
- * command itself is written as given; every value is quoted with shellQuote.
+ * command itself is written as given; every value is quoted with shellQuote, except placeholders.
  */
 export function commandLine(command: string, ...parts: CommandPart[]): string {
   const words = [command];
   for (const part of parts) {
     if (typeof part === 'string') words.push(part);
-    else if (part[1] !== undefined) words.push(part[0], shellQuote(part[1]));
+    else if (typeof part[1] === 'string') words.push(part[0], shellQuote(part[1]));
+    else if (part[1] !== undefined) words.push(part[0], part[1].placeholder);
   }
   return words.join(' ');
 }

@@ -5,6 +5,7 @@
  */
 import { Messages } from '@salesforce/core';
 import type { ApprovalStatusReport } from './status.js';
+import { shellQuote } from './shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
@@ -102,8 +103,15 @@ function verdict(report: ApprovalStatusReport, appLabel: string, appName: string
   if (report.refreshScope === false) return m('verdict.noRefreshScope', [appLabel]);
   if (report.approved === true) return m('verdict.approved', [report.username, appLabel]);
   if (report.approved === false && report.policy === 'admin-approved') {
-    return m('verdict.notApproved.admin', [appLabel, report.username, adminOrg, report.username, appName]);
+    return m('verdict.notApproved.admin', [
+      appLabel,
+      report.username,
+      shellQuote(adminOrg),
+      shellQuote(report.username),
+      shellQuote(appName),
+    ]);
   }
-  if (report.approved === false) return m('verdict.notApproved.self', [report.username, appLabel, report.username]);
+  if (report.approved === false)
+    return m('verdict.notApproved.self', [report.username, appLabel, shellQuote(report.username)]);
   return m('verdict.unknown');
 }

@@ -32,6 +32,7 @@ import type { JwtInputs } from '../../shared/types.js';
 import { durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { withDeadline } from '../../shared/deadline.js';
+import { shellQuote } from '../../shared/shell.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 
@@ -215,7 +216,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
       : {
           status: 'not-received' as const,
           message: messages.getMessage('approval.notReceived'),
-          actions: messages.getMessages('approval.notReceived.actions', [inputs.username]),
+          actions: messages.getMessages('approval.notReceived.actions', [shellQuote(inputs.username)]),
         };
 
     const result: JwtApproveBrowserResult = {
@@ -434,7 +435,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
       }
       if (!result.verification.ok) actions.push(...(result.verification.cause?.actions ?? []));
     } else if (result.mode === 'browser' || !result.error) {
-      this.log(messages.getMessage('verification.skipped', [result.username, result.username]));
+      this.log(messages.getMessage('verification.skipped', [result.username, shellQuote(result.username)]));
     }
     this.renderActions(result.ok, actions);
   }

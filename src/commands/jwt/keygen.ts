@@ -12,6 +12,7 @@ import {
   writeKeyAndCert,
 } from '../../shared/keygen.js';
 import { bullets } from '../../shared/bullets.js';
+import { shellQuote } from '../../shared/shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
@@ -82,8 +83,11 @@ export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
     this.log(messages.getMessage('output.expires', [result.expiresAt]));
     this.log('');
     this.styledHeader(messages.getMessage('output.nextSteps'));
-    bullets(messages, 'output.steps', [result.certFile, result.keyFile, result.keyFile, result.certFile]).forEach(
-      (step, i) => this.log(`${i + 1}. ${step}`),
-    );
+    bullets(messages, 'output.steps', [
+      result.certFile,
+      shellQuote(result.keyFile),
+      shellQuote(result.keyFile),
+      shellQuote(result.certFile),
+    ]).forEach((step, i) => this.log(`${i + 1}. ${step}`));
   }
 }

@@ -2,6 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Check } from '../types.js';
 import { bullets } from '../bullets.js';
+import { shellQuote } from '../shell.js';
 import { checkMessages as messages } from './messages.js';
 
 export type KeyParseResult = { check: Check; key?: KeyObject };
@@ -67,7 +68,10 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
     if (/^\s*(ssh-(rsa|dss|ed25519)|ecdsa-sha2-)\S* /.test(pem)) {
       return fail(messages.getMessage('keyParse.publicKey', [abs]), messages.getMessages('keyParse.publicKey.actions'));
     }
-    return fail(messages.getMessage('keyParse.notPem', [abs]), bullets(messages, 'keyParse.notPem.actions', [abs]));
+    return fail(
+      messages.getMessage('keyParse.notPem', [abs]),
+      bullets(messages, 'keyParse.notPem.actions', [shellQuote(abs)]),
+    );
   }
 
   const privateLabel = labels.find((l) => l.endsWith('PRIVATE KEY'));
@@ -91,10 +95,13 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
     case 'ENCRYPTED PRIVATE KEY':
       return fail(
         messages.getMessage('keyParse.encrypted', [abs]),
-        bullets(messages, 'keyParse.encrypted.actions', [abs]),
+        bullets(messages, 'keyParse.encrypted.actions', [shellQuote(abs)]),
       );
     case 'OPENSSH PRIVATE KEY':
-      return fail(messages.getMessage('keyParse.openssh', [abs]), bullets(messages, 'keyParse.openssh.actions', [abs]));
+      return fail(
+        messages.getMessage('keyParse.openssh', [abs]),
+        bullets(messages, 'keyParse.openssh.actions', [shellQuote(abs)]),
+      );
     case 'EC PRIVATE KEY':
       return notRsa(abs, 'ec');
     case 'DSA PRIVATE KEY':
@@ -105,7 +112,7 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
   if (/^Proc-Type:\s*4,\s*ENCRYPTED/m.test(pem)) {
     return fail(
       messages.getMessage('keyParse.encrypted', [abs]),
-      bullets(messages, 'keyParse.encryptedPkcs1.actions', [abs]),
+      bullets(messages, 'keyParse.encryptedPkcs1.actions', [shellQuote(abs)]),
     );
   }
   if (!pem.includes(`-----END ${privateLabel}-----`)) {

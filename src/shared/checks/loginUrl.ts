@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Check } from '../types.js';
 import { bullets } from '../bullets.js';
+import { shellQuote } from '../shell.js';
 import { checkMessages as messages } from './messages.js';
 
 export type LoginUrlResult = { check: Check; url?: URL };
@@ -66,7 +67,7 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
     if (host?.includes('.') && !/\s/.test(trimmed)) {
       return fail(
         messages.getMessage('loginUrl.noScheme', [trimmed]),
-        bullets(messages, 'loginUrl.noScheme.actions', [myDomainFor(host)]),
+        bullets(messages, 'loginUrl.noScheme.actions', [shellQuote(myDomainFor(host))]),
       );
     }
     return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
@@ -84,20 +85,20 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
   if (LIGHTNING_SUFFIX.test(url.hostname)) {
     return fail(
       messages.getMessage('loginUrl.lightning', [trimmed]),
-      bullets(messages, 'loginUrl.lightning.actions', [myDomainFor(url.hostname)]),
+      bullets(messages, 'loginUrl.lightning.actions', [shellQuote(myDomainFor(url.hostname))]),
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return fail(
       messages.getMessage('loginUrl.badScheme', [trimmed, url.protocol.replace(/:$/, '')]),
-      bullets(messages, 'loginUrl.badScheme.actions', [`https://${url.host}`]),
+      bullets(messages, 'loginUrl.badScheme.actions', [shellQuote(`https://${url.host}`)]),
     );
   }
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
       return fail(
         messages.getMessage('loginUrl.insecure', [trimmed]),
-        bullets(messages, 'loginUrl.insecure.actions', [`https://${url.host}`]),
+        bullets(messages, 'loginUrl.insecure.actions', [shellQuote(`https://${url.host}`)]),
       );
     }
     return {
