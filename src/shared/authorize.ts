@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Messages, SfError } from '@salesforce/core';
-import { isLoopbackHost, mayCarryCredentials } from './checks/loginUrl.js';
+import { checkLoginUrl, isLoopbackHost, mayCarryCredentials } from './checks/loginUrl.js';
 import { http } from './http.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -86,6 +86,11 @@ export function oauthBase(loginUrl: string): string {
   }
   if (!mayCarryCredentials(url)) {
     throw messages.createError('error.InsecureLoginUrl', [loginUrl]);
+  }
+  // the structural rules of the login URL check: no user name or password, query, fragment or page path
+  const check = checkLoginUrl(loginUrl).check;
+  if (check.status === 'fail') {
+    throw messages.createError('error.LoginUrlNotUsable', [check.message], [(check.actions ?? []).join(' ')]);
   }
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.origin}${path}`;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Global, Messages, SfError, SfProject, StateAggregator } from '@salesforce/core';
 import type { JwtInputs } from './types.js';
 import { PRODUCTION_URL } from './token.js';
+import { redactUserInfo } from './checks/loginUrl.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -69,15 +70,19 @@ export async function projectLoginUrl(): Promise<string | undefined> {
     const project = await SfProject.resolve();
     const config = await project.resolveProjectConfig();
     const url = (config as { sfdcLoginUrl?: unknown }).sfdcLoginUrl;
-    return typeof url === 'string' && url ? new URL(url).href : undefined;
+    return typeof url === 'string' && url ? normalizeLoginUrl(url) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** `--instance-url` arrives in core as `URL.href` (with a trailing slash); keep unparsable input as typed. */
+/**
+ * `--instance-url` arrives in core as `URL.href` (with a trailing slash); keep unparsable input as typed. A user
+ * name or password in it is replaced by **** here, before anything can echo it (the login URL check still
+ * refuses the URL).
+ */
 export function normalizeLoginUrl(raw: string): string {
-  const trimmed = raw.trim();
+  const trimmed = redactUserInfo(raw.trim());
   try {
     const url = new URL(trimmed);
     return /^https?:$/.test(url.protocol) ? url.href : trimmed;
@@ -124,7 +129,7 @@ export async function resolveJwtInputs(
     loginUrl = normalizeLoginUrl(flags['instance-url']);
     loginUrlSource = 'flag';
   } else if (jwtAuth?.loginUrl) {
-    loginUrl = jwtAuth.loginUrl;
+    loginUrl = redactUserInfo(jwtAuth.loginUrl);
     loginUrlSource = 'stored-auth';
   } else {
     loginUrl = (await projectLoginUrl()) ?? PRODUCTION_URL;

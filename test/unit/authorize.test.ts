@@ -142,9 +142,12 @@ describe('authorize: buildAuthorizeUrl', () => {
     expect(buildAuthorizeUrl({ ...base, loginUrl: 'https://acme.my.site.com/partners/' })).to.match(
       /^https:\/\/acme\.my\.site\.com\/partners\/services\/oauth2\/authorize\?/,
     );
-    expect(buildAuthorizeUrl({ ...base, loginUrl: 'https://acme.my.site.com/partners?x=1#frag' })).to.match(
-      /^https:\/\/acme\.my\.site\.com\/partners\/services\/oauth2\/authorize\?response_type=code&/,
-    );
+    expect(() => buildAuthorizeUrl({ ...base, loginUrl: 'https://acme.my.site.com/partners?x=1#frag' }))
+      .to.throw(/query/)
+      .with.property('name', 'LoginUrlNotUsableError');
+    expect(() => buildAuthorizeUrl({ ...base, loginUrl: 'https://ci:pw@acme.my.salesforce.com' }))
+      .to.throw(/user name or password/)
+      .with.property('name', 'LoginUrlNotUsableError');
   });
 
   it('encodes scope and client id as query values', () => {

@@ -34,11 +34,35 @@ export function mayCarryCredentials(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
+/**
+ * The user-info part of a URL (user:password@, or a token@) replaced by ****, so that no message, JSON field or
+ * suggested command ever repeats it. Also for text typed without a scheme (user:password@host).
+ */
+export function redactUserInfo(raw: string): string {
+  return raw
+    .replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, '$1****@')
+    .replace(/^(\s*)([^/?#:@\s]+:[^/?#\s]*)@/, '$1****@');
+}
+
+/**
+ * Hosts of Experience Cloud sites, where a path names the site (https://acme.my.site.com/partners) and is part
+ * of the login URL; everywhere else the token endpoint is at the root.
+ */
+const SITE_HOST = /\.(my\.site\.com|force\.com|my\.salesforce-sites\.com|site\.com)$/i;
+
 /** acme.lightning.force.com → acme.my.salesforce.com; acme--uat.sandbox.lightning.force.com → acme--uat.sandbox.my.salesforce.com */
 const LIGHTNING_SUFFIX = /\.lightning\.force\.com$/i;
 
 const myDomainFor = (hostname: string): string =>
   `https://${hostname.toLowerCase().replace(LIGHTNING_SUFFIX, '.my.salesforce.com')}`;
+
+/**
+ * The path of an Experience Cloud site URL (without a trailing slash), '' for any other host. A loopback host (a
+ * local test server, which may stand in for a site) keeps its path too.
+ */
+function sitePath(url: URL): string {
+  return SITE_HOST.test(url.hostname) || isLoopbackHost(url.hostname) ? url.pathname.replace(/\/+$/, '') : '';
+}
 
 const fail = (message: string, actions: string[]): LoginUrlResult => ({
   check: { id: 'login-url', status: 'fail', code: 'LOGIN_URL_INVALID', message, actions },
@@ -46,7 +70,8 @@ const fail = (message: string, actions: string[]): LoginUrlResult => ({
 
 /**
  * Checks the login URL the assertion goes to: a URL with a scheme, https (plain http only to a
- * loopback host, such as a local test server), and not a Lightning Experience domain.
+ * loopback host, such as a local test server), not a Lightning Experience domain, no user name or
+ * password in it, no query or fragment, and no path except an Experience Cloud site's.
  *
  * @param raw the login URL as the user gave it (or as stored)
  * @returns the check, and the parsed URL when it passed
@@ -88,10 +113,28 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
       bullets(messages, 'loginUrl.lightning.actions', [shellQuote(myDomainFor(url.hostname))]),
     );
   }
+  if (url.username || url.password) {
+    return fail(
+      messages.getMessage('loginUrl.credentials', [redactUserInfo(trimmed)]),
+      bullets(messages, 'loginUrl.credentials.actions', [shellQuote(`${url.protocol}//${url.host}`)]),
+    );
+  }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return fail(
       messages.getMessage('loginUrl.badScheme', [trimmed, url.protocol.replace(/:$/, '')]),
       bullets(messages, 'loginUrl.badScheme.actions', [shellQuote(`https://${url.host}`)]),
+    );
+  }
+  if (url.search || url.hash || trimmed.endsWith('?') || trimmed.endsWith('#')) {
+    return fail(
+      messages.getMessage('loginUrl.query', [trimmed]),
+      bullets(messages, 'loginUrl.query.actions', [shellQuote(`${url.origin}${sitePath(url)}`)]),
+    );
+  }
+  if (sitePath(url) === '' && url.pathname !== '/' && url.pathname !== '') {
+    return fail(
+      messages.getMessage('loginUrl.path', [trimmed, url.pathname]),
+      bullets(messages, 'loginUrl.path.actions', [shellQuote(url.origin)]),
     );
   }
   if (url.protocol === 'http:') {
