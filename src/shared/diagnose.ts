@@ -18,7 +18,7 @@ import { attemptExchange, audienceProbes, runPairs, type ExchangeRequest, type E
 import { buildCause, classifyServerError, usernameLacksSandboxSuffix } from './classify.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
-import { readStoredAuth, resolveJwtInputs } from './inputs.js';
+import { checkUsernameOrAlias, readStoredAuth, resolveJwtInputs } from './inputs.js';
 import { withDeadline } from './deadline.js';
 import { bullets } from './bullets.js';
 import { shellQuote } from './shell.js';
@@ -46,6 +46,7 @@ const skip = (id: Check['id'], reason: string): Check => ({ id, status: 'skip', 
 
 /** Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. */
 export async function connectAdminOrg(adminOrg: string): Promise<Awaited<ReturnType<Org['getConnection']>>> {
+  checkUsernameOrAlias(adminOrg, '--admin-org');
   try {
     const org = await Org.create({ aliasOrUsername: adminOrg });
     return org.getConnection();

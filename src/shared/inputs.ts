@@ -9,6 +9,7 @@ import { Global, Messages, SfError, SfProject, StateAggregator } from '@salesfor
 import type { JwtInputs } from './types.js';
 import { PRODUCTION_URL } from './token.js';
 import { redactUserInfo } from './checks/loginUrl.js';
+import { hasControlCharacters } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -57,8 +58,38 @@ export async function readStoredAuth(username: string): Promise<StoredJwtAuth | 
   };
 }
 
-/** Resolves an alias to its username; a value with no alias is returned as is. */
+/**
+ * A username or alias as given on the command line: one with whitespace, a line break or another control
+ * character (an escape sequence, a carriage return from a Windows-edited variable) is a usage error (exit
+ * code 2) that shows the value with its invisible characters made visible. No Salesforce username or CLI
+ * alias has them, and they would break every command this plugin suggests.
+ */
+export function checkUsernameOrAlias(value: string, flag = '--username'): string {
+  const visible = JSON.stringify(value);
+  if (value.trim().length === 0) throw usageError('error.BlankUsername', [flag, visible]);
+  const chars = [...value];
+  const at = chars.findIndex((c) => /\s/u.test(c) || hasControlCharacters(c));
+  if (at >= 0) {
+    const c = chars[at];
+    const what = /[\n\r\u2028\u2029]/.test(c)
+      ? messages.getMessage('username.lineBreak')
+      : /\s/u.test(c)
+        ? messages.getMessage('username.whitespace')
+        : messages.getMessage('username.control');
+    const where =
+      at === 0
+        ? messages.getMessage('username.atStart')
+        : at === chars.length - 1
+          ? messages.getMessage('username.atEnd')
+          : messages.getMessage('username.at', [String(at + 1)]);
+    throw usageError('error.InvalidUsername', [flag, visible, what, where]);
+  }
+  return value;
+}
+
+/** Resolves an alias to its username; a value with no alias is returned as is. Checks the value first. */
 export async function resolveUsername(usernameOrAlias: string): Promise<string> {
+  checkUsernameOrAlias(usernameOrAlias);
   if (!aliasFileExists()) return usernameOrAlias;
   const state = await StateAggregator.getInstance();
   return state.aliases.resolveUsername(usernameOrAlias);
