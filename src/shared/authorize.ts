@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Messages, SfError } from '@salesforce/core';
 import { checkLoginUrl, isLoopbackHost, mayCarryCredentials } from './checks/loginUrl.js';
 import { http } from './http.js';
+import { describeNetworkFailure } from './networkError.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
@@ -434,11 +435,7 @@ export async function exchangeCode(opts: {
         messages.getMessage('exchange.timeout', [String(Math.ceil(opts.timeoutMs / 1000))]),
       );
     }
-    return fail(
-      undefined,
-      'network_error',
-      messages.getMessage('exchange.network', [answer.code === 'NETWORK' ? answer.detail : answer.code]),
-    );
+    return fail(undefined, 'network_error', messages.getMessage('exchange.network', [describeNetworkFailure(answer)]));
   }
   const { status, text } = answer;
 

@@ -581,7 +581,7 @@ describe('authorize: exchangeCode', () => {
 
     const refused = await exchange(`http://127.0.0.1:${await freePort()}`);
     expect(refused).to.include({ ok: false, error: 'network_error' });
-    expect(refused.ok === false && refused.errorDescription).to.include('ECONNREFUSED');
+    expect(refused.ok === false && refused.errorDescription).to.include('connection was refused');
     expectNoSecrets([timedOut, refused]);
   });
 
