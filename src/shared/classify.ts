@@ -18,6 +18,11 @@ export type ClassifyContext = {
   evidence?: OrgEvidence;
   /** true when org-side evidence was collected (an --admin-org was given and reached). */
   evidenceCollected: boolean;
+  /**
+   * Set when org-side evidence was collected but can't decide the cause: what was not known, in words (records
+   * that could not be read, or an admin org that may be another org). The cause is then the default.
+   */
+  undecided?: string;
   /** For approval causes: the authorize URL, put into the actions. */
   approvalUrl?: string;
   /** AUDIENCE_INVALID: an audience verified to work against the login URL. */
@@ -164,25 +169,88 @@ export function approvalsForApp(evidence: OrgEvidence): NonNullable<OrgEvidence[
 // Classification
 // ---------------------------------------------------------------------------------------------
 
-/** Decides "user hasn't approved this consumer" from org-side evidence, in APPROVAL_DECISION_ORDER. */
-export function classifyApproval(evidence: OrgEvidence | undefined): CauseCode {
-  if (!evidence) return 'USER_NOT_APPROVED';
+/** Evidence that decides an approval cause, when it could not be read (or is hidden from the admin). */
+export type UnknownEvidence = 'user' | 'frozen' | 'app' | 'grants' | 'approvals' | 'scopes';
+
+export type ApprovalDecision = {
+  code: CauseCode;
+  /** false: the records that would tell the causes apart could not all be read; `code` is then the default. */
+  decided: boolean;
+  /** What was not known (empty when decided). */
+  unknown: UnknownEvidence[];
+};
+
+/**
+ * Decides "user hasn't approved this consumer" from org-side evidence, in APPROVAL_DECISION_ORDER. A cause is
+ * named only from records that were read: a record that could not be read (refused, or hidden from an admin
+ * without the right permission) is unknown, never absent. A missing grant or approval that was read is a fault
+ * whatever else is unknown; "everything is in place" (APPROVAL_NOT_PROPAGATED) needs every record. When the
+ * evidence cannot decide, the answer is the default without evidence, USER_NOT_APPROVED, with `decided: false`.
+ */
+export function decideApproval(evidence: OrgEvidence | undefined): ApprovalDecision {
+  const undecided = (...unknown: UnknownEvidence[]): ApprovalDecision => ({
+    code: 'USER_NOT_APPROVED',
+    decided: false,
+    unknown,
+  });
+  const decided = (code: CauseCode): ApprovalDecision => ({ code, decided: true, unknown: [] });
+  if (!evidence) return undecided('user', 'app');
   const { user, app } = evidence;
-  if (user === null) return 'USER_NOT_FOUND';
-  if (user && !user.isActive) return 'USER_INACTIVE';
-  if (user?.isFrozen) return 'USER_FROZEN';
+  if (user === undefined) return undecided('user');
+  if (user === null) return decided('USER_NOT_FOUND');
+  if (!user.isActive) return decided('USER_INACTIVE');
+  if (user.isFrozen) return decided('USER_FROZEN');
 
   const reaching = grantsReachingUser(evidence);
   const adminApproved = app?.adminApprovedOnly;
-  // admin-approved app: the grant decides; unread grants count as "no grant" (the message says what was not read)
-  if (adminApproved === true && !reaching?.length) return 'USER_NOT_PREAUTHORIZED';
-  if (appHasRefreshScope(app) === false) return 'APP_SCOPE_MISSING_REFRESH_TOKEN';
+  if (adminApproved === true) {
+    if (reaching === undefined) return undecided('grants');
+    if (reaching.length === 0) return decided('USER_NOT_PREAUTHORIZED');
+  }
+  const refreshScope = appHasRefreshScope(app);
+  if (refreshScope === false) return decided('APP_SCOPE_MISSING_REFRESH_TOKEN');
 
   const approvals = approvalsForApp(evidence);
-  if (adminApproved === false && !approvals?.length) return 'USER_NOT_APPROVED';
-  // policy unknown: neither a grant nor an approval reaches the user
-  if (adminApproved === undefined && !reaching?.length && !approvals?.length) return 'USER_NOT_APPROVED';
-  return 'APPROVAL_NOT_PROPAGATED';
+  if (adminApproved === false) {
+    if (approvals === undefined) return undecided('approvals');
+    if (approvals.length === 0) return decided('USER_NOT_APPROVED');
+  }
+  if (adminApproved === undefined) {
+    const inPlace = Boolean(reaching?.length) || Boolean(approvals?.length);
+    if (!inPlace) {
+      // policy unknown: neither a grant nor an approval reaches the user, and both were read
+      if (reaching !== undefined && approvals !== undefined) return decided('USER_NOT_APPROVED');
+      return undecided(
+        ...(reaching === undefined ? ['grants' as const] : []),
+        ...(approvals === undefined ? ['approvals' as const] : []),
+      );
+    }
+    if (app === undefined || app === null) return undecided('app');
+  }
+  // everything that blocks was read and is in place: only then is it a propagation delay
+  const unknown: UnknownEvidence[] = [];
+  if (user.isFrozen === undefined) unknown.push('frozen');
+  if (refreshScope === undefined && (evidence.errors ?? []).some((e) => /ConnectedApp|Metadata/i.test(e.what))) {
+    unknown.push('scopes');
+  }
+  return unknown.length ? undecided(...unknown) : decided('APPROVAL_NOT_PROPAGATED');
+}
+
+/** Why the evidence could not decide, in words: the records that could not be read, or what is unknown. */
+export function describeUndecided(decision: ApprovalDecision, evidence: OrgEvidence): string {
+  const errors = evidence.errors ?? [];
+  if (errors.length) return msg('undecided.unread', [errors.map((e) => `${e.what} (${e.message})`).join('; ')]);
+  return msg('undecided.missing', [decision.unknown.map((u) => msg(`undecided.unknown.${u}`)).join(', ')]);
+}
+
+/** A user missing from an admin org that may be another org than the login's. */
+export function describeOtherOrg(username: string, loginUrl: string): string {
+  return msg('undecided.otherOrg', [username, loginUrl]);
+}
+
+/** decideApproval's cause code. */
+export function classifyApproval(evidence: OrgEvidence | undefined): CauseCode {
+  return evidence ? decideApproval(evidence).code : 'USER_NOT_APPROVED';
 }
 
 /** Maps Salesforce's OAuth error (and, for approval errors, org-side evidence) to a cause code. */
@@ -238,6 +306,10 @@ export function usernameLacksSandboxSuffix(username: string): boolean {
 function appLabel(ctx: ClassifyContext): string {
   const app = ctx.evidence?.app;
   return app?.label ?? app?.name ?? ctx.appName ?? msg('placeholder.app');
+}
+
+function adminOrgName(ctx: ClassifyContext): string {
+  return ctx.adminOrg ?? msg('placeholder.adminOrg');
 }
 
 function adminOrgPart(ctx: ClassifyContext): CommandPart {
@@ -405,11 +477,26 @@ const RENDERERS: Record<CauseCode, Renderer> = {
       evidence: ctx.evidence?.user === null ? { user: null } : undefined,
     };
   },
-  USER_INACTIVE: (ctx) => ({
-    message: msg('USER_INACTIVE', [ctx.username]),
-    actions: [msg('action.reactivate', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
-    evidence: ctx.evidence?.user ? { user: ctx.evidence.user } : undefined,
-  }),
+  USER_INACTIVE: (ctx) => {
+    if (!ctx.evidence?.user) {
+      // Salesforce answers inactive_user for a deactivated and for a frozen user alike
+      return {
+        message: msg('USER_INACTIVE.orFrozen', [ctx.username]),
+        actions: [
+          msg('action.reactivate', [setupUserPath(ctx)]),
+          msg('action.unfreeze', [setupUserPath(ctx)]),
+          ...(ctx.evidenceCollected
+            ? evidenceNotes(ctx)
+            : [msg('action.tellInactiveFrozen', [diagnoseWithAdminOrg(ctx)])]),
+        ],
+      };
+    }
+    return {
+      message: msg('USER_INACTIVE', [ctx.username]),
+      actions: [msg('action.reactivate', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
+      evidence: { user: ctx.evidence.user },
+    };
+  },
   USER_FROZEN: (ctx) => ({
     message: msg('USER_FROZEN', [ctx.username]),
     actions: [msg('action.unfreeze', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
@@ -443,13 +530,18 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     evidence: { app: ctx.evidence?.app },
   }),
   USER_NOT_APPROVED: (ctx) => {
-    if (!ctx.evidenceCollected) {
+    if (!ctx.evidenceCollected || ctx.undecided !== undefined) {
       return {
-        message: msg('USER_NOT_APPROVED.noEvidence', [ctx.username]),
+        message:
+          ctx.undecided === undefined
+            ? msg('USER_NOT_APPROVED.noEvidence', [ctx.username])
+            : msg('USER_NOT_APPROVED.undecided', [ctx.username, adminOrgName(ctx), ctx.undecided]),
         actions: [
           msg('action.approve', [ctx.username, approveCommand(ctx)]),
           ...approvalUrlAction(ctx),
-          msg('action.tellApart', [diagnoseWithAdminOrg(ctx)]),
+          msg(ctx.undecided === undefined ? 'action.tellApart' : 'action.tellApartWithRights', [
+            diagnoseWithAdminOrg(ctx),
+          ]),
           msg('action.userRecord', [msg('path.userOauth', [ctx.username])]),
         ],
       };

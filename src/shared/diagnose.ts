@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { Global, Messages, Org, SfError } from '@salesforce/core';
-import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence } from './types.js';
+import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence, ServerError } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
 import { checkKeyParse } from './checks/keyParse.js';
 import { checkKeySize } from './checks/keySize.js';
@@ -15,7 +15,15 @@ import { checkLoginUrl } from './checks/loginUrl.js';
 import { checkClientId } from './checks/clientId.js';
 import { checkClock, measureSkewSeconds } from './checks/clock.js';
 import { attemptExchange, audienceProbes, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
-import { buildCause, classifyServerError, usernameLacksSandboxSuffix } from './classify.js';
+import {
+  buildCause,
+  classifyServerError,
+  decideApproval,
+  describeOtherOrg,
+  describeUndecided,
+  usernameLacksSandboxSuffix,
+} from './classify.js';
+import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from './orgMatch.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
 import { checkUsernameOrAlias, readStoredAuth, resolveJwtInputs } from './inputs.js';
@@ -152,12 +160,34 @@ export function sandboxSuffixFromAdmin(adminUsername: string | undefined, userna
 /** Evidence takes up to three round trips (evidence.ts), each within --timeout. */
 const EVIDENCE_ROUNDS = 3;
 
-async function gatherEvidence(
-  adminOrg: string,
-  inputs: JwtInputs,
-  timeoutMs: number,
-): Promise<{ evidence?: OrgEvidence; check: Check; sandbox: { isSandbox?: boolean; sandboxName?: string } }> {
+type Gathered = {
+  evidence?: OrgEvidence;
+  check: Check;
+  sandbox: { isSandbox?: boolean; sandboxName?: string };
+  /** Whether the admin org is the login's org (after the user lookup, when there was one). */
+  match: OrgMatch;
+};
+
+async function gatherEvidence(adminOrg: string, inputs: JwtInputs, timeoutMs: number): Promise<Gathered> {
   const conn = await connectAdminOrg(adminOrg);
+  const before = compareOrgs(adminOrgFacts(adminOrg, conn), {
+    username: inputs.username,
+    loginUrl: inputs.loginUrl,
+    orgId: inputs.orgId,
+  });
+  if (before.verdict === 'different') {
+    // another org's records say nothing about this login: not read at all
+    return {
+      sandbox: {},
+      match: before,
+      check: {
+        id: 'org-evidence',
+        status: 'warn',
+        message: messages.getMessage('evidence.otherOrg', [adminOrg, before.reason]),
+        actions: shared.getMessages('error.AdminOrgMismatch.actions'),
+      },
+    };
+  }
   const sandboxName = sandboxSuffixFromAdmin(conn.getUsername(), inputs.username);
   const sandbox = sandboxName ? { isSandbox: true, sandboxName } : {};
   try {
@@ -167,25 +197,34 @@ async function gatherEvidence(
       () =>
         new Error(messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))])),
     );
+    const match = afterUserLookup(before, evidence.user ? true : undefined);
     const failures = evidence.errors ?? [];
-    return {
-      evidence,
-      sandbox,
-      check: failures.length
-        ? {
-            id: 'org-evidence',
-            status: 'warn',
-            message: messages.getMessage('evidence.partial', [
-              adminOrg,
-              failures.map((f) => `${f.what}: ${f.message}`).join('; '),
-            ]),
-          }
-        : { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) },
-    };
+    let check: Check;
+    if (evidence.user === null && match.verdict !== 'same') {
+      check = {
+        id: 'org-evidence',
+        status: 'warn',
+        message: messages.getMessage('evidence.maybeOtherOrg', [adminOrg, inputs.username, inputs.loginUrl]),
+        actions: shared.getMessages('error.AdminOrgMismatch.actions'),
+      };
+    } else if (failures.length) {
+      check = {
+        id: 'org-evidence',
+        status: 'warn',
+        message: messages.getMessage('evidence.partial', [
+          adminOrg,
+          failures.map((f) => `${f.what}: ${f.message}`).join('; '),
+        ]),
+      };
+    } else {
+      check = { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) };
+    }
+    return { evidence, sandbox, match, check };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {
       sandbox,
+      match: before,
       check: {
         id: 'org-evidence',
         status: 'warn',
@@ -193,6 +232,29 @@ async function gatherEvidence(
       },
     };
   }
+}
+
+/**
+ * The cause of "user hasn't approved this consumer" (and the other answers that need evidence) from what the
+ * admin org showed. Records that could not be read, and a user missing from an org that may be another org,
+ * decide nothing: the cause is then the default without evidence, with `undecided` saying why.
+ */
+function causeFromEvidence(
+  serverError: ServerError,
+  gathered: Gathered,
+  inputs: JwtInputs,
+): { code: CauseCode; undecided?: string } {
+  const evidence = gathered.evidence as OrgEvidence;
+  if (classifyServerError(serverError) !== 'USER_NOT_APPROVED') {
+    return { code: classifyServerError(serverError, evidence) };
+  }
+  const decision = decideApproval(evidence);
+  if (decision.code === 'USER_NOT_FOUND' && gathered.match.verdict !== 'same') {
+    return { code: 'USER_NOT_APPROVED', undecided: describeOtherOrg(inputs.username, inputs.loginUrl) };
+  }
+  return decision.decided
+    ? { code: decision.code }
+    : { code: decision.code, undecided: describeUndecided(decision, evidence) };
 }
 
 /** Runs every check and names the cause. Never throws for a diagnosable fault. */
@@ -272,6 +334,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first);
 
   let evidence: OrgEvidence | undefined;
+  let undecided: string | undefined;
   let sandbox: { isSandbox?: boolean; sandboxName?: string } = {};
   if (serverError && NEEDS_EVIDENCE.has(code)) {
     if (options.adminOrg) {
@@ -281,7 +344,10 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
       checks.push(gathered.check);
       if (evidence) {
         result.evidence = evidence;
-        code = classifyServerError(serverError, evidence);
+        ({ code, undecided } = causeFromEvidence(serverError, gathered, inputs));
+      } else if (gathered.match.verdict === 'different') {
+        undecided = gathered.match.reason;
+        result.missingEvidence = messages.getMessages('evidence.missing');
       }
     } else {
       checks.push(skip('org-evidence', messages.getMessage('skip.noAdminOrg')));
@@ -309,6 +375,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     serverError,
     evidence,
     evidenceCollected: evidence !== undefined,
+    undecided,
     approvalUrl: result.approvalUrl,
     workingAudience,
     skewSeconds,

@@ -483,12 +483,14 @@ export function markAssigned(
 /**
  * Salesforce answers an OauthToken query from an admin without Customize Application with that admin's own
  * rows only, and no error. When the same admin was refused other setup data, say that an empty list may
- * be incomplete, so "no approval" is not taken as proven.
+ * be incomplete, so "no approval" is not taken as proven. Returns true when the list may be incomplete.
  */
-export function noteHiddenTokens(rowCount: number, errors: Errors): void {
+export function noteHiddenTokens(rowCount: number, errors: Errors): boolean {
   if (rowCount === 0 && errors.some((e) => /INSUFFICIENT_ACCESS|INSUFFICIENT_PRIVILEGES/.test(e.message))) {
     errors.push({ what: 'OauthToken', message: messages.getMessage('evidence.tokensMayBeHidden') });
+    return true;
   }
+  return false;
 }
 
 /** Strips the internal applicationId so evidence keeps the shared OrgEvidence shape. */
@@ -541,11 +543,15 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
       await expandGroups(conn, assignments, errors);
       marked = markAssigned(grants, assignments, user);
     }
-    evidence.grants = marked;
+    // Assignments that could not be read are unknown, not absent: then only a grant through the user's
+    // profile is known to reach the user, and nothing is said about the others.
+    if (assignments) evidence.grants = marked;
+    else if (marked.some((g) => g.assignedToUser)) evidence.grants = marked.filter((g) => g.assignedToUser);
   }
   if (tokens) {
-    evidence.oauthTokens = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
-    noteHiddenTokens(evidence.oauthTokens.length, errors);
+    const forApp = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
+    // an empty list that may hide other users' rows is unknown, not "no approval"
+    if (!noteHiddenTokens(forApp.length, errors)) evidence.oauthTokens = forApp;
   }
   return done();
 }

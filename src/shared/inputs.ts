@@ -30,6 +30,8 @@ export type StoredJwtAuth = {
   privateKey?: string;
   loginUrl?: string;
   instanceUrl?: string;
+  /** The org of the stored login (plain in the auth file, never a token). */
+  orgId?: string;
   isJwt: boolean;
 };
 
@@ -54,6 +56,7 @@ export async function readStoredAuth(username: string): Promise<StoredJwtAuth | 
     privateKey,
     loginUrl: typeof fields.loginUrl === 'string' ? fields.loginUrl : undefined,
     instanceUrl: typeof fields.instanceUrl === 'string' ? fields.instanceUrl : undefined,
+    orgId: typeof fields.orgId === 'string' ? fields.orgId : undefined,
     isJwt: Boolean(privateKey) && !fields.refreshToken,
   };
 }
@@ -174,6 +177,7 @@ export async function resolveJwtInputs(
     loginUrl,
     certFile: flags['cert-file'],
     appName: flags['app-name'],
+    ...(stored?.orgId ? { orgId: stored.orgId } : {}),
     source: {
       clientId: flags['client-id'] !== undefined ? 'flag' : 'stored-auth',
       ...(jwtKeyFile !== undefined ? { jwtKeyFile: flags['jwt-key-file'] !== undefined ? 'flag' : 'stored-auth' } : {}),
