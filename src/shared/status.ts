@@ -8,6 +8,7 @@ import type { OrgEvidence } from './types.js';
 import { appHasRefreshScope, grantReachesUser } from './classify.js';
 import {
   markAssigned,
+  noteHiddenTokens,
   readAssignments,
   readFrozen,
   readGrants,
@@ -21,8 +22,11 @@ import {
 export type StatusOptions = { username: string; clientId?: string; appName?: string };
 
 export type StatusGrant = NonNullable<OrgEvidence['grants']>[number] & {
-  /** How the grant reaches the user: through the user's profile, an assigned permission set, or not at all. */
-  via: 'profile' | 'permission-set' | 'none';
+  /**
+   * How the grant reaches the user: through the user's profile, an assigned permission set, or not at all;
+   * 'unknown' when the user's permission set assignments could not be read.
+   */
+  via: 'profile' | 'permission-set' | 'none' | 'unknown';
 };
 
 export type StatusToken = NonNullable<OrgEvidence['oauthTokens']>[number] & {
@@ -85,21 +89,34 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
   if (frozen !== undefined) user.isFrozen = frozen;
 
   if (tokens) {
-    report.oauthTokens = tokens.map((t) => {
+    const rows: StatusToken[] = tokens.map((t) => {
       const { applicationId, ...row } = t;
       void applicationId; // internal: used only to match rows to the app
       return app ? { ...row, forApp: tokenBelongsToApp(t, app) } : row;
     });
+    // an empty list that may hide the user's rows from this admin is unknown, not "no approvals"
+    if (!noteHiddenTokens(rows.length, errors)) report.oauthTokens = rows;
   }
   if (grants) {
     report.grants = markAssigned(grants, assignments, user).map((g) => ({
       ...g,
       via:
-        g.isOwnedByProfile && g.profileId === user.profileId ? 'profile' : g.assignedToUser ? 'permission-set' : 'none',
+        g.isOwnedByProfile && g.profileId === user.profileId
+          ? 'profile'
+          : g.assignedToUser
+            ? 'permission-set'
+            : assignments
+              ? 'none'
+              : 'unknown',
     }));
   }
 
-  const reached = report.grants?.some((g) => grantReachesUser(g, user));
+  // unknown (undefined) when neither a reaching grant is seen nor every grant's reach is known
+  const reached = report.grants?.some((g) => grantReachesUser(g, user))
+    ? true
+    : report.grants && assignments
+      ? false
+      : undefined;
   const appApprovals = report.oauthTokens?.filter((t) => t.forApp).length;
   if (report.policy === 'admin-approved') report.approved = reached;
   else if (report.policy === 'self-authorize')
@@ -107,6 +124,15 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
   else if (reached === true || (appApprovals ?? 0) > 0) report.approved = true;
 
   return withErrors(report, errors);
+}
+
+/**
+ * Exit code 1 for status: the user or the app is not in the org, or the record could not be read far enough
+ * to say whether it shows what a JWT login needs (a refused read is not an answer).
+ */
+export function statusIsFault(report: ApprovalStatusReport): boolean {
+  if (report.user === null || report.app === null || report.user === undefined) return true;
+  return report.app !== undefined && report.approved === undefined && Boolean(report.errors?.length);
 }
 
 function withErrors(report: ApprovalStatusReport, errors: EvidenceError[]): ApprovalStatusReport {

@@ -19,6 +19,8 @@ export type StatusView = {
   verdict?: string;
   /** Queries that failed, in words. */
   warnings: string[];
+  /** One line that sums the report up (the verdict, or why there is none), for --json. */
+  message: string;
 };
 
 const m = (key: string, tokens: string[] = []): string => messages.getMessage(key, tokens);
@@ -84,10 +86,12 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
     tables: [],
     notes: [],
     warnings: (report.errors ?? []).map((e) => m('warning.readError', [e.what, e.message])),
+    message: '',
   };
   const { user, app } = report;
   const appLabel = app ? (app.label ?? app.name) : (appArg ?? '');
-  if (user === null) view.notes.push(m('user.missing', [report.username]));
+  if (user === null) view.notes.push(m('user.missing', [report.username, adminOrg]));
+  if (user === undefined) view.notes.push(m('user.unknown', [report.username, adminOrg]));
   if (user) view.tables.push(userTable(user));
   if (app === null) view.notes.push(m('app.missing', [appArg ?? '']));
   if (app) view.tables.push(appTable(report, app));
@@ -96,6 +100,7 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
   if (app && report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
   else if (app && report.grants) view.tables.push(grantsTable(appLabel, report.grants));
   if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
+  view.message = view.verdict ?? (view.notes.length ? view.notes.join(' ') : m('summary.listed', [report.username]));
   return view;
 }
 
@@ -113,5 +118,6 @@ function verdict(report: ApprovalStatusReport, appLabel: string, appName: string
   }
   if (report.approved === false)
     return m('verdict.notApproved.self', [report.username, appLabel, shellQuote(report.username)]);
-  return m('verdict.unknown');
+  const unread = [...new Set((report.errors ?? []).map((e) => e.what))];
+  return unread.length ? m('verdict.unknown.unread', [unread.join(', '), adminOrg]) : m('verdict.unknown');
 }
