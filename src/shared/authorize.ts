@@ -13,6 +13,7 @@ import { Messages, SfError } from '@salesforce/core';
 import { checkLoginUrl, isLoopbackHost, mayCarryCredentials } from './checks/loginUrl.js';
 import { http } from './http.js';
 import { describeNetworkFailure } from './networkError.js';
+import { onInterrupt } from './interrupt.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
@@ -250,13 +251,14 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
 
   let done = false;
   let answered = false;
-  const timers: { timeout?: NodeJS.Timeout } = {};
+  const timers: { timeout?: NodeJS.Timeout; unregisterInterrupt?: () => void } = {};
   const server: Server = createServer();
   const servers: Server[] = [server];
 
   const shutdown = (): void => {
     if (timers.timeout) clearTimeout(timers.timeout);
     opts.signal?.removeEventListener('abort', onAbort);
+    timers.unregisterInterrupt?.();
     for (const s of servers) {
       s.close();
       s.closeAllConnections();
@@ -350,6 +352,8 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
     opts.timeoutMs,
   );
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // Ctrl-C closes the listener (and its port) before the process ends
+  timers.unregisterInterrupt = onInterrupt(onAbort);
 
   return {
     address: bound.address,

@@ -188,19 +188,25 @@ export type ApprovalDecision = {
  * evidence cannot decide, the answer is the default without evidence, USER_NOT_APPROVED, with `decided: false`.
  */
 export function decideApproval(evidence: OrgEvidence | undefined): ApprovalDecision {
-  const undecided = (...unknown: UnknownEvidence[]): ApprovalDecision => ({
-    code: 'USER_NOT_APPROVED',
-    decided: false,
-    unknown,
-  });
-  const decided = (code: CauseCode): ApprovalDecision => ({ code, decided: true, unknown: [] });
   if (!evidence) return undecided('user', 'app');
-  const { user, app } = evidence;
+  const { user } = evidence;
   if (user === undefined) return undecided('user');
   if (user === null) return decided('USER_NOT_FOUND');
   if (!user.isActive) return decided('USER_INACTIVE');
   if (user.isFrozen) return decided('USER_FROZEN');
+  return decideForApp(evidence, user);
+}
 
+const undecided = (...unknown: UnknownEvidence[]): ApprovalDecision => ({
+  code: 'USER_NOT_APPROVED',
+  decided: false,
+  unknown,
+});
+const decided = (code: CauseCode): ApprovalDecision => ({ code, decided: true, unknown: [] });
+
+/** The app's side, for an active user who is not known to be frozen. */
+function decideForApp(evidence: OrgEvidence, user: EvidenceUser): ApprovalDecision {
+  const { app } = evidence;
   const reaching = grantsReachingUser(evidence);
   const adminApproved = app?.adminApprovedOnly;
   if (adminApproved === true) {
@@ -216,16 +222,8 @@ export function decideApproval(evidence: OrgEvidence | undefined): ApprovalDecis
     if (approvals.length === 0) return decided('USER_NOT_APPROVED');
   }
   if (adminApproved === undefined) {
-    const inPlace = Boolean(reaching?.length) || Boolean(approvals?.length);
-    if (!inPlace) {
-      // policy unknown: neither a grant nor an approval reaches the user, and both were read
-      if (reaching !== undefined && approvals !== undefined) return decided('USER_NOT_APPROVED');
-      return undecided(
-        ...(reaching === undefined ? ['grants' as const] : []),
-        ...(approvals === undefined ? ['approvals' as const] : []),
-      );
-    }
-    if (app === undefined || app === null) return undecided('app');
+    const policyUnknown = decidePolicyUnknown(app, reaching, approvals);
+    if (policyUnknown) return policyUnknown;
   }
   // everything that blocks was read and is in place: only then is it a propagation delay
   const unknown: UnknownEvidence[] = [];
@@ -234,6 +232,22 @@ export function decideApproval(evidence: OrgEvidence | undefined): ApprovalDecis
     unknown.push('scopes');
   }
   return unknown.length ? undecided(...unknown) : decided('APPROVAL_NOT_PROPAGATED');
+}
+
+/** The app's policy is unknown: decided only when neither a grant nor an approval reaches the user, both read. */
+function decidePolicyUnknown(
+  app: OrgEvidence['app'],
+  reaching: EvidenceGrant[] | undefined,
+  approvals: OrgEvidence['oauthTokens'],
+): ApprovalDecision | undefined {
+  if (Boolean(reaching?.length) || Boolean(approvals?.length)) {
+    return app === undefined || app === null ? undecided('app') : undefined;
+  }
+  if (reaching !== undefined && approvals !== undefined) return decided('USER_NOT_APPROVED');
+  const unknown: UnknownEvidence[] = [];
+  if (reaching === undefined) unknown.push('grants');
+  if (approvals === undefined) unknown.push('approvals');
+  return undecided(...unknown);
 }
 
 /** Why the evidence could not decide, in words: the records that could not be read, or what is unknown. */

@@ -257,6 +257,44 @@ function causeFromEvidence(
     : { code: decision.code, undecided: describeUndecided(decision, evidence) };
 }
 
+type EvidenceStep = {
+  code: CauseCode;
+  check: Check;
+  evidence?: OrgEvidence;
+  undecided?: string;
+  sandbox: { isSandbox?: boolean; sandboxName?: string };
+  missingEvidence?: string[];
+};
+
+/** The org-evidence step: only for answers that need it, only with --admin-org, only from the login's org. */
+async function evidenceStep(
+  serverError: ServerError | undefined,
+  code: CauseCode,
+  inputs: JwtInputs,
+  options: DiagnoseOptions,
+): Promise<EvidenceStep> {
+  if (!serverError || !NEEDS_EVIDENCE.has(code)) {
+    return { code, sandbox: {}, check: skip('org-evidence', messages.getMessage('skip.notNeeded')) };
+  }
+  if (!options.adminOrg) {
+    return {
+      code,
+      sandbox: {},
+      check: skip('org-evidence', messages.getMessage('skip.noAdminOrg')),
+      missingEvidence: messages.getMessages('evidence.missing'),
+    };
+  }
+  const gathered = await gatherEvidence(options.adminOrg, inputs, options.timeoutMs);
+  const base = { code, check: gathered.check, sandbox: gathered.sandbox };
+  if (gathered.evidence) {
+    return { ...base, evidence: gathered.evidence, ...causeFromEvidence(serverError, gathered, inputs) };
+  }
+  if (gathered.match.verdict === 'different') {
+    return { ...base, undecided: gathered.match.reason, missingEvidence: messages.getMessages('evidence.missing') };
+  }
+  return base;
+}
+
 /** Runs every check and names the cause. Never throws for a diagnosable fault. */
 export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions): Promise<DiagnoseResult> {
   const env = options.env ?? process.env;
@@ -333,29 +371,12 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   const serverError = first.serverError;
   let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first);
 
-  let evidence: OrgEvidence | undefined;
-  let undecided: string | undefined;
-  let sandbox: { isSandbox?: boolean; sandboxName?: string } = {};
-  if (serverError && NEEDS_EVIDENCE.has(code)) {
-    if (options.adminOrg) {
-      const gathered = await gatherEvidence(options.adminOrg, inputs, options.timeoutMs);
-      evidence = gathered.evidence;
-      sandbox = gathered.sandbox;
-      checks.push(gathered.check);
-      if (evidence) {
-        result.evidence = evidence;
-        ({ code, undecided } = causeFromEvidence(serverError, gathered, inputs));
-      } else if (gathered.match.verdict === 'different') {
-        undecided = gathered.match.reason;
-        result.missingEvidence = messages.getMessages('evidence.missing');
-      }
-    } else {
-      checks.push(skip('org-evidence', messages.getMessage('skip.noAdminOrg')));
-      result.missingEvidence = messages.getMessages('evidence.missing');
-    }
-  } else {
-    checks.push(skip('org-evidence', messages.getMessage('skip.notNeeded')));
-  }
+  const step = await evidenceStep(serverError, code, inputs, options);
+  checks.push(step.check);
+  if (step.missingEvidence) result.missingEvidence = step.missingEvidence;
+  if (step.evidence) result.evidence = step.evidence;
+  code = step.code;
+  const { evidence, undecided, sandbox } = step;
 
   if (APPROVAL_CAUSES.has(code) && clientId) {
     result.approvalUrl = buildAuthorizeUrl({

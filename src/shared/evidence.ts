@@ -493,6 +493,28 @@ export function noteHiddenTokens(rowCount: number, errors: Errors): boolean {
   return false;
 }
 
+/**
+ * The grants with whether each reaches the user (expanding permission set groups when needed). Assignments that
+ * could not be read are unknown, not absent: then only a grant through the user's profile is known to reach the
+ * user, and nothing is said about the others (undefined when none is known).
+ */
+async function grantsWithReach(
+  conn: Connection,
+  grants: GrantRecord[],
+  assignments: Assignments | undefined,
+  user: NonNullable<OrgEvidence['user']>,
+  errors: Errors,
+): Promise<OrgEvidence['grants']> {
+  let marked = markAssigned(grants, assignments, user);
+  if (assignments?.groupIds.size && !marked.some((g) => g.assignedToUser)) {
+    await expandGroups(conn, assignments, errors);
+    marked = markAssigned(grants, assignments, user);
+  }
+  if (assignments) return marked;
+  const reaching = marked.filter((g) => g.assignedToUser);
+  return reaching.length ? reaching : undefined;
+}
+
 /** Strips the internal applicationId so evidence keeps the shared OrgEvidence shape. */
 const publicToken = (t: TokenRecord): NonNullable<OrgEvidence['oauthTokens']>[number] => {
   const copy = { ...t };
@@ -538,15 +560,8 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
   if (frozen !== undefined) user.isFrozen = frozen;
 
   if (grants) {
-    let marked = markAssigned(grants, assignments, user);
-    if (assignments?.groupIds.size && !marked.some((g) => g.assignedToUser)) {
-      await expandGroups(conn, assignments, errors);
-      marked = markAssigned(grants, assignments, user);
-    }
-    // Assignments that could not be read are unknown, not absent: then only a grant through the user's
-    // profile is known to reach the user, and nothing is said about the others.
-    if (assignments) evidence.grants = marked;
-    else if (marked.some((g) => g.assignedToUser)) evidence.grants = marked.filter((g) => g.assignedToUser);
+    const known = await grantsWithReach(conn, grants, assignments, user, errors);
+    if (known) evidence.grants = known;
   }
   if (tokens) {
     const forApp = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);

@@ -125,6 +125,16 @@ export function normalizeLoginUrl(raw: string): string {
   }
 }
 
+/** The login URL as `sf org login jwt` picks it: the flag, the stored login's, sfdcLoginUrl, production. */
+async function resolveLoginUrl(
+  flag: string | undefined,
+  jwtAuth: StoredJwtAuth | undefined,
+): Promise<{ loginUrl: string; loginUrlSource: 'flag' | 'stored-auth' | 'default' }> {
+  if (flag !== undefined) return { loginUrl: normalizeLoginUrl(flag), loginUrlSource: 'flag' };
+  if (jwtAuth?.loginUrl) return { loginUrl: redactUserInfo(jwtAuth.loginUrl), loginUrlSource: 'stored-auth' };
+  return { loginUrl: (await projectLoginUrl()) ?? PRODUCTION_URL, loginUrlSource: 'default' };
+}
+
 function usageError(key: string, tokens: string[] = []): SfError {
   return messages.createError(key, tokens, [], 2);
 }
@@ -157,18 +167,7 @@ export async function resolveJwtInputs(
     ]);
   }
 
-  let loginUrl: string;
-  let loginUrlSource: 'flag' | 'stored-auth' | 'default';
-  if (flags['instance-url'] !== undefined) {
-    loginUrl = normalizeLoginUrl(flags['instance-url']);
-    loginUrlSource = 'flag';
-  } else if (jwtAuth?.loginUrl) {
-    loginUrl = redactUserInfo(jwtAuth.loginUrl);
-    loginUrlSource = 'stored-auth';
-  } else {
-    loginUrl = (await projectLoginUrl()) ?? PRODUCTION_URL;
-    loginUrlSource = 'default';
-  }
+  const { loginUrl, loginUrlSource } = await resolveLoginUrl(flags['instance-url'], jwtAuth);
 
   return {
     username,

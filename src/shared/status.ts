@@ -111,19 +111,32 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
     }));
   }
 
-  // unknown (undefined) when neither a reaching grant is seen nor every grant's reach is known
+  report.approved = approvedOf(report, user, assignments !== undefined);
+
+  return withErrors(report, errors);
+}
+
+/**
+ * Whether the record shows what a JWT login needs: for an admin-approved app a grant that reaches the user, for
+ * a self-authorize app an approval of it. undefined when that can't be told: a grant's reach is unknown when
+ * the assignments could not be read, and approvals that may be hidden from the admin are not read as "none".
+ */
+function approvedOf(
+  report: ApprovalStatusReport,
+  user: NonNullable<OrgEvidence['user']>,
+  assignmentsKnown: boolean,
+): boolean | undefined {
   const reached = report.grants?.some((g) => grantReachesUser(g, user))
     ? true
-    : report.grants && assignments
+    : report.grants && assignmentsKnown
       ? false
       : undefined;
   const appApprovals = report.oauthTokens?.filter((t) => t.forApp).length;
-  if (report.policy === 'admin-approved') report.approved = reached;
-  else if (report.policy === 'self-authorize')
-    report.approved = appApprovals === undefined ? undefined : appApprovals > 0 && report.refreshScope !== false;
-  else if (reached === true || (appApprovals ?? 0) > 0) report.approved = true;
-
-  return withErrors(report, errors);
+  if (report.policy === 'admin-approved') return reached;
+  if (report.policy === 'self-authorize') {
+    return appApprovals === undefined ? undefined : appApprovals > 0 && report.refreshScope !== false;
+  }
+  return reached === true || (appApprovals ?? 0) > 0 ? true : undefined;
 }
 
 /**

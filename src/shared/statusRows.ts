@@ -90,18 +90,24 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
   };
   const { user, app } = report;
   const appLabel = app ? (app.label ?? app.name) : (appArg ?? '');
-  if (user === null) view.notes.push(m('user.missing', [report.username, adminOrg]));
-  if (user === undefined) view.notes.push(m('user.unknown', [report.username, adminOrg]));
-  if (user) view.tables.push(userTable(user));
+  if (user === null || user === undefined) {
+    view.notes.push(m(user === null ? 'user.missing' : 'user.unknown', [report.username, adminOrg]));
+  } else view.tables.push(userTable(user));
   if (app === null) view.notes.push(m('app.missing', [appArg ?? '']));
   if (app) view.tables.push(appTable(report, app));
-  if (report.oauthTokens?.length === 0) view.notes.push(m('noApprovals', [report.username]));
-  else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
-  if (app && report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
-  else if (app && report.grants) view.tables.push(grantsTable(appLabel, report.grants));
+  addListings(view, report, appLabel);
   if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
   view.message = view.verdict ?? (view.notes.length ? view.notes.join(' ') : m('summary.listed', [report.username]));
   return view;
+}
+
+/** The approvals and the grants: a table each, or a note when the list is empty. */
+function addListings(view: StatusView, report: ApprovalStatusReport, appLabel: string): void {
+  if (report.oauthTokens?.length === 0) view.notes.push(m('noApprovals', [report.username]));
+  else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
+  if (!report.app) return;
+  if (report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
+  else if (report.grants) view.tables.push(grantsTable(appLabel, report.grants));
 }
 
 function verdict(report: ApprovalStatusReport, appLabel: string, appName: string, adminOrg: string): string {

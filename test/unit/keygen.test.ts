@@ -125,7 +125,7 @@ describe('keygen', () => {
     });
 
     it('refuses sizes above 4096 with the real limit, not as "too short" (exit code 2)', () => {
-      for (const bits of [8192, 16384, 3000]) {
+      for (const bits of [8192, 16_384, 3000]) {
         try {
           validateKeygenOptions({ bits });
           expect.fail(`${bits} accepted`);

@@ -25,7 +25,8 @@ import {
 import { browser, BROWSERS } from '../../shared/browser.js';
 import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
 import { isValidApiName } from '../../shared/grants.js';
-import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
+import { readStoredAuth, resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
+import { adminOrgFacts, compareOrgs } from '../../shared/orgMatch.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 import type { JwtInputs } from '../../shared/types.js';
@@ -272,6 +273,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
     const clientId = inputs?.clientId?.trim();
 
     const conn = await connectAdminOrg(adminOrg);
+    await refuseOtherOrg(adminOrg, conn, username, inputs);
     this.spinner.start(messages.getMessage(dryRun ? 'spinner.planning' : 'spinner.granting', [adminOrg]));
     const budgetMs = durations.timeoutMs * ADMIN_ROUNDS;
     const admin = await withDeadline(
@@ -446,6 +448,25 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
       this.log(messages.getMessage('header.actions'));
       for (const action of [...new Set(actions)]) this.log(`  - ${action}`);
     }
+  }
+}
+
+/**
+ * Nothing is granted through an admin org that is provably another org than the user's (by the org ids of the
+ * stored logins, or the login URL given or stored): a usage error, exit code 2. A default login URL proves
+ * nothing here.
+ */
+async function refuseOtherOrg(
+  adminOrg: string,
+  conn: Parameters<typeof adminOrgFacts>[1],
+  username: string,
+  inputs: JwtInputs | undefined,
+): Promise<void> {
+  const orgId = inputs?.orgId ?? (await readStoredAuth(username))?.orgId;
+  const loginUrl = inputs && inputs.source.loginUrl !== 'default' ? inputs.loginUrl : undefined;
+  const match = compareOrgs(adminOrgFacts(adminOrg, conn), { username, orgId, loginUrl });
+  if (match.verdict === 'different') {
+    throw shared.createError('error.AdminOrgMismatch', [adminOrg, username, match.reason], [], 2);
   }
 }
 

@@ -68,6 +68,29 @@ const fail = (message: string, actions: string[]): LoginUrlResult => ({
   check: { id: 'login-url', status: 'fail', code: 'LOGIN_URL_INVALID', message, actions },
 });
 
+/** What a login URL must not have: a user name or password, a query or fragment, a page path. */
+function structureProblem(url: URL, trimmed: string): LoginUrlResult | undefined {
+  if (url.username || url.password) {
+    return fail(
+      messages.getMessage('loginUrl.credentials', [redactUserInfo(trimmed)]),
+      bullets(messages, 'loginUrl.credentials.actions', [shellQuote(`${url.protocol}//${url.host}`)]),
+    );
+  }
+  if (url.search || url.hash || trimmed.endsWith('?') || trimmed.endsWith('#')) {
+    return fail(
+      messages.getMessage('loginUrl.query', [trimmed]),
+      bullets(messages, 'loginUrl.query.actions', [shellQuote(`${url.origin}${sitePath(url)}`)]),
+    );
+  }
+  if (sitePath(url) === '' && url.pathname !== '/' && url.pathname !== '') {
+    return fail(
+      messages.getMessage('loginUrl.path', [trimmed, url.pathname]),
+      bullets(messages, 'loginUrl.path.actions', [shellQuote(url.origin)]),
+    );
+  }
+  return undefined;
+}
+
 /**
  * Checks the login URL the assertion goes to: a URL with a scheme, https (plain http only to a
  * loopback host, such as a local test server), not a Lightning Experience domain, no user name or
@@ -113,28 +136,12 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
       bullets(messages, 'loginUrl.lightning.actions', [shellQuote(myDomainFor(url.hostname))]),
     );
   }
-  if (url.username || url.password) {
-    return fail(
-      messages.getMessage('loginUrl.credentials', [redactUserInfo(trimmed)]),
-      bullets(messages, 'loginUrl.credentials.actions', [shellQuote(`${url.protocol}//${url.host}`)]),
-    );
-  }
+  const structure = structureProblem(url, trimmed);
+  if (structure) return structure;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return fail(
       messages.getMessage('loginUrl.badScheme', [trimmed, url.protocol.replace(/:$/, '')]),
       bullets(messages, 'loginUrl.badScheme.actions', [shellQuote(`https://${url.host}`)]),
-    );
-  }
-  if (url.search || url.hash || trimmed.endsWith('?') || trimmed.endsWith('#')) {
-    return fail(
-      messages.getMessage('loginUrl.query', [trimmed]),
-      bullets(messages, 'loginUrl.query.actions', [shellQuote(`${url.origin}${sitePath(url)}`)]),
-    );
-  }
-  if (sitePath(url) === '' && url.pathname !== '/' && url.pathname !== '') {
-    return fail(
-      messages.getMessage('loginUrl.path', [trimmed, url.pathname]),
-      bullets(messages, 'loginUrl.path.actions', [shellQuote(url.origin)]),
     );
   }
   if (url.protocol === 'http:') {
