@@ -16,6 +16,7 @@ import type { Config, Interfaces } from '@oclif/core';
 import type { TableOptions } from '@oclif/table';
 import { printable } from './shared/printable.js';
 import { runInterruptCleanups } from './shared/interrupt.js';
+import { checkUsernameOrAlias } from './shared/inputs.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -133,16 +134,25 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     super.logJson(json);
   }
 
-  /** Every error out of flag parsing is a usage error: exit code 2. */
+  /**
+   * Every error out of flag parsing is a usage error: exit code 2. A username or admin org given blank, or with
+   * whitespace or control characters, is refused here too, before anything uses it.
+   */
   protected async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    let parsed: Interfaces.ParserOutput<F, B, A>;
     try {
-      return await super.parse(options, argv);
+      parsed = await super.parse(options, argv);
     } catch (error) {
       throw asUsageError(error);
     }
+    const flags = parsed.flags as Record<string, unknown>;
+    for (const flag of ['username', 'admin-org']) {
+      if (typeof flags[flag] === 'string') checkUsernameOrAlias(flags[flag] as string, `--${flag}`);
+    }
+    return parsed;
   }
 
   protected async catch(error: Error & { actions?: string[] }): Promise<never> {
