@@ -150,7 +150,8 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     }
     const flags = parsed.flags as Record<string, unknown>;
     for (const flag of ['username', 'admin-org']) {
-      if (typeof flags[flag] === 'string') checkUsernameOrAlias(flags[flag] as string, `--${flag}`);
+      const value = flags[flag];
+      if (typeof value === 'string') checkUsernameOrAlias(value, `--${flag}`);
     }
     return parsed;
   }

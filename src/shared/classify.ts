@@ -5,6 +5,7 @@
 import { Messages } from '@salesforce/core';
 import type { Cause, CauseCode, OrgEvidence, ServerError } from './types.js';
 import { commandLine, placeholder, shellQuote, type CommandPart, type Placeholder } from './shell.js';
+import { printable } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
@@ -615,7 +616,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   }),
   UNKNOWN_ERROR: (ctx) => ({
     message: ctx.serverError
-      ? msg('UNKNOWN_ERROR', [ctx.serverError.error, ctx.serverError.error_description ?? ''])
+      ? msg('UNKNOWN_ERROR', [printable(ctx.serverError.error), printable(ctx.serverError.error_description ?? '')])
       : msg('UNKNOWN_ERROR.noServerError'),
     actions: [msg('action.unknown')],
   }),

@@ -26,10 +26,11 @@ import {
 import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from './orgMatch.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
-import { checkUsernameOrAlias, readStoredAuth, resolveJwtInputs } from './inputs.js';
+import { checkUsernameOrAlias, readStoredAuth, resolveJwtInputs, resolveUsername, storedAuthExists } from './inputs.js';
 import { withDeadline } from './deadline.js';
 import { bullets } from './bullets.js';
 import { shellQuote } from './shell.js';
+import { printable } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -55,6 +56,11 @@ const skip = (id: Check['id'], reason: string): Check => ({ id, status: 'skip', 
 /** Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. */
 export async function connectAdminOrg(adminOrg: string): Promise<Awaited<ReturnType<Org['getConnection']>>> {
   checkUsernameOrAlias(adminOrg, '--admin-org');
+  // Core's Org.create writes ~/.sfdx/alias.json and key.json on a machine without them: look first.
+  const username = await resolveUsername(adminOrg);
+  if (!storedAuthExists(username)) {
+    throw shared.createError('error.UnknownAdminOrg', [adminOrg, shared.getMessage('adminOrg.notStored')], [], 2);
+  }
   try {
     const org = await Org.create({ aliasOrUsername: adminOrg });
     return org.getConnection();
@@ -347,7 +353,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
         fallback.host,
         fallback.audience,
         first.host,
-        firstProblem,
+        printable(firstProblem),
       ]);
       warnings.push(warning);
       checks.push({
@@ -413,7 +419,8 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     id: 'token-exchange',
     status: 'fail',
     code,
-    message: messages.getMessage('exchange.failed', [first.host, first.audience, answer]),
+    // server text in a message: without its control characters (serverError keeps it verbatim)
+    message: messages.getMessage('exchange.failed', [first.host, first.audience, printable(answer)]),
     actions: cause.actions,
   });
   return finish(result, warnings, cause);

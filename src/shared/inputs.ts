@@ -42,6 +42,9 @@ export type StoredJwtAuth = {
 const aliasFileExists = (): boolean => existsSync(join(Global.SFDX_DIR, 'alias.json'));
 const authFileExists = (username: string): boolean => existsSync(join(Global.SFDX_DIR, `${username}.json`));
 
+/** Whether the CLI has a login stored for this username (without opening anything). */
+export const storedAuthExists = authFileExists;
+
 /** Reads a stored auth without decrypting anything. */
 export async function readStoredAuth(username: string): Promise<StoredJwtAuth | undefined> {
   if (!authFileExists(username)) return undefined;

@@ -145,7 +145,8 @@ function approvedOf(
  */
 export function statusIsFault(report: ApprovalStatusReport): boolean {
   if (report.user === null || report.app === null || report.user === undefined) return true;
-  return report.app !== undefined && report.approved === undefined && Boolean(report.errors?.length);
+  // an app was asked for (policy is set) and could not be identified or decided
+  return report.policy !== undefined && report.approved === undefined && Boolean(report.errors?.length);
 }
 
 function withErrors(report: ApprovalStatusReport, errors: EvidenceError[]): ApprovalStatusReport {

@@ -94,6 +94,7 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
     view.notes.push(m(user === null ? 'user.missing' : 'user.unknown', [report.username, adminOrg]));
   } else view.tables.push(userTable(user));
   if (app === null) view.notes.push(m('app.missing', [appArg ?? '']));
+  if (app === undefined && report.policy !== undefined) view.notes.push(m('app.unknown', [appArg ?? '', adminOrg]));
   if (app) view.tables.push(appTable(report, app));
   addListings(view, report, appLabel);
   if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
