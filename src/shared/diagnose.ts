@@ -1,11 +1,11 @@
 /*
- * The diagnosis: local checks in the design's order, the token exchange as core does it, org-side
- * evidence when an admin org is named, then the cause — the first blocking fault in check order.
+ * The diagnosis: local checks in the order of CheckId (types.ts), the token exchange as core does it,
+ * org-side evidence when an admin org is named, then the cause — the first blocking fault in check order.
  * Read-only, and nothing secret is ever part of the result.
  */
 import type { KeyObject } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { Global, Messages, Org, SfError } from '@salesforce/core';
+import { Global, Messages, SfError } from '@salesforce/core';
 import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence, ServerError } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
 import { checkKeyParse } from './checks/keyParse.js';
@@ -26,8 +26,9 @@ import {
 import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from './orgMatch.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
-import { checkUsernameOrAlias, readStoredAuth, resolveJwtInputs, resolveUsername, storedAuthExists } from './inputs.js';
+import { readStoredAuth, resolveJwtInputs } from './inputs.js';
 import { withDeadline } from './deadline.js';
+import { connectAdminOrg } from './adminOrg.js';
 import { bullets } from './bullets.js';
 import { shellQuote } from './shell.js';
 import { printable } from './printable.js';
@@ -35,9 +36,6 @@ import { printable } from './printable.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
-
-/** Per request, when --timeout is not given. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export type DiagnoseOptions = {
   timeoutMs: number;
@@ -52,29 +50,6 @@ const NEEDS_EVIDENCE: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'US
 const APPROVAL_CAUSES: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'APPROVAL_NOT_PROPAGATED']);
 
 const skip = (id: Check['id'], reason: string): Check => ({ id, status: 'skip', message: reason });
-
-/** Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. */
-export async function connectAdminOrg(adminOrg: string): Promise<Awaited<ReturnType<Org['getConnection']>>> {
-  checkUsernameOrAlias(adminOrg, '--admin-org');
-  // Core's Org.create writes ~/.sfdx/alias.json and key.json on a machine without them: look first.
-  const username = await resolveUsername(adminOrg);
-  if (!storedAuthExists(username)) {
-    throw shared.createError('error.UnknownAdminOrg', [adminOrg, shared.getMessage('adminOrg.notStored')], [], 2);
-  }
-  try {
-    const org = await Org.create({ aliasOrUsername: adminOrg });
-    return org.getConnection();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw shared.createError(
-      'error.UnknownAdminOrg',
-      [adminOrg, reason],
-      [],
-      2,
-      error instanceof Error ? error : undefined,
-    );
-  }
-}
 
 type LocalChecks = { checks: Check[]; key?: KeyObject; loginUrlOk: boolean };
 

@@ -293,7 +293,7 @@ describe('classifyServerError', () => {
     );
   });
 
-  it('decides approvals in the documented order', () => {
+  it('decides approvals in the order README.md documents (user, grant, scopes, approval, propagation)', () => {
     expect(APPROVAL_DECISION_ORDER).to.deep.equal([
       'USER_NOT_FOUND',
       'USER_INACTIVE',

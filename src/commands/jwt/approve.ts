@@ -23,14 +23,14 @@ import {
   type Verification,
 } from '../../shared/approveAdmin.js';
 import { browser, BROWSERS } from '../../shared/browser.js';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
-import { isValidApiName } from '../../shared/grants.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
+import { checkPermissionSetName } from '../../shared/grants.js';
 import { readStoredAuth, resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
 import { adminOrgFacts, compareOrgs } from '../../shared/orgMatch.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 import type { JwtInputs } from '../../shared/types.js';
-import { durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
+import { adminOrgFlag, durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { shellQuote } from '../../shared/shell.js';
@@ -150,10 +150,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
     }),
     'approval-timeout': durationFlag({ summary: messages.getMessage('flags.approval-timeout.summary') }),
     timeout: timeoutFlag,
-    'admin-org': Flags.string({
-      summary: messages.getMessage('flags.admin-org.summary'),
-      description: messages.getMessage('flags.admin-org.description'),
-    }),
+    'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in run().
     'permission-set': Flags.string({
@@ -256,8 +253,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
     durations: ApproveDurations,
   ): Promise<JwtApproveAdminResult> {
     const permissionSet = flags['permission-set'] ?? DEFAULT_PERMISSION_SET;
-    if (!isValidApiName(permissionSet))
-      throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
+    checkPermissionSetName(permissionSet);
     const dryRun = flags['dry-run'] ?? false;
 
     // The client id and key may come from the stored JWT login; with --app-name the client id is optional.

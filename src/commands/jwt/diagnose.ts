@@ -1,10 +1,11 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../command.js';
-import { DEFAULT_TIMEOUT_MS, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
-import { exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
+import { adminOrgFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
 
@@ -26,10 +27,7 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
   public static readonly flags = {
     ...identityFlags,
     username: usernameFlag(['all']),
-    'admin-org': Flags.string({
-      summary: shared.getMessage('flags.admin-org.summary'),
-      description: shared.getMessage('flags.admin-org.description'),
-    }),
+    'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // Not Flags.file({ exists: true }): an unreadable certificate is reported by the cert check, with the fix.
     'cert-file': Flags.string({ summary: messages.getMessage('flags.cert-file.summary') }),

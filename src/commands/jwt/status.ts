@@ -1,10 +1,10 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../command.js';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { flagDurationMs } from '../../shared/duration.js';
-import { exitCodesHelp, timeoutFlag } from '../../flags.js';
+import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../flags.js';
 import { readStoredAuth, resolveUsername } from '../../shared/inputs.js';
 import { adminOrgFacts, compareOrgs } from '../../shared/orgMatch.js';
 import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../shared/status.js';
@@ -34,12 +34,8 @@ export default class JwtStatus extends JwtCommand<JwtStatusResult> {
   // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     // Not required: true, so that a missing value gets words that say why it is needed (still exit code 2).
-    'admin-org': Flags.string({ summary: messages.getMessage('flags.admin-org.summary') }),
-    username: Flags.string({
-      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username` and `sf jwt diagnose`
-      char: 'o',
-      summary: messages.getMessage('flags.username.summary'),
-    }),
+    'admin-org': adminOrgFlag,
+    username: usernameFlag(),
     'client-id': Flags.string({
       char: 'i',
       summary: messages.getMessage('flags.client-id.summary'),

@@ -55,7 +55,7 @@ async function readCertificate(path: string): Promise<X509Certificate | string> 
 /**
  * Compares the certificate uploaded to the app (--cert-file) with the private key, and checks its dates.
  *
- * Design choice: design.md has no cause code for a --cert-file that cannot be read. Such a file fails
+ * There is no cause code for a --cert-file that cannot be read (CAUSE_CODES, types.ts). Such a file fails
  * with KEY_CERT_MISMATCH, saying that it could not be compared and why (missing, a private key, not a
  * certificate…): the user asked for the comparison and it cannot be made.
  *

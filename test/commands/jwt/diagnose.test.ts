@@ -1,6 +1,6 @@
 /*
- * `sf jwt diagnose`, the command class in-process against the Salesforce emulator: every cause code of
- * the design, the healthy case, usage errors, stored-auth reuse, --all, and the two promises of the
+ * `sf jwt diagnose`, the command class in-process against the Salesforce emulator: every cause code
+ * (CAUSE_CODES), the healthy case, usage errors, stored-auth reuse, --all, and the two promises of the
  * command: it never changes a file under HOME, and it never shows a token, key or signed assertion.
  *
  * A failing login also tries login.salesforce.com and test.salesforce.com (core's pairs). The suite runs
@@ -700,7 +700,7 @@ describe('jwt diagnose', function () {
   });
 
   describe('cause codes', () => {
-    it('every cause code of the design is covered by a test above', function () {
+    it('every cause code (CAUSE_CODES) is covered by a test above', function () {
       // Titles of this file's tests; a code missing here means a cause without a command test.
       const titles = (this.test?.parent?.parent?.suites ?? [])
         .flatMap((suite) => suite.tests.map((t) => t.title))
@@ -830,7 +830,7 @@ describe('jwt diagnose', function () {
 
 const STATUSES = ['pass', 'warn', 'fail', 'skip'];
 
-/** The JSON contract of one diagnosis (design.md, "JSON and exit codes"). */
+/** The JSON contract of one diagnosis (README.md, "JSON and exit codes"; schemas/jwt-diagnose.json). */
 function expectShape(result: DiagnoseResult): void {
   expect(result.ok).to.be.a('boolean');
   expect(result.username).to.be.a('string').and.not.equal('');
