@@ -1,7 +1,7 @@
 /*
  * Flags shared by several commands. Kept out of src/commands/ (oclif loads every file there as a command).
  */
-import { Messages, SfError } from '@salesforce/core';
+import { Messages } from '@salesforce/core';
 import { Flags, toHelpSection } from '@salesforce/sf-plugins-core';
 import type { HelpSection, Interfaces } from '@oclif/core';
 
@@ -79,21 +79,4 @@ export function exitCodesHelp(messages: Messages<string>): HelpSection {
     '1': messages.getMessage('exit.fault'),
     '2': messages.getMessage('exit.usage'),
   });
-}
-
-/**
- * Runs a command's flag parsing and turns whatever the parser refuses (an unknown option value, a flag
- * without its value, a flag given twice, a missing companion flag) into a usage error, exit code 2. Inside
- * the sf CLI, oclif gives most of these its default exit code, 1, which scripts would read as a diagnosed
- * fault. The parser's own words are kept; the next step names the command's help.
- */
-export async function parseOrUsage<T>(commandId: string, parse: () => Promise<T>): Promise<T> {
-  try {
-    return await parse();
-  } catch (error) {
-    if (error instanceof SfError && error.exitCode === 2) throw error;
-    const text = error instanceof Error ? error.message : String(error);
-    const words = text.replace(/\s*See more help with --help\s*$/i, '').trim();
-    throw shared.createError('error.InvalidFlags', [words], [commandId], 2);
-  }
 }

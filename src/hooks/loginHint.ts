@@ -2,8 +2,10 @@
  * What the `finally` hook needs to point a failed `sf org login jwt` to `sf jwt diagnose`: which command ran,
  * the identity flags it was given, and the `sf jwt diagnose` command line for them.
  *
- * Every sf command loads the `finally` hook, so this module imports nothing at all.
+ * Every sf command loads the `finally` hook, so this module imports nothing but the quoting helper, a module
+ * that imports nothing itself.
  */
+import { shellQuote } from '../shared/shell.js';
 
 /** `org login jwt` and its aliases, as oclif reports command ids (colon-separated). */
 export const LOGIN_JWT_IDS: ReadonlySet<string> = new Set(['org:login:jwt', 'force:auth:jwt:grant', 'auth:jwt:grant']);
@@ -131,11 +133,8 @@ export function parseIdentityFlags(
   return identity;
 }
 
-/** One shell word: as is when it holds only safe characters, else in single quotes (POSIX shells). */
-export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, "'\\''")}'`;
-}
+/** One shell word (the plugin's one quoting helper, itself a module without imports). */
+export { shellQuote };
 
 /** The `sf jwt diagnose` command line for the same login: the identity flags given, each value quoted. */
 export function diagnoseCommand(identity: Identity, bin = 'sf'): string {

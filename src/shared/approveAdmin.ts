@@ -12,7 +12,9 @@ import { adminOk } from './approveResult.js';
 import { withDeadline } from './deadline.js';
 import { connectAdminOrg } from './adminOrg.js';
 import { runDiagnosis } from './diagnose.js';
-import { resolveJwtInputs, resolveUsername, type IdentityFlags } from './inputs.js';
+import { readStoredAuth, resolveJwtInputs, resolveUsername, type IdentityFlags } from './inputs.js';
+import { adminOrgFacts, compareOrgs } from './orgMatch.js';
+import { shellQuote } from './shell.js';
 import { approvalStatus } from './status.js';
 import { redirectTarget } from './authorize.js';
 import { resolveApp, type EvidenceError } from './evidence.js';
@@ -27,6 +29,7 @@ import {
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 // ---------------------------------------------------------------------------------------------
 // verification
@@ -259,7 +262,7 @@ export function callbackAdvice(
     }
   });
   return loopback
-    ? messages.getMessage('admin.callbackUrls.useLoopback', [redirectUri, loopback])
+    ? messages.getMessage('admin.callbackUrls.useLoopback', [redirectUri, shellQuote(loopback)])
     : messages.getMessage('admin.callbackUrls.noLoopback', [redirectUri, redirectUri]);
 }
 
@@ -353,6 +356,25 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
 // admin mode: the grant, then the JWT login and the user record
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Nothing is granted through an admin org that is provably another org than the user's (by the org ids of the
+ * stored logins, or the login URL given or stored): a usage error, exit code 2. A default login URL proves
+ * nothing here.
+ */
+async function refuseOtherOrg(
+  adminOrg: string,
+  conn: Parameters<typeof adminOrgFacts>[1],
+  username: string,
+  inputs: JwtInputs | undefined,
+): Promise<void> {
+  const orgId = inputs?.orgId ?? (await readStoredAuth(username))?.orgId;
+  const loginUrl = inputs && inputs.source.loginUrl !== 'default' ? inputs.loginUrl : undefined;
+  const match = compareOrgs(adminOrgFacts(adminOrg, conn), { username, orgId, loginUrl });
+  if (match.verdict === 'different') {
+    throw shared.createError('error.AdminOrgMismatch', [adminOrg, username, match.reason], [], 2);
+  }
+}
+
 /** Planning and applying a grant takes a few round trips (grants.ts), each within --timeout. */
 const ADMIN_ROUNDS = 8;
 
@@ -388,6 +410,7 @@ export async function runAdminMode(opts: AdminModeOptions, ui: ApproveUi): Promi
   const clientId = inputs?.clientId?.trim();
 
   const conn = await connectAdminOrg(adminOrg);
+  await refuseOtherOrg(adminOrg, conn, username, inputs);
   ui.spinner.start(messages.getMessage(dryRun ? 'spinner.planning' : 'spinner.granting', [adminOrg]));
   const budgetMs = opts.timeoutMs * ADMIN_ROUNDS;
   let admin: AdminApproval;

@@ -30,6 +30,7 @@ import { checkAuthorizeUrl, describeRefusal } from './authorizeCheck.js';
 import { browser, type BrowserName } from './browser.js';
 import { bullets } from './bullets.js';
 import { describeDuration } from './duration.js';
+import { shellQuote } from './shell.js';
 import type { JwtInputs } from './types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -280,7 +281,7 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
   ui.url(messages.getMessage('info.url', [username, authorizeUrl]), Boolean(listener) || plan.poll);
   result.browserOpened = await openOrTell(opts, authorizeUrl, plan, listener, ui);
 
-  const confirm = bullets(messages, 'approval.confirm.actions', [username]);
+  const confirm = bullets(messages, 'approval.confirm.actions', [shellQuote(username)]);
   const completeOpts: CompleteApprovalOptions = {
     loginUrl: inputs.loginUrl,
     clientId,
@@ -318,7 +319,10 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
 function noRedirectHere(approval: BrowserApproval, port: number, username: string): BrowserApproval {
   if (approval.status !== 'no-redirect') return approval;
   const p = String(port);
-  return { ...approval, actions: bullets(messages, 'approval.noRedirect.urlOnly.actions', [p, p, p, username]) };
+  return {
+    ...approval,
+    actions: bullets(messages, 'approval.noRedirect.urlOnly.actions', [p, p, p, shellQuote(username)]),
+  };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

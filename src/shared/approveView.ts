@@ -5,6 +5,7 @@
  */
 import { Messages } from '@salesforce/core';
 import type { JwtApproveAdminResult, JwtApproveBrowserResult, JwtApproveResult } from './approveResult.js';
+import { shellQuote } from './shell.js';
 import { statusView } from './statusRows.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -83,7 +84,7 @@ function verificationView(result: JwtApproveResult, actions: string[], unobserve
   if (!verification) {
     // No login was tried: say how to try it (not after a refusal or an admin error, where it is beside the point).
     if (unobserved || (result.mode === 'admin' && result.error)) return [];
-    return [{ kind: 'text', text: m('verification.skipped', [result.username, result.username]) }];
+    return [{ kind: 'text', text: m('verification.skipped', [result.username, shellQuote(result.username)]) }];
   }
   const lines: ViewLine[] = [
     { kind: 'header', text: m('header.verification') },

@@ -14,6 +14,8 @@ import { describeAuthorizeError } from './authorize.js';
 import { bullets } from './bullets.js';
 import { buildCause } from './classify.js';
 import { http } from './http.js';
+import { describeNetworkFailure } from './networkError.js';
+import { shellQuote } from './shell.js';
 import type { CauseCode } from './types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -78,7 +80,7 @@ export async function checkAuthorizeUrl(
       reason:
         answer.code === 'ETIMEDOUT'
           ? messages.getMessage('check.timeout', [String(Math.ceil(opts.timeoutMs / 1000))])
-          : messages.getMessage('check.network', [answer.code === 'NETWORK' ? answer.detail : answer.code]),
+          : messages.getMessage('check.network', [describeNetworkFailure(answer)]),
     };
   }
   const { status } = answer;
@@ -152,7 +154,10 @@ export function describeRefusal(
   if (refusal.error === 'redirect_uri_mismatch' || refusal.error === 'redirect_uri_missing') {
     return {
       message: messages.getMessage('refusal.redirectMismatch', [ctx.redirectUri]),
-      actions: bullets(messages, 'refusal.redirectMismatch.actions', [ctx.username, ctx.clientId]),
+      actions: bullets(messages, 'refusal.redirectMismatch.actions', [
+        shellQuote(ctx.username),
+        shellQuote(ctx.clientId),
+      ]),
     };
   }
   return describeAuthorizeError(refusal.error, refusal.error_description);

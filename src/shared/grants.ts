@@ -14,6 +14,7 @@ import { describeError, errorCodeOf } from './evidence.js';
 import { soqlString } from './soql.js';
 import { batchedQuery } from './queryBatch.js';
 import { bullets } from './bullets.js';
+import { shellQuote } from './shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.grants');
@@ -289,6 +290,6 @@ export function selfAuthorizeExplanation(plan: Pick<GrantPlan, 'app' | 'username
 } {
   return {
     message: messages.getMessage('selfAuthorize', [appLabel(plan.app)]),
-    actions: bullets(messages, 'selfAuthorize.actions', [appLabel(plan.app), plan.username]),
+    actions: bullets(messages, 'selfAuthorize.actions', [appLabel(plan.app), shellQuote(plan.username)]),
   };
 }

@@ -12,6 +12,7 @@ import { SignJWT } from 'jose';
 import type { Attempt, ServerError } from './types.js';
 import { appendPath, http, type HttpResult } from './http.js';
 import { mayCarryCredentials } from './checks/loginUrl.js';
+import { describeNetworkFailure } from './networkError.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.token');
@@ -140,7 +141,7 @@ export function interpretAnswer(
 ): AttemptOutcome {
   const base = { host, audience, durationMs, kind };
   if (result.kind === 'network-error') {
-    return { attempt: { ...base, outcome: 'network-error', message: `${result.code}: ${result.detail}` } };
+    return { attempt: { ...base, outcome: 'network-error', message: describeNetworkFailure(result) } };
   }
   const serverDate = result.headers.date ? new Date(result.headers.date) : undefined;
   const withDate = {

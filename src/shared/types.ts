@@ -127,6 +127,8 @@ export type JwtInputs = {
   loginUrl: string;
   certFile?: string;
   appName?: string;
+  /** The org id of the user's login stored in the CLI, when there is one (to check --admin-org against). */
+  orgId?: string;
   source: NonNullable<DiagnoseResult['source']>;
 };
 

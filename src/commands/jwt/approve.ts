@@ -1,20 +1,13 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
 import { DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../../shared/authorize.js';
 import { runApprove } from '../../shared/approve.js';
 import { isContainerMode } from '../../shared/approveBrowser.js';
 import type { ApproveUi, JwtApproveResult } from '../../shared/approveResult.js';
 import { approveView, type ViewLine } from '../../shared/approveView.js';
 import { BROWSERS } from '../../shared/browser.js';
-import {
-  adminOrgFlag,
-  durationFlag,
-  exitCodesHelp,
-  identityFlags,
-  loginOnlyFlags,
-  parseOrUsage,
-  timeoutFlag,
-} from '../../flags.js';
+import { adminOrgFlag, durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 export { DEFAULT_PERMISSION_SET } from '../../shared/approve.js';
@@ -30,12 +23,14 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
-export default class JwtApprove extends SfCommand<JwtApproveResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtApprove extends JwtCommand<JwtApproveResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     // The key is optional here: without it the approval still happens; only the JWT verification is skipped.
     ...identityFlags,
@@ -71,7 +66,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
   };
 
   public async run(): Promise<JwtApproveResult> {
-    const { flags } = await parseOrUsage('jwt approve', () => this.parse(JwtApprove));
+    const { flags } = await this.parse(JwtApprove);
     const result = await runApprove(flags, this.approveUi(), { containerMode: isContainerMode() });
     for (const line of approveView(result)) this.show(line);
     if (!result.ok) process.exitCode = 1;

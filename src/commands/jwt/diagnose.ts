@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
 import { diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
 import { DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
@@ -15,12 +16,14 @@ const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 /** One login's diagnosis, or with --all `{ orgs, summary }`. */
 export type JwtDiagnoseResult = DiagnoseResult | DiagnoseAllResult;
 
-export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     ...identityFlags,
     username: usernameFlag(['all']),

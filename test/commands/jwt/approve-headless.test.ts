@@ -447,8 +447,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
 
     it('what the flag parser refuses: an unknown --browser, a flag without its value, a flag given twice', async () => {
       const safari = await usage([...args(), '--browser', 'safari']);
-      expect(safari.message).to.include('safari').and.not.include('See more help');
-      expect((safari.actions ?? []).join(' ')).to.include('sf jwt approve --help');
+      expect(safari.message).to.include('safari').and.include('--help');
       expect((await usage([...args(), '--browser'])).message).to.include('--browser');
       expect((await usage([...args(), '--username', 'other@acme.com'])).message).to.include('only be specified once');
       expect((await usage([...args(), '--timeout'])).message).to.include('--timeout');
