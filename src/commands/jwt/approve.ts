@@ -31,9 +31,12 @@ import type { JwtInputs } from '../../shared/types.js';
 import { durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { withDeadline } from '../../shared/deadline.js';
+import { useMemoryRootLogger } from '../../shared/logging.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 
+// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
+useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');

@@ -6,7 +6,10 @@ import type { DiagnoseResult } from '../../shared/types.js';
 import { exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
+import { useMemoryRootLogger } from '../../shared/logging.js';
 
+// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
+useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -68,14 +71,22 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     return result;
   }
 
+  /**
+   * this.table, at the table's natural width when stdout is not a terminal (as @oclif/table does then), said
+   * explicitly: otherwise ink looks up a terminal size by running `tput` several times per table.
+   */
+  private print(options: Parameters<SfCommand<JwtDiagnoseResult>['table']>[0]): void {
+    this.table(process.stdout.columns ? options : { ...options, maxWidth: 'none' });
+  }
+
   private render(result: DiagnoseResult): void {
-    this.table({
+    this.print({
       title: messages.getMessage('table.title', [result.username]),
       data: checkRows(result.checks),
       overflow: 'wrap',
     });
     if (result.attempts.length > 0) {
-      this.table({
+      this.print({
         title: messages.getMessage('attempts.title'),
         data: attemptRows(result.attempts),
         overflow: 'wrap',
@@ -94,7 +105,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     }
     if (result.evidence) {
       const rows = evidenceRows(result.evidence);
-      if (rows.length > 0) this.table({ title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
+      if (rows.length > 0) this.print({ title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
     }
     if (result.missingEvidence?.length) {
       this.log('');

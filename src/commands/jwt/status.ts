@@ -7,7 +7,10 @@ import { exitCodesHelp, timeoutFlag } from '../../flags.js';
 import { resolveUsername } from '../../shared/inputs.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
+import { useMemoryRootLogger } from '../../shared/logging.js';
 
+// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
+useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
 
