@@ -45,6 +45,44 @@ const coreLoggerExternal = {
   },
 };
 
+/**
+ * core's index requires every module of core when it is loaded: the org, auth and connection family brings
+ * jsforce and its HTTP stack (about 30 MB of memory and a third of the load time), which `diagnose` needs only
+ * with --admin-org. In the bundle, each module behind core's index is loaded when one of its exports is first
+ * used (the index exposes them through getters; nothing else changes).
+ */
+const LAZY_MODULE = `
+function lazyModule(load) {
+  let mod;
+  const real = () => (mod ??= load());
+  return new Proxy({}, {
+    get: (_, key) => real()[key],
+    has: (_, key) => key in real(),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
+}
+`;
+const coreIndexLazy = {
+  name: 'core-index-lazy',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@salesforce[\\/]core[\\/]lib[\\/]index\.js$/ }, (args) => {
+      let count = 0;
+      const contents = readFileSync(args.path, 'utf8')
+        .replace(/^(var|const) (\w+) = require\("(\.\/[^"]+)"\);$/gm, (_line, kind, name, path) => {
+          count++;
+          return `${kind} ${name} = lazyModule(() => require("${path}"));`;
+        })
+        .replace('"use strict";', `"use strict";${LAZY_MODULE}`);
+      if (count < 30) throw new Error(`core's index no longer has the shape the bundle expects (${count} requires)`);
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 /** Whether a resolved file is CommonJS, as Node decides it: .cjs, or .js in a package that is not "type": "module". */
 function isCommonJs(file) {
   if (file.endsWith('.cjs')) return true;
@@ -130,7 +168,7 @@ const result = await build({
       'const __dirname = bundleDirname(__filename);',
     ].join(' '),
   },
-  plugins: [coreLoggerExternal, dynamicCommonJsExternal, pluginsCoreMessages],
+  plugins: [coreLoggerExternal, coreIndexLazy, dynamicCommonJsExternal, pluginsCoreMessages],
   logLevel: 'warning',
 });
 
