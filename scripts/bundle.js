@@ -2,8 +2,8 @@
 //
 // An installed plugin loads its own copies of @salesforce/core, sf-plugins-core and @oclif/core: about 1,700
 // module files, each resolved, read and compiled at every command start. One bundle (lib/bundle/, code split
-// between the commands) loads in a fraction of that time. lib/commands/jwt/<command>.js then only re-exports
-// the bundled command, so oclif finds the commands where the manifest says they are.
+// between the commands) loads in a fraction of that time. lib/commands/jwt/<command>.js then only turns Node's
+// compile cache on and re-exports the bundled command, so oclif finds the commands where the manifest says.
 //
 // Kept out of the bundle, and loaded from the installed dependencies as before:
 //   - @salesforce/core's logger: its log transports are worker threads that load files by path;
@@ -148,8 +148,9 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  minifyWhitespace: true,
-  minifySyntax: true,
+  // BUNDLE_READABLE=1 keeps the code as written, with a comment naming each module (to read a CPU profile)
+  minifyWhitespace: process.env.BUNDLE_READABLE !== '1',
+  minifySyntax: process.env.BUNDLE_READABLE !== '1',
   keepNames: true,
   legalComments: 'none',
   metafile: true,
@@ -176,11 +177,22 @@ mkdirSync(join(outdir, 'sf-plugins-core', 'messages'), { recursive: true });
 for (const file of readdirSync(join(pluginsCoreRoot, 'messages'))) {
   copyFileSync(join(pluginsCoreRoot, 'messages', file), join(outdir, 'sf-plugins-core', 'messages', file));
 }
+// Each command file turns Node's on-disk compile cache on (Node 22.1 and later, unless NODE_DISABLE_COMPILE_CACHE
+// is set), then loads its bundle: from the second start on, the bundle's code is not compiled again.
 for (const name of commands) {
   const target = relative(commandsDir, join(outdir, `${name}.js`))
     .split('\\')
     .join('/');
-  writeFileSync(join(commandsDir, `${name}.js`), `export { default } from '${target}';\n`);
+  const stub = [
+    '// The command is bundled with its dependencies in lib/bundle (scripts/bundle.js).',
+    "import module from 'node:module';",
+    '',
+    'module.enableCompileCache?.();',
+    `const { default: command } = await import('${target}');`,
+    'export default command;',
+    '',
+  ];
+  writeFileSync(join(commandsDir, `${name}.js`), stub.join('\n'));
 }
 
 if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
