@@ -71,19 +71,25 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     const options = { timeoutMs, adminOrg: flags['admin-org'] };
 
     if (flags.all) {
-      this.spinner.start(messages.getMessage('spinner.all'));
-      // On a terminal the spinner's status changes in place; in a log, one line per tenth of the logins.
+      // Progress on stderr (not with --json): on a terminal the spinner's status changes in place; in a log, a
+      // line per tenth of the logins.
+      const live = Boolean(process.stderr.isTTY);
+      if (live) this.spinner.start(messages.getMessage('spinner.all'));
       let shown = 0;
       const { warnings, ...all } = await diagnoseAll({
         ...options,
         concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
         onProgress: ({ done, total, failed }) => {
-          if (!process.stderr.isTTY && done < total && done - shown < Math.ceil(total / 10)) return;
-          shown = done;
-          this.spinner.status = messages.getMessage('all.progress', [String(done), String(total), String(failed)]);
+          const progress = messages.getMessage('all.progress', [String(done), String(total), String(failed)]);
+          if (live) {
+            this.spinner.status = progress;
+          } else if (!this.jsonEnabled() && (done === total || done - shown >= Math.ceil(total / 10))) {
+            shown = done;
+            this.logToStderr(messages.getMessage('all.progressLine', [progress]));
+          }
         },
       });
-      this.spinner.stop();
+      if (live) this.spinner.stop();
       for (const warning of warnings) this.warn(warning);
       this.renderAll(all, flags.verbose, flags['admin-org']);
       if (all.summary.failed > 0) process.exitCode = 1;

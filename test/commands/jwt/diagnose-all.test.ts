@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Global } from '@salesforce/core';
-import { Spinner, stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
+import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../../../src/shared/diagnose.js';
 import { http } from '../../../src/shared/http.js';
@@ -188,10 +188,14 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     expect(progress.map((p) => p.done)).to.deep.equal(Array.from({ length: FLEET }, (_, i) => i + 1));
     expect(progress.at(-1)).to.deep.equal({ done: FLEET, total: FLEET, failed: 1 });
 
-    // the command shows it through the spinner's status
-    const status = sandbox.spy(Spinner.prototype, 'status', ['set']);
+    // the command shows it on stderr: without a terminal, a line per tenth of the logins (none with --json)
     await JwtDiagnose.run(['--all', '--concurrency', '2']);
-    expect(status.set.called).to.equal(true);
+    const lines = ux.logToStderr.args.flat() as string[];
+    expect(lines.length).to.be.within(6, 12);
+    expect(lines.at(-1)).to.equal(`Diagnosing the JWT logins stored in the CLI: ${FLEET} of ${FLEET} done, 1 failing`);
+    ux.logToStderr.resetHistory();
+    await JwtDiagnose.run(['--all', '--json']);
+    expect(ux.logToStderr.called).to.equal(false);
   });
 
   it('ends within about one --timeout when every org hangs: the host is learned once, not once per login', async () => {
