@@ -35,6 +35,16 @@ export const identityFlags = {
   }),
 };
 
+/**
+ * --admin-org, for diagnose, approve and status: an authenticated org to read (and, for approve, write) setup
+ * data in. No short character and no default: an admin org is used only when named. A plain string, opened
+ * with connectAdminOrg (src/shared/adminOrg.ts), so an unknown org is a usage error that names the flag.
+ */
+export const adminOrgFlag = Flags.string({
+  summary: shared.getMessage('flags.admin-org.summary'),
+  description: shared.getMessage('flags.admin-org.description'),
+});
+
 /** `sf org login jwt`'s login-only flags: accepted and ignored, so a pasted command runs unchanged. */
 export const loginOnlyFlags = {
   alias: Flags.string({ char: 'a', hidden: true, summary: shared.getMessage('flags.alias.summary') }),

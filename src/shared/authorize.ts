@@ -10,8 +10,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Messages, SfError } from '@salesforce/core';
-import { isLoopbackHost, mayCarryCredentials } from './checks/loginUrl.js';
+import { checkLoginUrl, isLoopbackHost, mayCarryCredentials } from './checks/loginUrl.js';
 import { http } from './http.js';
+import { describeNetworkFailure } from './networkError.js';
+import { onInterrupt } from './interrupt.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
@@ -86,6 +88,11 @@ export function oauthBase(loginUrl: string): string {
   }
   if (!mayCarryCredentials(url)) {
     throw messages.createError('error.InsecureLoginUrl', [loginUrl]);
+  }
+  // the structural rules of the login URL check: no user name or password, query, fragment or page path
+  const check = checkLoginUrl(loginUrl).check;
+  if (check.status === 'fail') {
+    throw messages.createError('error.LoginUrlNotUsable', [check.message], [(check.actions ?? []).join(' ')]);
   }
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.origin}${path}`;
@@ -244,13 +251,14 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
 
   let done = false;
   let answered = false;
-  const timers: { timeout?: NodeJS.Timeout } = {};
+  const timers: { timeout?: NodeJS.Timeout; unregisterInterrupt?: () => void } = {};
   const server: Server = createServer();
   const servers: Server[] = [server];
 
   const shutdown = (): void => {
     if (timers.timeout) clearTimeout(timers.timeout);
     opts.signal?.removeEventListener('abort', onAbort);
+    timers.unregisterInterrupt?.();
     for (const s of servers) {
       s.close();
       s.closeAllConnections();
@@ -344,6 +352,8 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
     opts.timeoutMs,
   );
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // Ctrl-C closes the listener (and its port) before the process ends
+  timers.unregisterInterrupt = onInterrupt(onAbort);
 
   return {
     address: bound.address,
@@ -429,11 +439,7 @@ export async function exchangeCode(opts: {
         messages.getMessage('exchange.timeout', [String(Math.ceil(opts.timeoutMs / 1000))]),
       );
     }
-    return fail(
-      undefined,
-      'network_error',
-      messages.getMessage('exchange.network', [answer.code === 'NETWORK' ? answer.detail : answer.code]),
-    );
+    return fail(undefined, 'network_error', messages.getMessage('exchange.network', [describeNetworkFailure(answer)]));
   }
   const { status, text } = answer;
 

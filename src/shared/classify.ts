@@ -4,6 +4,8 @@
  */
 import { Messages } from '@salesforce/core';
 import type { Cause, CauseCode, OrgEvidence, ServerError } from './types.js';
+import { commandLine, placeholder, shellQuote, type CommandPart, type Placeholder } from './shell.js';
+import { printable } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
@@ -17,6 +19,11 @@ export type ClassifyContext = {
   evidence?: OrgEvidence;
   /** true when org-side evidence was collected (an --admin-org was given and reached). */
   evidenceCollected: boolean;
+  /**
+   * Set when org-side evidence was collected but can't decide the cause: what was not known, in words (records
+   * that could not be read, or an admin org that may be another org). The cause is then the default.
+   */
+  undecided?: string;
   /** For approval causes: the authorize URL, put into the actions. */
   approvalUrl?: string;
   /** AUDIENCE_INVALID: an audience verified to work against the login URL. */
@@ -163,25 +170,102 @@ export function approvalsForApp(evidence: OrgEvidence): NonNullable<OrgEvidence[
 // Classification
 // ---------------------------------------------------------------------------------------------
 
-/** Decides "user hasn't approved this consumer" from org-side evidence, in APPROVAL_DECISION_ORDER. */
-export function classifyApproval(evidence: OrgEvidence | undefined): CauseCode {
-  if (!evidence) return 'USER_NOT_APPROVED';
-  const { user, app } = evidence;
-  if (user === null) return 'USER_NOT_FOUND';
-  if (user && !user.isActive) return 'USER_INACTIVE';
-  if (user?.isFrozen) return 'USER_FROZEN';
+/** Evidence that decides an approval cause, when it could not be read (or is hidden from the admin). */
+export type UnknownEvidence = 'user' | 'frozen' | 'app' | 'grants' | 'approvals' | 'scopes';
 
+export type ApprovalDecision = {
+  code: CauseCode;
+  /** false: the records that would tell the causes apart could not all be read; `code` is then the default. */
+  decided: boolean;
+  /** What was not known (empty when decided). */
+  unknown: UnknownEvidence[];
+};
+
+/**
+ * Decides "user hasn't approved this consumer" from org-side evidence, in APPROVAL_DECISION_ORDER. A cause is
+ * named only from records that were read: a record that could not be read (refused, or hidden from an admin
+ * without the right permission) is unknown, never absent. A missing grant or approval that was read is a fault
+ * whatever else is unknown; "everything is in place" (APPROVAL_NOT_PROPAGATED) needs every record. When the
+ * evidence cannot decide, the answer is the default without evidence, USER_NOT_APPROVED, with `decided: false`.
+ */
+export function decideApproval(evidence: OrgEvidence | undefined): ApprovalDecision {
+  if (!evidence) return undecided('user', 'app');
+  const { user } = evidence;
+  if (user === undefined) return undecided('user');
+  if (user === null) return decided('USER_NOT_FOUND');
+  if (!user.isActive) return decided('USER_INACTIVE');
+  if (user.isFrozen) return decided('USER_FROZEN');
+  return decideForApp(evidence, user);
+}
+
+const undecided = (...unknown: UnknownEvidence[]): ApprovalDecision => ({
+  code: 'USER_NOT_APPROVED',
+  decided: false,
+  unknown,
+});
+const decided = (code: CauseCode): ApprovalDecision => ({ code, decided: true, unknown: [] });
+
+/** The app's side, for an active user who is not known to be frozen. */
+function decideForApp(evidence: OrgEvidence, user: EvidenceUser): ApprovalDecision {
+  const { app } = evidence;
   const reaching = grantsReachingUser(evidence);
   const adminApproved = app?.adminApprovedOnly;
-  // admin-approved app: the grant decides; unread grants count as "no grant" (the message says what was not read)
-  if (adminApproved === true && !reaching?.length) return 'USER_NOT_PREAUTHORIZED';
-  if (appHasRefreshScope(app) === false) return 'APP_SCOPE_MISSING_REFRESH_TOKEN';
+  if (adminApproved === true) {
+    if (reaching === undefined) return undecided('grants');
+    if (reaching.length === 0) return decided('USER_NOT_PREAUTHORIZED');
+  }
+  const refreshScope = appHasRefreshScope(app);
+  if (refreshScope === false) return decided('APP_SCOPE_MISSING_REFRESH_TOKEN');
 
   const approvals = approvalsForApp(evidence);
-  if (adminApproved === false && !approvals?.length) return 'USER_NOT_APPROVED';
-  // policy unknown: neither a grant nor an approval reaches the user
-  if (adminApproved === undefined && !reaching?.length && !approvals?.length) return 'USER_NOT_APPROVED';
-  return 'APPROVAL_NOT_PROPAGATED';
+  if (adminApproved === false) {
+    if (approvals === undefined) return undecided('approvals');
+    if (approvals.length === 0) return decided('USER_NOT_APPROVED');
+  }
+  if (adminApproved === undefined) {
+    const policyUnknown = decidePolicyUnknown(app, reaching, approvals);
+    if (policyUnknown) return policyUnknown;
+  }
+  // everything that blocks was read and is in place: only then is it a propagation delay
+  const unknown: UnknownEvidence[] = [];
+  if (user.isFrozen === undefined) unknown.push('frozen');
+  if (refreshScope === undefined && (evidence.errors ?? []).some((e) => /ConnectedApp|Metadata/i.test(e.what))) {
+    unknown.push('scopes');
+  }
+  return unknown.length ? undecided(...unknown) : decided('APPROVAL_NOT_PROPAGATED');
+}
+
+/** The app's policy is unknown: decided only when neither a grant nor an approval reaches the user, both read. */
+function decidePolicyUnknown(
+  app: OrgEvidence['app'],
+  reaching: EvidenceGrant[] | undefined,
+  approvals: OrgEvidence['oauthTokens'],
+): ApprovalDecision | undefined {
+  if (Boolean(reaching?.length) || Boolean(approvals?.length)) {
+    return app === undefined || app === null ? undecided('app') : undefined;
+  }
+  if (reaching !== undefined && approvals !== undefined) return decided('USER_NOT_APPROVED');
+  const unknown: UnknownEvidence[] = [];
+  if (reaching === undefined) unknown.push('grants');
+  if (approvals === undefined) unknown.push('approvals');
+  return undecided(...unknown);
+}
+
+/** Why the evidence could not decide, in words: the records that could not be read, or what is unknown. */
+export function describeUndecided(decision: ApprovalDecision, evidence: OrgEvidence): string {
+  const errors = evidence.errors ?? [];
+  if (errors.length) return msg('undecided.unread', [errors.map((e) => `${e.what} (${e.message})`).join('; ')]);
+  return msg('undecided.missing', [decision.unknown.map((u) => msg(`undecided.unknown.${u}`)).join(', ')]);
+}
+
+/** A user missing from an admin org that may be another org than the login's. */
+export function describeOtherOrg(username: string, loginUrl: string): string {
+  return msg('undecided.otherOrg', [username, loginUrl]);
+}
+
+/** decideApproval's cause code. */
+export function classifyApproval(evidence: OrgEvidence | undefined): CauseCode {
+  return evidence ? decideApproval(evidence).code : 'USER_NOT_APPROVED';
 }
 
 /** Maps Salesforce's OAuth error (and, for approval errors, org-side evidence) to a cause code. */
@@ -239,20 +323,27 @@ function appLabel(ctx: ClassifyContext): string {
   return app?.label ?? app?.name ?? ctx.appName ?? msg('placeholder.app');
 }
 
-function adminOrgText(ctx: ClassifyContext): string {
+function adminOrgName(ctx: ClassifyContext): string {
   return ctx.adminOrg ?? msg('placeholder.adminOrg');
 }
 
+function adminOrgPart(ctx: ClassifyContext): CommandPart {
+  const value: string | Placeholder = ctx.adminOrg ?? placeholder(msg('placeholder.adminOrg'));
+  return ['--admin-org', value];
+}
+
 /** `--client-id X` or `--app-name Y` for commands that need the app. */
-function appFlags(ctx: ClassifyContext): string {
-  if (ctx.clientId) return ` --client-id ${ctx.clientId.trim()}`;
-  const name = ctx.evidence?.app?.name ?? ctx.appName;
-  return name ? ` --app-name ${name}` : '';
+function appPart(ctx: ClassifyContext): CommandPart {
+  if (ctx.clientId) return ['--client-id', ctx.clientId.trim()];
+  return ['--app-name', ctx.evidence?.app?.name ?? ctx.appName];
+}
+
+function clientIdPart(ctx: ClassifyContext): CommandPart {
+  return ['--client-id', ctx.clientId ? ctx.clientId.trim() : undefined];
 }
 
 function approveCommand(ctx: ClassifyContext): string {
-  const url = ctx.loginUrl ? ` --instance-url ${ctx.loginUrl}` : '';
-  return `sf jwt approve --username ${ctx.username}${appFlags(ctx)}${url}`;
+  return commandLine('sf jwt approve', ['--username', ctx.username], appPart(ctx), ['--instance-url', ctx.loginUrl]);
 }
 
 /** A permission set to name in `sf jwt approve --admin-org`: an existing granting one, else a new name. */
@@ -264,15 +355,18 @@ export function suggestedPermissionSet(ctx: ClassifyContext): string {
 }
 
 function adminApproveCommand(ctx: ClassifyContext): string {
-  return `sf jwt approve --admin-org ${adminOrgText(ctx)} --username ${ctx.username}${appFlags(ctx)} --permission-set ${suggestedPermissionSet(ctx)}`;
+  return commandLine('sf jwt approve', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx), [
+    '--permission-set',
+    suggestedPermissionSet(ctx),
+  ]);
 }
 
 function statusCommand(ctx: ClassifyContext): string {
-  return `sf jwt status --admin-org ${adminOrgText(ctx)} --username ${ctx.username}${appFlags(ctx)}`;
+  return commandLine('sf jwt status', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx));
 }
 
 function diagnoseWithAdminOrg(ctx: ClassifyContext): string {
-  return `sf jwt diagnose --username ${ctx.username}${ctx.clientId ? ` --client-id ${ctx.clientId.trim()}` : ''} --admin-org ${adminOrgText(ctx)}`;
+  return commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx), adminOrgPart(ctx));
 }
 
 function approvalUrlAction(ctx: ClassifyContext): string[] {
@@ -363,7 +457,11 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   }),
   INVALID_ASSERTION: (ctx) => ({
     message: msg('INVALID_ASSERTION'),
-    actions: [msg('action.uploadCert', [appLabel(ctx)]), msg('action.certCheck', [ctx.username]), msg('action.keygen')],
+    actions: [
+      msg('action.uploadCert', [appLabel(ctx)]),
+      msg('action.certCheck', [commandLine('sf jwt diagnose', ['--username', ctx.username])]),
+      msg('action.keygen'),
+    ],
   }),
   AUDIENCE_INVALID: (ctx) => {
     const aud = ctx.audience ?? ctx.loginUrl ?? msg('placeholder.loginUrl');
@@ -371,7 +469,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     if (ctx.workingAudience) {
       return {
         message: msg('AUDIENCE_INVALID.verified', [aud, login, ctx.workingAudience]),
-        actions: [msg('action.audienceEnv', [ctx.workingAudience]), msg('action.sandboxLoginUrl')],
+        actions: [msg('action.audienceEnv', [shellQuote(ctx.workingAudience)]), msg('action.sandboxLoginUrl')],
         evidence: { workingAudience: ctx.workingAudience },
       };
     }
@@ -385,18 +483,35 @@ const RENDERERS: Record<CauseCode, Renderer> = {
         ? msg('USER_NOT_FOUND.sandbox', [ctx.username, suggestion])
         : msg('USER_NOT_FOUND', [ctx.username]),
       actions: [
-        ...(sandboxHint ? [msg('action.sandboxUsername', [suggestion])] : []),
+        ...(sandboxHint
+          ? [msg('action.sandboxUsername', [commandLine('sf org login jwt', ['--username', suggestion])])]
+          : []),
         msg('action.checkUsername'),
         ...evidenceNotes(ctx),
       ],
       evidence: ctx.evidence?.user === null ? { user: null } : undefined,
     };
   },
-  USER_INACTIVE: (ctx) => ({
-    message: msg('USER_INACTIVE', [ctx.username]),
-    actions: [msg('action.reactivate', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
-    evidence: ctx.evidence?.user ? { user: ctx.evidence.user } : undefined,
-  }),
+  USER_INACTIVE: (ctx) => {
+    if (!ctx.evidence?.user) {
+      // Salesforce answers inactive_user for a deactivated and for a frozen user alike
+      return {
+        message: msg('USER_INACTIVE.orFrozen', [ctx.username]),
+        actions: [
+          msg('action.reactivate', [setupUserPath(ctx)]),
+          msg('action.unfreeze', [setupUserPath(ctx)]),
+          ...(ctx.evidenceCollected
+            ? evidenceNotes(ctx)
+            : [msg('action.tellInactiveFrozen', [diagnoseWithAdminOrg(ctx)])]),
+        ],
+      };
+    }
+    return {
+      message: msg('USER_INACTIVE', [ctx.username]),
+      actions: [msg('action.reactivate', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
+      evidence: { user: ctx.evidence.user },
+    };
+  },
   USER_FROZEN: (ctx) => ({
     message: msg('USER_FROZEN', [ctx.username]),
     actions: [msg('action.unfreeze', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
@@ -430,13 +545,18 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     evidence: { app: ctx.evidence?.app },
   }),
   USER_NOT_APPROVED: (ctx) => {
-    if (!ctx.evidenceCollected) {
+    if (!ctx.evidenceCollected || ctx.undecided !== undefined) {
       return {
-        message: msg('USER_NOT_APPROVED.noEvidence', [ctx.username]),
+        message:
+          ctx.undecided === undefined
+            ? msg('USER_NOT_APPROVED.noEvidence', [ctx.username])
+            : msg('USER_NOT_APPROVED.undecided', [ctx.username, adminOrgName(ctx), ctx.undecided]),
         actions: [
           msg('action.approve', [ctx.username, approveCommand(ctx)]),
           ...approvalUrlAction(ctx),
-          msg('action.tellApart', [diagnoseWithAdminOrg(ctx)]),
+          msg(ctx.undecided === undefined ? 'action.tellApart' : 'action.tellApartWithRights', [
+            diagnoseWithAdminOrg(ctx),
+          ]),
           msg('action.userRecord', [msg('path.userOauth', [ctx.username])]),
         ],
       };
@@ -459,9 +579,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   APPROVAL_NOT_PROPAGATED: (ctx) => ({
     message: msg('APPROVAL_NOT_PROPAGATED', [ctx.username, grantSummary(ctx)]),
     actions: [
-      msg('action.waitRetry', [
-        `sf jwt diagnose --username ${ctx.username}${ctx.clientId ? ` --client-id ${ctx.clientId.trim()}` : ''}`,
-      ]),
+      msg('action.waitRetry', [commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx))]),
       msg('action.waitApprove', [`${approveCommand(ctx)} --wait 10m`]),
       ...approvalUrlAction(ctx),
       ...evidenceNotes(ctx),
@@ -498,7 +616,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   }),
   UNKNOWN_ERROR: (ctx) => ({
     message: ctx.serverError
-      ? msg('UNKNOWN_ERROR', [ctx.serverError.error, ctx.serverError.error_description ?? ''])
+      ? msg('UNKNOWN_ERROR', [printable(ctx.serverError.error), printable(ctx.serverError.error_description ?? '')])
       : msg('UNKNOWN_ERROR.noServerError'),
     actions: [msg('action.unknown')],
   }),

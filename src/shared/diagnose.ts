@@ -1,12 +1,12 @@
 /*
- * The diagnosis: local checks in the design's order, the token exchange as core does it, org-side
- * evidence when an admin org is named, then the cause — the first blocking fault in check order.
+ * The diagnosis: local checks in the order of CheckId (types.ts), the token exchange as core does it,
+ * org-side evidence when an admin org is named, then the cause — the first blocking fault in check order.
  * Read-only, and nothing secret is ever part of the result.
  */
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { Global, Messages, Org, SfError } from '@salesforce/core';
-import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence } from './types.js';
+import { Global, Messages, SfError } from '@salesforce/core';
+import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence, ServerError } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
 import { checkKeyParse } from './checks/keyParse.js';
 import { checkKeySize } from './checks/keySize.js';
@@ -23,20 +23,28 @@ import {
   type ExchangeRequest,
   type ExchangeRun,
 } from './token.js';
-import { buildCause, classifyServerError, usernameLacksSandboxSuffix } from './classify.js';
+import {
+  buildCause,
+  classifyServerError,
+  decideApproval,
+  describeOtherOrg,
+  describeUndecided,
+  usernameLacksSandboxSuffix,
+} from './classify.js';
+import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from './orgMatch.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
 import { projectLoginUrl } from './inputs.js';
 import { listStoredLogins, type StoredJwtLogin } from './storedLogins.js';
 import { withDeadline } from './deadline.js';
+import { connectAdminOrg } from './adminOrg.js';
 import { bullets } from './bullets.js';
+import { shellQuote } from './shell.js';
+import { printable } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
-
-/** Per request, when --timeout is not given. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export type DiagnoseOptions = {
   timeoutMs: number;
@@ -53,23 +61,6 @@ const NEEDS_EVIDENCE: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'US
 const APPROVAL_CAUSES: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'APPROVAL_NOT_PROPAGATED']);
 
 const skip = (id: Check['id'], reason: string): Check => ({ id, status: 'skip', message: reason });
-
-/** Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. */
-export async function connectAdminOrg(adminOrg: string): Promise<Awaited<ReturnType<Org['getConnection']>>> {
-  try {
-    const org = await Org.create({ aliasOrUsername: adminOrg });
-    return org.getConnection();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw shared.createError(
-      'error.UnknownAdminOrg',
-      [adminOrg, reason],
-      [],
-      2,
-      error instanceof Error ? error : undefined,
-    );
-  }
-}
 
 type LocalChecks = { checks: Check[]; key?: KeyObject; loginUrlOk: boolean };
 
@@ -102,7 +93,9 @@ async function runLocalChecks(inputs: JwtInputs): Promise<LocalChecks> {
   const sizeCheck = key ? checkKeySize(key) : skip('key-size', messages.getMessage('skip.noKey'));
   checks.push(sizeCheck);
   checks.push(
-    inputs.certFile ? await checkCertFile(inputs.certFile, key) : skip('cert', messages.getMessage('skip.noCertFile')),
+    inputs.certFile !== undefined
+      ? await checkCertFile(inputs.certFile, key)
+      : skip('cert', messages.getMessage('skip.noCertFile')),
   );
   const url = checkLoginUrl(inputs.loginUrl);
   checks.push(url.check);
@@ -159,12 +152,34 @@ export function sandboxSuffixFromAdmin(adminUsername: string | undefined, userna
 /** Evidence takes up to three round trips (evidence.ts), each within --timeout. */
 const EVIDENCE_ROUNDS = 3;
 
-async function gatherEvidence(
-  adminOrg: string,
-  inputs: JwtInputs,
-  timeoutMs: number,
-): Promise<{ evidence?: OrgEvidence; check: Check; sandbox: { isSandbox?: boolean; sandboxName?: string } }> {
+type Gathered = {
+  evidence?: OrgEvidence;
+  check: Check;
+  sandbox: { isSandbox?: boolean; sandboxName?: string };
+  /** Whether the admin org is the login's org (after the user lookup, when there was one). */
+  match: OrgMatch;
+};
+
+async function gatherEvidence(adminOrg: string, inputs: JwtInputs, timeoutMs: number): Promise<Gathered> {
   const conn = await connectAdminOrg(adminOrg);
+  const before = compareOrgs(adminOrgFacts(adminOrg, conn), {
+    username: inputs.username,
+    loginUrl: inputs.loginUrl,
+    orgId: inputs.orgId,
+  });
+  if (before.verdict === 'different') {
+    // another org's records say nothing about this login: not read at all
+    return {
+      sandbox: {},
+      match: before,
+      check: {
+        id: 'org-evidence',
+        status: 'warn',
+        message: messages.getMessage('evidence.otherOrg', [adminOrg, before.reason]),
+        actions: shared.getMessages('error.AdminOrgMismatch.actions'),
+      },
+    };
+  }
   const sandboxName = sandboxSuffixFromAdmin(conn.getUsername(), inputs.username);
   const sandbox = sandboxName ? { isSandbox: true, sandboxName } : {};
   try {
@@ -174,25 +189,34 @@ async function gatherEvidence(
       () =>
         new Error(messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))])),
     );
+    const match = afterUserLookup(before, evidence.user ? true : undefined);
     const failures = evidence.errors ?? [];
-    return {
-      evidence,
-      sandbox,
-      check: failures.length
-        ? {
-            id: 'org-evidence',
-            status: 'warn',
-            message: messages.getMessage('evidence.partial', [
-              adminOrg,
-              failures.map((f) => `${f.what}: ${f.message}`).join('; '),
-            ]),
-          }
-        : { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) },
-    };
+    let check: Check;
+    if (evidence.user === null && match.verdict !== 'same') {
+      check = {
+        id: 'org-evidence',
+        status: 'warn',
+        message: messages.getMessage('evidence.maybeOtherOrg', [adminOrg, inputs.username, inputs.loginUrl]),
+        actions: shared.getMessages('error.AdminOrgMismatch.actions'),
+      };
+    } else if (failures.length) {
+      check = {
+        id: 'org-evidence',
+        status: 'warn',
+        message: messages.getMessage('evidence.partial', [
+          adminOrg,
+          failures.map((f) => `${f.what}: ${f.message}`).join('; '),
+        ]),
+      };
+    } else {
+      check = { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) };
+    }
+    return { evidence, sandbox, match, check };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {
       sandbox,
+      match: before,
       check: {
         id: 'org-evidence',
         status: 'warn',
@@ -200,6 +224,67 @@ async function gatherEvidence(
       },
     };
   }
+}
+
+/**
+ * The cause of "user hasn't approved this consumer" (and the other answers that need evidence) from what the
+ * admin org showed. Records that could not be read, and a user missing from an org that may be another org,
+ * decide nothing: the cause is then the default without evidence, with `undecided` saying why.
+ */
+function causeFromEvidence(
+  serverError: ServerError,
+  gathered: Gathered,
+  inputs: JwtInputs,
+): { code: CauseCode; undecided?: string } {
+  const evidence = gathered.evidence as OrgEvidence;
+  if (classifyServerError(serverError) !== 'USER_NOT_APPROVED') {
+    return { code: classifyServerError(serverError, evidence) };
+  }
+  const decision = decideApproval(evidence);
+  if (decision.code === 'USER_NOT_FOUND' && gathered.match.verdict !== 'same') {
+    return { code: 'USER_NOT_APPROVED', undecided: describeOtherOrg(inputs.username, inputs.loginUrl) };
+  }
+  return decision.decided
+    ? { code: decision.code }
+    : { code: decision.code, undecided: describeUndecided(decision, evidence) };
+}
+
+type EvidenceStep = {
+  code: CauseCode;
+  check: Check;
+  evidence?: OrgEvidence;
+  undecided?: string;
+  sandbox: { isSandbox?: boolean; sandboxName?: string };
+  missingEvidence?: string[];
+};
+
+/** The org-evidence step: only for answers that need it, only with --admin-org, only from the login's org. */
+async function evidenceStep(
+  serverError: ServerError | undefined,
+  code: CauseCode,
+  inputs: JwtInputs,
+  options: DiagnoseOptions,
+): Promise<EvidenceStep> {
+  if (!serverError || !NEEDS_EVIDENCE.has(code)) {
+    return { code, sandbox: {}, check: skip('org-evidence', messages.getMessage('skip.notNeeded')) };
+  }
+  if (!options.adminOrg) {
+    return {
+      code,
+      sandbox: {},
+      check: skip('org-evidence', messages.getMessage('skip.noAdminOrg')),
+      missingEvidence: messages.getMessages('evidence.missing'),
+    };
+  }
+  const gathered = await gatherEvidence(options.adminOrg, inputs, options.timeoutMs);
+  const base = { code, check: gathered.check, sandbox: gathered.sandbox };
+  if (gathered.evidence) {
+    return { ...base, evidence: gathered.evidence, ...causeFromEvidence(serverError, gathered, inputs) };
+  }
+  if (gathered.match.verdict === 'different') {
+    return { ...base, undecided: gathered.match.reason, missingEvidence: messages.getMessages('evidence.missing') };
+  }
+  return base;
 }
 
 /** Runs every check and names the cause. Never throws for a diagnosable fault. */
@@ -254,14 +339,17 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
         fallback.host,
         fallback.audience,
         first.host,
-        firstProblem,
+        printable(firstProblem),
       ]);
       warnings.push(warning);
       checks.push({
         id: 'token-exchange',
         status: 'warn',
         message: warning,
-        actions: bullets(messages, 'exchange.fallbackOnly.actions', [fallback.host, fallback.audience]),
+        actions: bullets(messages, 'exchange.fallbackOnly.actions', [
+          shellQuote(fallback.host),
+          shellQuote(fallback.audience),
+        ]),
       });
     }
     checks.push(skip('org-evidence', messages.getMessage('skip.loginWorks')));
@@ -275,25 +363,12 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   const serverError = first.serverError;
   let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first);
 
-  let evidence: OrgEvidence | undefined;
-  let sandbox: { isSandbox?: boolean; sandboxName?: string } = {};
-  if (serverError && NEEDS_EVIDENCE.has(code)) {
-    if (options.adminOrg) {
-      const gathered = await gatherEvidence(options.adminOrg, inputs, options.timeoutMs);
-      evidence = gathered.evidence;
-      sandbox = gathered.sandbox;
-      checks.push(gathered.check);
-      if (evidence) {
-        result.evidence = evidence;
-        code = classifyServerError(serverError, evidence);
-      }
-    } else {
-      checks.push(skip('org-evidence', messages.getMessage('skip.noAdminOrg')));
-      result.missingEvidence = messages.getMessages('evidence.missing');
-    }
-  } else {
-    checks.push(skip('org-evidence', messages.getMessage('skip.notNeeded')));
-  }
+  const step = await evidenceStep(serverError, code, inputs, options);
+  checks.push(step.check);
+  if (step.missingEvidence) result.missingEvidence = step.missingEvidence;
+  if (step.evidence) result.evidence = step.evidence;
+  code = step.code;
+  const { evidence, undecided, sandbox } = step;
 
   if (APPROVAL_CAUSES.has(code) && clientId) {
     result.approvalUrl = buildAuthorizeUrl({
@@ -313,6 +388,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     serverError,
     evidence,
     evidenceCollected: evidence !== undefined,
+    undecided,
     approvalUrl: result.approvalUrl,
     workingAudience,
     skewSeconds,
@@ -329,7 +405,8 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     id: 'token-exchange',
     status: 'fail',
     code,
-    message: messages.getMessage('exchange.failed', [first.host, first.audience, answer]),
+    // server text in a message: without its control characters (serverError keeps it verbatim)
+    message: messages.getMessage('exchange.failed', [first.host, first.audience, printable(answer)]),
     actions: cause.actions,
   });
   return finish(result, warnings, cause);

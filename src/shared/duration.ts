@@ -12,6 +12,18 @@ export type DurationUnit = 'seconds' | 'minutes';
 
 const MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
+/**
+ * The longest delay a Node.js timer can hold (2^31 - 1 ms, about 24.8 days). A longer one fires at once
+ * (with a TimeoutOverflowWarning), and AbortSignal.timeout refuses it: every request would "time out" at
+ * once. Durations beyond it are refused as usage errors, and computed budgets are clamped to it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A delay that a timer can hold: at most MAX_TIMER_MS, never negative. */
+export function timerMs(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(0, Math.round(ms)), MAX_TIMER_MS) : MAX_TIMER_MS;
+}
+
 /** A duration in milliseconds; undefined when the text is not one. */
 export function parseDurationMs(text: string, unit: DurationUnit): number | undefined {
   const match = /^\s*(\d+)\s*(ms|s|sec|m|min|h)?\s*$/i.exec(text);
@@ -30,7 +42,8 @@ export function describeDuration(ms: number): string {
 
 /**
  * The milliseconds of a duration flag's value, or its default when absent. A value that is not a duration,
- * or is shorter than the minimum, is a usage error (exit code 2) naming the flag.
+ * is shorter than the minimum or longer than a timer can hold (MAX_TIMER_MS), is a usage error (exit code 2)
+ * naming the flag.
  */
 export function flagDurationMs(
   value: string | undefined,
@@ -41,6 +54,9 @@ export function flagDurationMs(
   if (ms === undefined) throw shared.createError('error.InvalidDuration', [value, opts.flag, opts.unit], [], 2);
   if (opts.minMs !== undefined && ms < opts.minMs) {
     throw shared.createError('error.DurationTooShort', [value, opts.flag, describeDuration(opts.minMs)], [], 2);
+  }
+  if (!Number.isSafeInteger(ms) || ms > MAX_TIMER_MS) {
+    throw shared.createError('error.DurationTooLong', [value, opts.flag], [], 2);
   }
   return ms;
 }

@@ -483,12 +483,36 @@ export function markAssigned(
 /**
  * Salesforce answers an OauthToken query from an admin without Customize Application with that admin's own
  * rows only, and no error. When the same admin was refused other setup data, say that an empty list may
- * be incomplete, so "no approval" is not taken as proven.
+ * be incomplete, so "no approval" is not taken as proven. Returns true when the list may be incomplete.
  */
-export function noteHiddenTokens(rowCount: number, errors: Errors): void {
+export function noteHiddenTokens(rowCount: number, errors: Errors): boolean {
   if (rowCount === 0 && errors.some((e) => /INSUFFICIENT_ACCESS|INSUFFICIENT_PRIVILEGES/.test(e.message))) {
     errors.push({ what: 'OauthToken', message: messages.getMessage('evidence.tokensMayBeHidden') });
+    return true;
   }
+  return false;
+}
+
+/**
+ * The grants with whether each reaches the user (expanding permission set groups when needed). Assignments that
+ * could not be read are unknown, not absent: then only a grant through the user's profile is known to reach the
+ * user, and nothing is said about the others (undefined when none is known).
+ */
+async function grantsWithReach(
+  conn: Connection,
+  grants: GrantRecord[],
+  assignments: Assignments | undefined,
+  user: NonNullable<OrgEvidence['user']>,
+  errors: Errors,
+): Promise<OrgEvidence['grants']> {
+  let marked = markAssigned(grants, assignments, user);
+  if (assignments?.groupIds.size && !marked.some((g) => g.assignedToUser)) {
+    await expandGroups(conn, assignments, errors);
+    marked = markAssigned(grants, assignments, user);
+  }
+  if (assignments) return marked;
+  const reaching = marked.filter((g) => g.assignedToUser);
+  return reaching.length ? reaching : undefined;
 }
 
 /** Strips the internal applicationId so evidence keeps the shared OrgEvidence shape. */
@@ -536,16 +560,13 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
   if (frozen !== undefined) user.isFrozen = frozen;
 
   if (grants) {
-    let marked = markAssigned(grants, assignments, user);
-    if (assignments?.groupIds.size && !marked.some((g) => g.assignedToUser)) {
-      await expandGroups(conn, assignments, errors);
-      marked = markAssigned(grants, assignments, user);
-    }
-    evidence.grants = marked;
+    const known = await grantsWithReach(conn, grants, assignments, user, errors);
+    if (known) evidence.grants = known;
   }
   if (tokens) {
-    evidence.oauthTokens = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
-    noteHiddenTokens(evidence.oauthTokens.length, errors);
+    const forApp = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
+    // an empty list that may hide other users' rows is unknown, not "no approval"
+    if (!noteHiddenTokens(forApp.length, errors)) evidence.oauthTokens = forApp;
   }
   return done();
 }

@@ -1,21 +1,18 @@
 /*
  * The human output of `sf jwt diagnose --all`, as plain rows: a summary by cause code, one row per failing
- * login (username, code, one-line reason, next command), and the logins that work. Column titles and
- * commands come from messages.
+ * login (username, code, one-line reason, next command), and the logins that work. Column titles come from
+ * messages; commands are built with shell.ts, which quotes every value.
  */
 import { Messages } from '@salesforce/core';
 import type { CauseCode, DiagnoseResult } from './types.js';
+import { commandLine, placeholder, type CommandPart } from './shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
+const causes = Messages.loadMessages('plugin-jwt', 'jwt.causes');
 
 /** The longest reason shown in a row; the full message is one `sf jwt diagnose -o <user>` away. */
 const REASON_MAX = 110;
-
-/** A value as one shell word: unchanged when it is safe as is, else in single quotes. */
-export function shellWord(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
-}
 
 /** The first sentence of a message, on one line, cut to REASON_MAX characters. */
 export function oneLineReason(message: string): string {
@@ -29,26 +26,21 @@ export function oneLineReason(message: string): string {
 
 /** The command that takes a failing login forward: its fix where the cause names one, else its full diagnosis. */
 export function nextCommand(org: DiagnoseResult, adminOrg?: string): string {
-  const user = shellWord(org.username);
-  const admin = adminOrg ? shellWord(adminOrg) : messages.getMessage('all.next.adminPlaceholder');
-  const code: CauseCode | undefined = org.cause?.code;
-  switch (code) {
+  const user: CommandPart = ['-o', org.username];
+  const admin: CommandPart = ['--admin-org', adminOrg ?? placeholder(causes.getMessage('placeholder.adminOrg'))];
+  switch (org.cause?.code) {
     case 'USER_NOT_PREAUTHORIZED':
     case 'NOT_ADMIN_APPROVED':
-      return messages.getMessage('all.next.approveAdmin', [user, admin]);
+      return commandLine('sf jwt approve', user, admin);
     case 'APPROVAL_NOT_PROPAGATED':
-      return messages.getMessage('all.next.approveWait', [user]);
+      return commandLine('sf jwt approve', user, ['--wait', '10m']);
     case 'USER_NOT_APPROVED':
       // Without an admin org the same answer has other causes too: read the org's records first.
-      return adminOrg
-        ? messages.getMessage('all.next.approve', [user])
-        : messages.getMessage('all.next.tellApart', [user, admin]);
+      return adminOrg ? commandLine('sf jwt approve', user) : commandLine('sf jwt diagnose', user, admin);
     case 'USER_INACTIVE':
-      return adminOrg
-        ? messages.getMessage('all.next.diagnose', [user])
-        : messages.getMessage('all.next.tellApart', [user, admin]);
+      return adminOrg ? commandLine('sf jwt diagnose', user) : commandLine('sf jwt diagnose', user, admin);
     default:
-      return messages.getMessage('all.next.diagnose', [user]);
+      return commandLine('sf jwt diagnose', user);
   }
 }
 

@@ -8,12 +8,13 @@
  * created the record first) is read back and reported as "exists"; a run that stopped half-way is
  * completed by the next plan.
  */
-import { Messages, SfError, type Connection } from '@salesforce/core';
+import { Messages, type Connection, type SfError } from '@salesforce/core';
 import type { OrgEvidence } from './types.js';
 import { describeError, errorCodeOf } from './evidence.js';
 import { soqlString } from './soql.js';
 import { batchedQuery } from './queryBatch.js';
 import { bullets } from './bullets.js';
+import { shellQuote } from './shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.grants');
@@ -60,42 +61,31 @@ function isInsufficientAccess(err: unknown): boolean {
   return /insufficient access|insufficient privileges/i.test(err instanceof Error ? err.message : '');
 }
 
+const asCause = (err: unknown): Error | undefined => (err instanceof Error ? err : undefined);
+
 function readError(what: string, err: unknown): SfError {
-  if (isInsufficientAccess(err)) {
-    return SfError.create({
-      name: 'InsufficientAccess',
-      message: messages.getMessage('error.InsufficientAccess.read', [what, describeError(err)]),
-      actions: messages.getMessages('error.InsufficientAccess.read.actions'),
-      cause: err,
-    });
-  }
-  return SfError.create({
-    name: 'GrantQueryFailed',
-    message: messages.getMessage('error.GrantQueryFailed', [what, describeError(err)]),
-    cause: err,
-  });
+  const key = isInsufficientAccess(err) ? 'error.InsufficientAccessToRead' : 'error.GrantQueryFailed';
+  return messages.createError(key, [what, describeError(err)], [], asCause(err));
 }
 
+/** A failed create; `data.plan` shows what was done before it. */
 function writeError(step: GrantStep, err: unknown, plan: GrantPlan): SfError {
-  const data = { plan };
-  if (isInsufficientAccess(err)) {
-    const key =
-      step.sobject === 'PermissionSetAssignment' ? 'error.InsufficientAccess.assign' : 'error.InsufficientAccess.write';
-    return SfError.create({
-      name: 'InsufficientAccess',
-      message: messages.getMessage(key, [step.sobject, describeError(err)]),
-      actions: messages.getMessages(`${key}.actions`),
-      cause: err,
-      data,
-    });
-  }
-  return SfError.create({
-    name: 'GrantFailed',
-    message: messages.getMessage('error.GrantFailed', [step.description, describeError(err)]),
-    actions: messages.getMessages('error.GrantFailed.actions'),
-    cause: err,
-    data,
-  });
+  const error = !isInsufficientAccess(err)
+    ? messages.createError('error.GrantFailed', [step.description, describeError(err)], [], asCause(err))
+    : messages.createError(
+        step.sobject === 'PermissionSetAssignment'
+          ? 'error.InsufficientAccessToAssign'
+          : 'error.InsufficientAccessToWrite',
+        [step.sobject, describeError(err)],
+        [],
+        asCause(err),
+      );
+  return error.setData({ plan });
+}
+
+/** Refuses a permission set name Salesforce would not accept, as a usage error (exit code 2). */
+export function checkPermissionSetName(name: string): void {
+  if (!isValidApiName(name)) throw messages.createError('error.InvalidPermissionSet', [name], [], 2);
 }
 
 async function query<T extends Record<string, unknown>>(conn: Connection, what: string, soql: string): Promise<T[]> {
@@ -161,23 +151,16 @@ function describeStep(
 }
 
 /**
- * What it takes for `permissionSet` to grant the app to the user. Reads only. Throws SfError
- * InsufficientAccess (the permission needed is named), UserNotFound, AppWithoutId or InvalidPermissionSetName.
+ * What it takes for `permissionSet` to grant the app to the user. Reads only. Throws InsufficientAccessToReadError
+ * (the permission needed is named), GrantQueryFailedError, UserNotFoundError, AppWithoutIdError or
+ * InvalidPermissionSetError (exit code 2).
  */
 export async function planGrant(conn: Connection, opts: PlanOptions): Promise<GrantPlan> {
   const app: GrantPlan['app'] = { id: opts.app.id, name: opts.app.name, label: opts.app.label, kind: opts.app.kind };
   const base: GrantPlan = { steps: [], changes: 0, username: opts.username, permissionSet: opts.permissionSet, app };
   if (opts.app.adminApprovedOnly === false) return { ...base, selfAuthorize: true };
-  if (!opts.app.id) {
-    throw SfError.create({ name: 'AppWithoutId', message: messages.getMessage('error.AppWithoutId', [appLabel(app)]) });
-  }
-  if (!isValidApiName(opts.permissionSet)) {
-    throw SfError.create({
-      name: 'InvalidPermissionSetName',
-      message: messages.getMessage('error.InvalidPermissionSetName', [opts.permissionSet]),
-      exitCode: 2,
-    });
-  }
+  if (!opts.app.id) throw messages.createError('error.AppWithoutId', [appLabel(app)]);
+  checkPermissionSetName(opts.permissionSet);
   const appId = opts.app.id;
 
   // round 1: the user and the permission set
@@ -186,9 +169,7 @@ export async function planGrant(conn: Connection, opts: PlanOptions): Promise<Gr
     findPermissionSet(conn, opts.permissionSet),
   ]);
   const userId = users[0]?.Id;
-  if (!userId) {
-    throw SfError.create({ name: 'UserNotFound', message: messages.getMessage('error.UserNotFound', [opts.username]) });
-  }
+  if (!userId) throw messages.createError('error.UserNotFound', [opts.username]);
 
   // round 2: the grant and the assignment, when the permission set exists
   const [accessId, assignmentId] = permissionSetId
@@ -242,7 +223,8 @@ const isDuplicate = (err: unknown): boolean =>
 /**
  * Creates the plan's missing records in order (PermissionSet → SetupEntityAccess → PermissionSetAssignment).
  * Returns the plan with ids and actions 'created' / 'exists'. A DUPLICATE_VALUE answer is read back as
- * 'exists'. On failure throws SfError (InsufficientAccess or GrantFailed) whose `data.plan` shows what was done.
+ * 'exists'. On failure throws InsufficientAccessToWriteError, InsufficientAccessToAssignError or GrantFailedError,
+ * whose `data.plan` shows what was done.
  */
 export async function applyGrant(conn: Connection, plan: GrantPlan): Promise<GrantPlan> {
   if (plan.selfAuthorize) return { ...plan, steps: [], changes: 0 };
@@ -308,6 +290,6 @@ export function selfAuthorizeExplanation(plan: Pick<GrantPlan, 'app' | 'username
 } {
   return {
     message: messages.getMessage('selfAuthorize', [appLabel(plan.app)]),
-    actions: bullets(messages, 'selfAuthorize.actions', [appLabel(plan.app), plan.username]),
+    actions: bullets(messages, 'selfAuthorize.actions', [appLabel(plan.app), shellQuote(plan.username)]),
   };
 }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Global, Messages, SfError, SfProject, StateAggregator } from '@salesforce/core';
 import type { JwtInputs } from './types.js';
 import { PRODUCTION_URL } from './token.js';
+import { redactUserInfo } from './checks/loginUrl.js';
+import { hasControlCharacters } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -28,6 +30,8 @@ export type StoredJwtAuth = {
   privateKey?: string;
   loginUrl?: string;
   instanceUrl?: string;
+  /** The org of the stored login (plain in the auth file, never a token). */
+  orgId?: string;
   isJwt: boolean;
 };
 
@@ -37,6 +41,9 @@ export type StoredJwtAuth = {
  */
 const aliasFileExists = (): boolean => existsSync(join(Global.SFDX_DIR, 'alias.json'));
 const authFileExists = (username: string): boolean => existsSync(join(Global.SFDX_DIR, `${username}.json`));
+
+/** Whether the CLI has a login stored for this username (without opening anything). */
+export const storedAuthExists = authFileExists;
 
 /** Reads a stored auth without decrypting anything. */
 export async function readStoredAuth(username: string): Promise<StoredJwtAuth | undefined> {
@@ -52,12 +59,43 @@ export async function readStoredAuth(username: string): Promise<StoredJwtAuth | 
     privateKey,
     loginUrl: typeof fields.loginUrl === 'string' ? fields.loginUrl : undefined,
     instanceUrl: typeof fields.instanceUrl === 'string' ? fields.instanceUrl : undefined,
+    orgId: typeof fields.orgId === 'string' ? fields.orgId : undefined,
     isJwt: Boolean(privateKey) && !fields.refreshToken,
   };
 }
 
-/** Resolves an alias to its username; a value with no alias is returned as is. */
+/**
+ * A username or alias as given on the command line: one with whitespace, a line break or another control
+ * character (an escape sequence, a carriage return from a Windows-edited variable) is a usage error (exit
+ * code 2) that shows the value with its invisible characters made visible. No Salesforce username or CLI
+ * alias has them, and they would break every command this plugin suggests.
+ */
+export function checkUsernameOrAlias(value: string, flag = '--username'): string {
+  const visible = JSON.stringify(value);
+  if (value.trim().length === 0) throw usageError('error.BlankUsername', [flag, visible]);
+  const chars = [...value];
+  const at = chars.findIndex((c) => /\s/u.test(c) || hasControlCharacters(c));
+  if (at >= 0) {
+    const c = chars[at];
+    const what = /[\n\r\u2028\u2029]/.test(c)
+      ? messages.getMessage('username.lineBreak')
+      : /\s/u.test(c)
+        ? messages.getMessage('username.whitespace')
+        : messages.getMessage('username.control');
+    const where =
+      at === 0
+        ? messages.getMessage('username.atStart')
+        : at === chars.length - 1
+          ? messages.getMessage('username.atEnd')
+          : messages.getMessage('username.at', [String(at + 1)]);
+    throw usageError('error.InvalidUsername', [flag, visible, what, where]);
+  }
+  return value;
+}
+
+/** Resolves an alias to its username; a value with no alias is returned as is. Checks the value first. */
 export async function resolveUsername(usernameOrAlias: string): Promise<string> {
+  checkUsernameOrAlias(usernameOrAlias);
   if (!aliasFileExists()) return usernameOrAlias;
   const state = await StateAggregator.getInstance();
   return state.aliases.resolveUsername(usernameOrAlias);
@@ -69,21 +107,35 @@ export async function projectLoginUrl(): Promise<string | undefined> {
     const project = await SfProject.resolve();
     const config = await project.resolveProjectConfig();
     const url = (config as { sfdcLoginUrl?: unknown }).sfdcLoginUrl;
-    return typeof url === 'string' && url ? new URL(url).href : undefined;
+    return typeof url === 'string' && url ? normalizeLoginUrl(url) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** `--instance-url` arrives in core as `URL.href` (with a trailing slash); keep unparsable input as typed. */
+/**
+ * `--instance-url` arrives in core as `URL.href` (with a trailing slash); keep unparsable input as typed. A user
+ * name or password in it is replaced by **** here, before anything can echo it (the login URL check still
+ * refuses the URL).
+ */
 export function normalizeLoginUrl(raw: string): string {
-  const trimmed = raw.trim();
+  const trimmed = redactUserInfo(raw.trim());
   try {
     const url = new URL(trimmed);
     return /^https?:$/.test(url.protocol) ? url.href : trimmed;
   } catch {
     return trimmed;
   }
+}
+
+/** The login URL as `sf org login jwt` picks it: the flag, the stored login's, sfdcLoginUrl, production. */
+async function resolveLoginUrl(
+  flag: string | undefined,
+  jwtAuth: StoredJwtAuth | undefined,
+): Promise<{ loginUrl: string; loginUrlSource: 'flag' | 'stored-auth' | 'default' }> {
+  if (flag !== undefined) return { loginUrl: normalizeLoginUrl(flag), loginUrlSource: 'flag' };
+  if (jwtAuth?.loginUrl) return { loginUrl: redactUserInfo(jwtAuth.loginUrl), loginUrlSource: 'stored-auth' };
+  return { loginUrl: (await projectLoginUrl()) ?? PRODUCTION_URL, loginUrlSource: 'default' };
 }
 
 function usageError(key: string, tokens: string[] = []): SfError {
@@ -118,18 +170,7 @@ export async function resolveJwtInputs(
     ]);
   }
 
-  let loginUrl: string;
-  let loginUrlSource: 'flag' | 'stored-auth' | 'default';
-  if (flags['instance-url'] !== undefined) {
-    loginUrl = normalizeLoginUrl(flags['instance-url']);
-    loginUrlSource = 'flag';
-  } else if (jwtAuth?.loginUrl) {
-    loginUrl = jwtAuth.loginUrl;
-    loginUrlSource = 'stored-auth';
-  } else {
-    loginUrl = (await projectLoginUrl()) ?? PRODUCTION_URL;
-    loginUrlSource = 'default';
-  }
+  const { loginUrl, loginUrlSource } = await resolveLoginUrl(flags['instance-url'], jwtAuth);
 
   return {
     username,
@@ -138,6 +179,7 @@ export async function resolveJwtInputs(
     loginUrl,
     certFile: flags['cert-file'],
     appName: flags['app-name'],
+    ...(stored?.orgId ? { orgId: stored.orgId } : {}),
     source: {
       clientId: flags['client-id'] !== undefined ? 'flag' : 'stored-auth',
       ...(jwtKeyFile !== undefined ? { jwtKeyFile: flags['jwt-key-file'] !== undefined ? 'flag' : 'stored-auth' } : {}),

@@ -4,11 +4,15 @@
  * made, so that no other command pays for it at start-up.
  */
 import { generateKeyPair, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { rmdirSync, unlinkSync } from 'node:fs';
 import { lstat, mkdir, stat, unlink, writeFile, chmod } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type * as X509 from '@peculiar/x509';
 import { Messages, SfError } from '@salesforce/core';
+import { describeFsError } from './files.js';
+import { onInterrupt } from './interrupt.js';
+import { hasControlCharacters } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
@@ -49,22 +53,42 @@ export type WrittenFiles = { keyFile: string; certFile: string };
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SIGNING_ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
-/** Refuses key sizes other than 2048/3072/4096, days out of range and unusable common names (exit code 2). */
+/**
+ * Refuses key sizes other than 2048/3072/4096 (a shorter key with the reason the CLI refuses it, a longer one
+ * with the limit), days out of range and unusable common names (exit code 2).
+ */
 export function validateKeygenOptions(opts: KeygenOptions): Required<Omit<KeygenOptions, 'now'>> {
   const bits = opts.bits ?? DEFAULT_BITS;
   const days = opts.days ?? DEFAULT_DAYS;
   const commonName = opts.commonName ?? DEFAULT_COMMON_NAME;
   if (!(ALLOWED_BITS as readonly number[]).includes(bits)) {
-    throw messages.createError('error.BitsNotAllowed', [String(bits)], [], 2);
+    const key = bits < ALLOWED_BITS[0] ? 'error.BitsTooShort' : 'error.BitsNotAllowed';
+    throw messages.createError(key, [String(bits)], [], 2);
   }
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
     throw messages.createError('error.DaysNotAllowed', [String(days), String(MAX_DAYS)], [], 2);
   }
-  if (commonName.trim().length === 0 || commonName.length > 64 || /[\r\n\0]/.test(commonName)) {
-    throw messages.createError('error.InvalidCommonName', [commonName], [], 2);
+  if (commonName.trim().length === 0 || [...commonName].length > 64 || hasControlCharacters(commonName)) {
+    throw messages.createError('error.InvalidCommonName', [JSON.stringify(commonName)], [], 2);
   }
   return { bits, days, commonName };
 }
+
+/**
+ * The output directory as given: an empty or blank value, or one with whitespace around it, is a usage error
+ * (exit code 2) rather than the current directory or a directory named with spaces.
+ */
+export function validateOutputDir(dir: string): string {
+  if (dir.trim().length === 0) throw messages.createError('error.EmptyOutputDir', [JSON.stringify(dir)], [], 2);
+  if (dir !== dir.trim() || hasControlCharacters(dir)) {
+    throw messages.createError('error.OutputDirWhitespace', [JSON.stringify(dir)], [JSON.stringify(dir.trim())], 2);
+  }
+  return dir;
+}
+
+/** PrintableString where it can hold the name (the usual choice), else UTF8String; never parsed or unquoted. */
+const nameValue = (text: string): { printableString: string } | { utf8String: string } =>
+  /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(text) ? { printableString: text } : { utf8String: text };
 
 let x509Module: Promise<typeof X509> | undefined;
 
@@ -116,8 +140,9 @@ export async function createSelfSignedCertificate(opts: {
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: randomSerial(),
-      // a JSON name, not a "CN=…" string, so commas or equals signs in the common name need no escaping
-      name: [{ CN: [opts.commonName] }],
+      // a JSON name with an explicit string type, so the common name is written exactly as given: a plain
+      // string value would be parsed (its quoted part kept, a leading # read as hex)
+      name: new x509.Name([{ CN: [nameValue(opts.commonName)] }]),
       notBefore: opts.notBefore,
       notAfter: opts.notAfter,
       signingAlgorithm: SIGNING_ALGORITHM,
@@ -163,37 +188,35 @@ const errorCode = (err: unknown): string | undefined =>
 const notWritable = (dir: string, err: unknown): SfError =>
   messages.createError(
     'error.DirectoryNotWritable',
-    [
-      dir,
-      errorCode(err) === 'EACCES' || errorCode(err) === 'EPERM' ? 'permission denied' : (errorCode(err) ?? String(err)),
-    ],
+    [dir, describeFsError(err)],
     [],
     1,
     err instanceof Error ? err : undefined,
   );
 
 /**
- * Creates the directory (mode 0700) and its missing parents. Not fs.mkdir's recursive mode: on some
- * special file systems it retries for ever.
+ * Creates the directory (mode 0700) and its missing parents, and returns the directories it created (parents
+ * first). Not fs.mkdir's recursive mode: on some special file systems it retries for ever.
  */
-async function ensureDirectory(dir: string, depth = 0): Promise<void> {
+async function ensureDirectory(dir: string, depth = 0): Promise<string[]> {
   try {
     await mkdir(dir, { mode: 0o700 });
+    return [dir];
   } catch (err) {
     const code = errorCode(err);
     if (code === 'EEXIST') {
       if (!(await stat(dir)).isDirectory()) throw messages.createError('error.NotADirectory', [dir], [], 1);
-      return;
+      return [];
     }
     if (code === 'ENOTDIR') throw messages.createError('error.NotADirectory', [dir], [], 1);
     const parent = dirname(dir);
     if (code === 'ENOENT' && parent !== dir && depth < 64) {
-      await ensureDirectory(parent, depth + 1);
+      const made = await ensureDirectory(parent, depth + 1);
       try {
         await mkdir(dir, { mode: 0o700 });
-        return;
+        return [...made, dir];
       } catch (retryErr) {
-        if (errorCode(retryErr) === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+        if (errorCode(retryErr) === 'EEXIST' && (await stat(dir)).isDirectory()) return made;
         throw notWritable(dir, retryErr);
       }
     }
@@ -265,14 +288,31 @@ export async function writeKeyAndCert(
 ): Promise<WrittenFiles> {
   const paths = await assertCanWrite(dir, { force });
   const abs = dirname(paths.keyFile);
-  await ensureDirectory(abs);
-  await writeNew(paths.keyFile, generated.keyPem, 0o600, force, abs);
+  // Ctrl-C while writing leaves nothing half-done: the files written so far, and the directories created, go
+  const created: string[] = [];
+  const undo = (): void => {
+    for (const path of [...created].reverse()) {
+      try {
+        if (path.endsWith(sep)) rmdirSync(path);
+        else unlinkSync(path);
+      } catch {
+        // already gone, or a directory that is not empty any more
+      }
+    }
+  };
+  const done = onInterrupt(undo);
   try {
+    for (const made of await ensureDirectory(abs)) created.push(`${made}${sep}`);
+    created.push(paths.keyFile);
+    await writeNew(paths.keyFile, generated.keyPem, 0o600, force, abs);
+    created.push(paths.certFile);
     await writeNew(paths.certFile, generated.certPem, 0o644, force, abs);
   } catch (err) {
     // no key without its certificate
-    await unlink(paths.keyFile).catch(() => undefined);
+    if (created.includes(paths.certFile)) await unlink(paths.keyFile).catch(() => undefined);
     throw err;
+  } finally {
+    done();
   }
   return paths;
 }

@@ -8,6 +8,7 @@ import type { OrgEvidence } from './types.js';
 import { appHasRefreshScope, grantReachesUser } from './classify.js';
 import {
   markAssigned,
+  noteHiddenTokens,
   readAssignments,
   readFrozen,
   readGrants,
@@ -21,8 +22,11 @@ import {
 export type StatusOptions = { username: string; clientId?: string; appName?: string };
 
 export type StatusGrant = NonNullable<OrgEvidence['grants']>[number] & {
-  /** How the grant reaches the user: through the user's profile, an assigned permission set, or not at all. */
-  via: 'profile' | 'permission-set' | 'none';
+  /**
+   * How the grant reaches the user: through the user's profile, an assigned permission set, or not at all;
+   * 'unknown' when the user's permission set assignments could not be read.
+   */
+  via: 'profile' | 'permission-set' | 'none' | 'unknown';
 };
 
 export type StatusToken = NonNullable<OrgEvidence['oauthTokens']>[number] & {
@@ -85,28 +89,64 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
   if (frozen !== undefined) user.isFrozen = frozen;
 
   if (tokens) {
-    report.oauthTokens = tokens.map((t) => {
+    const rows: StatusToken[] = tokens.map((t) => {
       const { applicationId, ...row } = t;
       void applicationId; // internal: used only to match rows to the app
       return app ? { ...row, forApp: tokenBelongsToApp(t, app) } : row;
     });
+    // an empty list that may hide the user's rows from this admin is unknown, not "no approvals"
+    if (!noteHiddenTokens(rows.length, errors)) report.oauthTokens = rows;
   }
   if (grants) {
     report.grants = markAssigned(grants, assignments, user).map((g) => ({
       ...g,
       via:
-        g.isOwnedByProfile && g.profileId === user.profileId ? 'profile' : g.assignedToUser ? 'permission-set' : 'none',
+        g.isOwnedByProfile && g.profileId === user.profileId
+          ? 'profile'
+          : g.assignedToUser
+            ? 'permission-set'
+            : assignments
+              ? 'none'
+              : 'unknown',
     }));
   }
 
-  const reached = report.grants?.some((g) => grantReachesUser(g, user));
-  const appApprovals = report.oauthTokens?.filter((t) => t.forApp).length;
-  if (report.policy === 'admin-approved') report.approved = reached;
-  else if (report.policy === 'self-authorize')
-    report.approved = appApprovals === undefined ? undefined : appApprovals > 0 && report.refreshScope !== false;
-  else if (reached === true || (appApprovals ?? 0) > 0) report.approved = true;
+  report.approved = approvedOf(report, user, assignments !== undefined);
 
   return withErrors(report, errors);
+}
+
+/**
+ * Whether the record shows what a JWT login needs: for an admin-approved app a grant that reaches the user, for
+ * a self-authorize app an approval of it. undefined when that can't be told: a grant's reach is unknown when
+ * the assignments could not be read, and approvals that may be hidden from the admin are not read as "none".
+ */
+function approvedOf(
+  report: ApprovalStatusReport,
+  user: NonNullable<OrgEvidence['user']>,
+  assignmentsKnown: boolean,
+): boolean | undefined {
+  const reached = report.grants?.some((g) => grantReachesUser(g, user))
+    ? true
+    : report.grants && assignmentsKnown
+      ? false
+      : undefined;
+  const appApprovals = report.oauthTokens?.filter((t) => t.forApp).length;
+  if (report.policy === 'admin-approved') return reached;
+  if (report.policy === 'self-authorize') {
+    return appApprovals === undefined ? undefined : appApprovals > 0 && report.refreshScope !== false;
+  }
+  return reached === true || (appApprovals ?? 0) > 0 ? true : undefined;
+}
+
+/**
+ * Exit code 1 for status: the user or the app is not in the org, or the record could not be read far enough
+ * to say whether it shows what a JWT login needs (a refused read is not an answer).
+ */
+export function statusIsFault(report: ApprovalStatusReport): boolean {
+  if (report.user === null || report.app === null || report.user === undefined) return true;
+  // an app was asked for (policy is set) and could not be identified or decided
+  return report.policy !== undefined && report.approved === undefined && Boolean(report.errors?.length);
 }
 
 function withErrors(report: ApprovalStatusReport, errors: EvidenceError[]): ApprovalStatusReport {

@@ -5,6 +5,7 @@
  */
 import { Messages } from '@salesforce/core';
 import type { ApprovalStatusReport } from './status.js';
+import { shellQuote } from './shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
@@ -18,6 +19,8 @@ export type StatusView = {
   verdict?: string;
   /** Queries that failed, in words. */
   warnings: string[];
+  /** One line that sums the report up (the verdict, or why there is none), for --json. */
+  message: string;
 };
 
 const m = (key: string, tokens: string[] = []): string => messages.getMessage(key, tokens);
@@ -83,27 +86,45 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
     tables: [],
     notes: [],
     warnings: (report.errors ?? []).map((e) => m('warning.readError', [e.what, e.message])),
+    message: '',
   };
   const { user, app } = report;
   const appLabel = app ? (app.label ?? app.name) : (appArg ?? '');
-  if (user === null) view.notes.push(m('user.missing', [report.username]));
-  if (user) view.tables.push(userTable(user));
+  if (user === null || user === undefined) {
+    view.notes.push(m(user === null ? 'user.missing' : 'user.unknown', [report.username, adminOrg]));
+  } else view.tables.push(userTable(user));
   if (app === null) view.notes.push(m('app.missing', [appArg ?? '']));
+  if (app === undefined && report.policy !== undefined) view.notes.push(m('app.unknown', [appArg ?? '', adminOrg]));
   if (app) view.tables.push(appTable(report, app));
+  addListings(view, report, appLabel);
+  if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
+  view.message = view.verdict ?? (view.notes.length ? view.notes.join(' ') : m('summary.listed', [report.username]));
+  return view;
+}
+
+/** The approvals and the grants: a table each, or a note when the list is empty. */
+function addListings(view: StatusView, report: ApprovalStatusReport, appLabel: string): void {
   if (report.oauthTokens?.length === 0) view.notes.push(m('noApprovals', [report.username]));
   else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
-  if (app && report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
-  else if (app && report.grants) view.tables.push(grantsTable(appLabel, report.grants));
-  if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
-  return view;
+  if (!report.app) return;
+  if (report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
+  else if (report.grants) view.tables.push(grantsTable(appLabel, report.grants));
 }
 
 function verdict(report: ApprovalStatusReport, appLabel: string, appName: string, adminOrg: string): string {
   if (report.refreshScope === false) return m('verdict.noRefreshScope', [appLabel]);
   if (report.approved === true) return m('verdict.approved', [report.username, appLabel]);
   if (report.approved === false && report.policy === 'admin-approved') {
-    return m('verdict.notApproved.admin', [appLabel, report.username, adminOrg, report.username, appName]);
+    return m('verdict.notApproved.admin', [
+      appLabel,
+      report.username,
+      shellQuote(adminOrg),
+      shellQuote(report.username),
+      shellQuote(appName),
+    ]);
   }
-  if (report.approved === false) return m('verdict.notApproved.self', [report.username, appLabel, report.username]);
-  return m('verdict.unknown');
+  if (report.approved === false)
+    return m('verdict.notApproved.self', [report.username, appLabel, shellQuote(report.username)]);
+  const unread = [...new Set((report.errors ?? []).map((e) => e.what))];
+  return unread.length ? m('verdict.unknown.unread', [unread.join(', '), adminOrg]) : m('verdict.unknown');
 }

@@ -1,9 +1,10 @@
 /* eslint-disable camelcase -- OAuth 2.0 wire names (grant_type, error_description, access_token) */
 /*
- * The JWT bearer token exchange, reproduced from @salesforce/core (salesforce-reference.md §5): the same
- * claims (exp in milliseconds, as core sends it), the same (POST host, aud) pairs in the same order, one
- * explicit attempt per pair, every attempt kept with its structured OAuth error. The assertion and any
- * token in the answer are never kept, returned or logged.
+ * The JWT bearer token exchange, reproduced from @salesforce/core's JWT login (AuthInfo authJwt and
+ * tryJwtAuth, with the pairs of getLoginAudienceCombos in util/sfdcUrl.js): the same claims (exp in
+ * milliseconds, as core sends it), the same (POST host, aud) pairs in the same order, one explicit attempt
+ * per pair, every attempt kept with its structured OAuth error. The assertion and any token in the answer
+ * are never kept, returned or logged.
  */
 import type { KeyObject } from 'node:crypto';
 import { Messages } from '@salesforce/core';
@@ -11,6 +12,7 @@ import { SignJWT } from 'jose';
 import type { Attempt, ServerError } from './types.js';
 import { appendPath, http, type HttpResult } from './http.js';
 import { mayCarryCredentials } from './checks/loginUrl.js';
+import { describeNetworkFailure } from './networkError.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.token');
@@ -139,7 +141,7 @@ export function interpretAnswer(
 ): AttemptOutcome {
   const base = { host, audience, durationMs, kind };
   if (result.kind === 'network-error') {
-    return { attempt: { ...base, outcome: 'network-error', message: `${result.code}: ${result.detail}` } };
+    return { attempt: { ...base, outcome: 'network-error', message: describeNetworkFailure(result) } };
   }
   const serverDate = result.headers.date ? new Date(result.headers.date) : undefined;
   const withDate = {

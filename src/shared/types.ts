@@ -3,7 +3,7 @@
  * Nothing here may ever hold an access token, refresh token, private key or signed assertion.
  */
 
-/** Stable cause codes (design.md). Codes never change meaning; new ones may be added. */
+/** Stable cause codes (README.md, "Cause codes"). Codes never change meaning; new ones may be added. */
 export const CAUSE_CODES = [
   'KEY_FILE_NOT_FOUND',
   'KEY_UNREADABLE',
@@ -35,7 +35,7 @@ export type CauseCode = (typeof CAUSE_CODES)[number];
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
-/** Check ids, in the order the design runs them. */
+/** Check ids, in the order the diagnosis runs them (the order README.md lists under "What it checks"). */
 export type CheckId =
   | 'inputs'
   | 'key-file'
@@ -127,6 +127,8 @@ export type JwtInputs = {
   loginUrl: string;
   certFile?: string;
   appName?: string;
+  /** The org id of the user's login stored in the CLI, when there is one (to check --admin-org against). */
+  orgId?: string;
   source: NonNullable<DiagnoseResult['source']>;
 };
 

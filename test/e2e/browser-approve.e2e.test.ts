@@ -25,7 +25,11 @@ const CI_APP_ID = '0H45g000000CIAPCA4';
 const CI_USER_ID = '0055g000000CI01AAG';
 const SERVER_KEY = keyPath('server.key');
 const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
-/** Flags that keep Chromium from phoning home (toolchain notes §8); --no-sandbox because tests may run as root. */
+/**
+ * Flags that keep Chromium from phoning home: without them its background connections (updates, sync,
+ * QUIC probes) are refused by the loopback-only network, many at a time. --no-sandbox because tests may
+ * run as root.
+ */
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -2,7 +2,8 @@
  * The OAuth side of the emulated org: the token endpoint (JWT bearer, authorization code, refresh token),
  * the authorize endpoint with its consent page, and the access tokens it issued.
  *
- * Error bodies are Salesforce's exact strings (docs: salesforce-reference.md §2 and §7). Tokens, codes,
+ * Error bodies are Salesforce's exact strings, as its token endpoint sends them (the `error` and
+ * `error_description` pairs in OAUTH_ERRORS below). Tokens, codes,
  * verifiers and assertions are kept in memory only; nothing here logs them.
  */
 /* eslint-disable camelcase -- OAuth 2.0 bodies and parameters are snake_case on the wire (RFC 6749) */
@@ -41,9 +42,9 @@ export const OAUTH_ERRORS = {
   invalidCode: { error: 'invalid_grant', error_description: 'invalid authorization code' },
   redirectMismatch: { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' },
   redirectMissing: { error: 'redirect_uri_missing', error_description: 'redirect_uri must be provided' },
-  // Salesforce: "A bad or mismatched verifier gives invalid_request; a challenge without a verifier gives
-  // invalid_grant" (reference §7). The description is not documented; "invalid code verifier" is what
-  // integrations report for both.
+  // Salesforce's REST API guide: a bad or mismatched PKCE verifier gives invalid_request; a challenge
+  // without a verifier gives invalid_grant. The description is not documented; "invalid code verifier" is
+  // what integrations report for both.
   verifierMismatch: { error: 'invalid_request', error_description: 'invalid code verifier' },
   verifierMissing: { error: 'invalid_grant', error_description: 'invalid code verifier' },
   invalidClientCredentials: { error: 'invalid_client', error_description: 'invalid client credentials' },
@@ -214,7 +215,7 @@ function jwtBearer(ctx: OAuthContext, assertion: string): TokenResult {
   if (!jwt) return fail(OAUTH_ERRORS.invalidAssertion, info);
   const { claims } = jwt;
   const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
-  // Salesforce reads the legacy `prn` claim before `sub` (reference §4).
+  // Salesforce still accepts the legacy `prn` claim, and when both are present `prn` wins over `sub`.
   const subject = typeof claims.prn === 'string' ? claims.prn : typeof claims.sub === 'string' ? claims.sub : undefined;
   const auds = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter(
     (a): a is string => typeof a === 'string',
@@ -258,13 +259,13 @@ function checkAssertionApp(
 
 /** The `sub` user's own state, in Salesforce's order. */
 function checkUser(user: ScenarioUser | undefined): OAuthError | undefined {
-  // An unknown username: no string is confirmed (reference §12.1); real orgs are reported to answer
+  // An unknown username: Salesforce's answer is not confirmed; real orgs are reported to answer
   // "user hasn't approved this consumer", which is what makes the missing sandbox suffix so confusing.
   if (!user) return OAUTH_ERRORS.notApproved;
   if (user.isActive === false) return OAUTH_ERRORS.inactiveUser;
-  // A frozen user: no string is known (reference §12.2). Freezing blocks every login the way deactivation
-  // does, Salesforce's OAuth error list has no frozen-specific code, and the reference's server→cause table
-  // routes frozen users through `inactive_user` (told apart by UserLogin.IsFrozen). So: inactive_user.
+  // A frozen user: no error string is known. Freezing blocks every login the way deactivation does, and
+  // Salesforce's OAuth error list has no frozen-specific code, so the plugin reads `inactive_user` and
+  // tells a frozen user apart by UserLogin.IsFrozen (classify.ts). So: inactive_user.
   if (user.isFrozen) return OAUTH_ERRORS.inactiveUser;
   if (user.rateLimited) return OAUTH_ERRORS.rateLimited;
   if (user.ipRestricted) return OAUTH_ERRORS.ipRestricted;
@@ -280,7 +281,8 @@ function checkApproval(ctx: OAuthContext, app: ScenarioApp, user: ScenarioUser):
     }
     scopes = appOauthScopes(app);
   } else {
-    // Self-authorize: only approvals that issued a refresh token count (reference §2). An app without
+    // Self-authorize: only approvals that issued a refresh token count (Salesforce: a JWT bearer request
+    // "looks at all the previous approvals for the user that include a refresh_token"). An app without
     // RefreshToken/OfflineAccess can never have one.
     if (!appAllowsRefresh(app)) return OAUTH_ERRORS.notApproved;
     const approvals = ctx.store.data.oauthTokens.filter(

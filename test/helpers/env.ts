@@ -1,6 +1,6 @@
 /*
  * An isolated environment for running the real `sf` CLI in tests: temp HOME and TMPDIR, no telemetry,
- * no update checks, no inherited sf configuration (toolchain-notes §5).
+ * no update checks, no inherited sf configuration (the SF_* variables set in isolatedEnv below).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -6,6 +6,7 @@ import {
   buildCause,
   causeFromServerError,
   classifyServerError,
+  decideApproval,
   normalizeDescription,
   usernameLacksSandboxSuffix,
   type ClassifyContext,
@@ -167,6 +168,7 @@ const rows: Row[] = [
     expected: 'USER_NOT_PREAUTHORIZED',
   },
   {
+    // a refused read is unknown, not "no grant": the default cause, undecided
     name: 'admin-approved, grants unreadable',
     err: NOT_APPROVED,
     evidence: {
@@ -174,7 +176,7 @@ const rows: Row[] = [
       app: app({ adminApprovedOnly: true }),
       errors: [{ what: 'SetupEntityAccess', message: 'INSUFFICIENT_ACCESS' }],
     },
-    expected: 'USER_NOT_PREAUTHORIZED',
+    expected: 'USER_NOT_APPROVED',
   },
   {
     name: 'admin-approved, assigned permission set, no refresh scope',
@@ -291,7 +293,7 @@ describe('classifyServerError', () => {
     );
   });
 
-  it('decides approvals in the documented order', () => {
+  it('decides approvals in the order README.md documents (user, grant, scopes, approval, propagation)', () => {
     expect(APPROVAL_DECISION_ORDER).to.deep.equal([
       'USER_NOT_FOUND',
       'USER_INACTIVE',
@@ -309,7 +311,87 @@ describe('classifyServerError', () => {
   });
 });
 
+describe('decideApproval: unknown is not absent', () => {
+  const refused = [{ what: 'X', message: 'INSUFFICIENT_ACCESS: no' }];
+  const cases: Array<[string, OrgEvidence, CauseCode, boolean]> = [
+    ['the User query refused', { user: undefined, errors: refused }, 'USER_NOT_APPROVED', false],
+    ['the user missing (read)', { user: null }, 'USER_NOT_FOUND', true],
+    [
+      'admin-approved, grants read, none reaches',
+      { user: user(), app: app({ adminApprovedOnly: true }), grants: [grant()] },
+      'USER_NOT_PREAUTHORIZED',
+      true,
+    ],
+    [
+      'admin-approved, grants unread',
+      { user: user(), app: app({ adminApprovedOnly: true }), errors: refused },
+      'USER_NOT_APPROVED',
+      false,
+    ],
+    ['self-authorize, approvals read, none', { user: user(), app: app(), oauthTokens: [] }, 'USER_NOT_APPROVED', true],
+    [
+      'self-authorize, approvals hidden from the admin',
+      { user: user(), app: app(), errors: refused },
+      'USER_NOT_APPROVED',
+      false,
+    ],
+    ['everything in place', { user: user(), app: app(), oauthTokens: [token] }, 'APPROVAL_NOT_PROPAGATED', true],
+    [
+      'in place, but whether the user is frozen is unknown',
+      { user: user({ isFrozen: undefined }), app: app(), oauthTokens: [token], errors: refused },
+      'USER_NOT_APPROVED',
+      false,
+    ],
+    [
+      'an approval of some app, but the app is not identified',
+      { user: user(), app: undefined, oauthTokens: [token] },
+      'USER_NOT_APPROVED',
+      false,
+    ],
+  ];
+  for (const [what, evidence, code, decided] of cases) {
+    it(`${what} → ${code}${decided ? '' : ' (undecided)'}`, () => {
+      const decision = decideApproval(evidence);
+      expect(decision.code).to.equal(code);
+      expect(decision.decided).to.equal(decided);
+      expect(decision.unknown.length > 0).to.equal(!decided);
+    });
+  }
+});
+
 describe('buildCause', () => {
+  it('inactive_user without evidence: inactive or frozen (the same answer), --admin-org tells them apart', () => {
+    const cause = buildCause('USER_INACTIVE', { ...baseCtx, serverError: { error: 'inactive_user' } });
+    expect(cause.code).to.equal('USER_INACTIVE');
+    expect(cause.message).to.include('deactivated or frozen');
+    expect(cause.actions.join('\n')).to.include('Unfreeze').and.to.include('--admin-org');
+    const frozen = buildCause('USER_FROZEN', {
+      ...baseCtx,
+      evidenceCollected: true,
+      evidence: { user: user({ isFrozen: true }) },
+    });
+    expect(frozen.message).to.include('frozen');
+  });
+
+  it('says why evidence that was collected could not decide, and names no unproven cause', () => {
+    const cause = buildCause('USER_NOT_APPROVED', {
+      ...baseCtx,
+      evidenceCollected: true,
+      adminOrg: 'uat-admin',
+      undecided: 'these records could not be read: SetupEntityAccess (INSUFFICIENT_ACCESS)',
+      evidence: { user: user(), errors: [{ what: 'SetupEntityAccess', message: 'INSUFFICIENT_ACCESS' }] },
+    });
+    expect(cause.message).to.include("can't tell which").and.to.include('SetupEntityAccess');
+    expect(cause.actions.join('\n')).to.include('View Setup and Configuration');
+  });
+
+  it('quotes values in the commands it suggests', () => {
+    const cause = buildCause('USER_NOT_APPROVED', { ...baseCtx, username: "o'brien@acme.com", adminOrg: 'my admin' });
+    expect(cause.actions.join('\n'))
+      .to.include("sf jwt approve --username 'o'\\''brien@acme.com'")
+      .and.to.include("--admin-org 'my admin'");
+  });
+
   const approvalUrl = 'https://test.salesforce.com/services/oauth2/authorize?response_type=code&client_id=3MVG9abc';
 
   for (const code of CAUSE_CODES) {

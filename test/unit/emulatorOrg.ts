@@ -32,7 +32,8 @@ export async function emulatedOrg(scenario: string, adminUsername = 'admin@acme.
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    rmSync(home, { recursive: true, force: true });
+    // the CLI's log writer may still be flushing into HOME: retry instead of failing on ENOTEMPTY
+    rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   };
   try {
     const authInfo = await AuthInfo.create({

@@ -160,7 +160,7 @@ describe('planGrant / applyGrant', () => {
       expect.fail('should have thrown');
     } catch (e) {
       const err = e as SfError;
-      expect(err.name).to.equal('InsufficientAccess');
+      expect(err.name).to.equal('InsufficientAccessToAssignError');
       expect(err.message).to.include('Assign Permission Sets');
     }
   });
@@ -176,7 +176,7 @@ describe('planGrant / applyGrant', () => {
       expect.fail('should have thrown');
     } catch (e) {
       const err = e as SfError & { data?: { plan?: GrantPlan } };
-      expect(err.name).to.equal('InsufficientAccess');
+      expect(err.name).to.equal('InsufficientAccessToWriteError');
       expect(err.message).to.include('Manage Profiles and Permission Sets');
       expect(err.actions?.join('\n')).to.include('run the same command again');
       expect(err.data?.plan?.changes).to.equal(0);
@@ -192,7 +192,7 @@ describe('planGrant / applyGrant', () => {
       expect.fail('should have thrown');
     } catch (e) {
       const err = e as SfError;
-      expect(err.name).to.equal('InsufficientAccess');
+      expect(err.name).to.equal('InsufficientAccessToReadError');
       expect(err.message).to.include('View Setup and Configuration');
       expect(err.actions?.join('\n')).to.include('Customize Application');
     }
@@ -213,7 +213,7 @@ describe('planGrant / applyGrant', () => {
   it('rejects a missing user, an app without id and an invalid permission set name', async () => {
     const o = fakeOrg();
     const fake = fakeConnection({ queries: o.queries });
-    const names: string[] = [];
+    const errors: Array<{ name: string; exitCode: number; actions: number }> = [];
     for (const o2 of [
       { ...opts, username: 'nobody@acme.com' },
       { ...opts, app: { ...APP, id: undefined } },
@@ -223,10 +223,28 @@ describe('planGrant / applyGrant', () => {
         await planGrant(fake.conn, o2);
         expect.fail('should have thrown');
       } catch (e) {
-        names.push((e as SfError).name);
+        const err = e as SfError;
+        errors.push({ name: err.name, exitCode: err.exitCode, actions: err.actions?.length ?? 0 });
       }
     }
-    expect(names).to.deep.equal(['UserNotFound', 'AppWithoutId', 'InvalidPermissionSetName']);
+    expect(errors).to.deep.equal([
+      { name: 'UserNotFoundError', exitCode: 1, actions: 2 },
+      { name: 'AppWithoutIdError', exitCode: 1, actions: 1 },
+      { name: 'InvalidPermissionSetError', exitCode: 2, actions: 1 },
+    ]);
+  });
+
+  it('reports a read that fails for another reason than access, with what to do next', async () => {
+    const fake = fakeConnection({ queries: [[/./, apiError('MALFORMED_QUERY', 'unexpected token')]] });
+    try {
+      await planGrant(fake.conn, opts);
+      expect.fail('should have thrown');
+    } catch (e) {
+      const err = e as SfError;
+      expect(err.name).to.equal('GrantQueryFailedError');
+      expect(err.message).to.include('unexpected token');
+      expect(err.actions?.join('\n')).to.include('sf org display --target-org');
+    }
   });
 
   it('escapes the permission set name and never picks a profile-owned permission set', async () => {
@@ -333,7 +351,7 @@ describe('grants against the emulator', function () {
       await planGrant(org.conn, { username: 'ci@acme.com', app: ADMIN_APP, permissionSet: 'JWT_Access' });
       expect.fail('should have thrown');
     } catch (e) {
-      expect((e as SfError).name).to.equal('InsufficientAccess');
+      expect((e as SfError).name).to.equal('InsufficientAccessToReadError');
       expect((e as SfError).message).to.include('View Setup and Configuration');
     }
     try {
@@ -343,7 +361,7 @@ describe('grants against the emulator', function () {
       );
       expect.fail('should have thrown');
     } catch (e) {
-      expect((e as SfError).name).to.equal('InsufficientAccess');
+      expect((e as SfError).name).to.equal('InsufficientAccessToWriteError');
       expect((e as SfError).message).to.include('Manage Profiles and Permission Sets');
     }
     expect(org.emu.store.changes).to.deep.equal([]);

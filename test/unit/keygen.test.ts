@@ -67,6 +67,20 @@ describe('keygen', () => {
       expect(cert.ca).to.equal(false);
     });
 
+    it('writes the common name exactly as given: quotes, a leading #, non-ASCII letters', async () => {
+      const cases: Array<[string, string]> = [
+        ['CI "deploy" user', 'CN=CI \\"deploy\\" user'],
+        ['#abc', 'CN=\\#abc'],
+        ['Zoë + CI', 'CN=Zoë \\+ CI'],
+      ];
+      for (const [commonName, subject] of cases) {
+        // eslint-disable-next-line no-await-in-loop
+        const made = await generateKeyPairAndCert({ commonName });
+        expect(new X509Certificate(made.certPem).subject, commonName).to.equal(subject);
+        expect(made.commonName).to.equal(commonName);
+      }
+    });
+
     it('is valid from now (whole seconds) for the given days', () => {
       const cert = new X509Certificate(generated.certPem);
       const from = new Date('2027-03-01T10:20:30.000Z');
@@ -96,7 +110,22 @@ describe('keygen', () => {
 
   describe('validateKeygenOptions', () => {
     it('refuses 1024 bits, with the reason (exit code 2)', () => {
-      for (const bits of [1024, 512, 2047, 8192]) {
+      for (const bits of [1024, 512, 2047]) {
+        try {
+          validateKeygenOptions({ bits });
+          expect.fail(`${bits} accepted`);
+        } catch (err) {
+          expect((err as SfError).name).to.equal('BitsTooShortError');
+          expect((err as SfError).exitCode).to.equal(2);
+          expect((err as SfError).message)
+            .to.include(`${bits}-bit`)
+            .and.to.include('shorter than 2048 bits');
+        }
+      }
+    });
+
+    it('refuses sizes above 4096 with the real limit, not as "too short" (exit code 2)', () => {
+      for (const bits of [8192, 16_384, 3000]) {
         try {
           validateKeygenOptions({ bits });
           expect.fail(`${bits} accepted`);
@@ -105,7 +134,8 @@ describe('keygen', () => {
           expect((err as SfError).exitCode).to.equal(2);
           expect((err as SfError).message)
             .to.include(`${bits}-bit`)
-            .and.to.include('shorter than 2048 bits');
+            .and.not.to.include('shorter');
+          if (bits > 4096) expect((err as SfError).message).to.include('4096 bits is the largest');
         }
       }
     });
@@ -116,6 +146,7 @@ describe('keygen', () => {
       expect(() => validateKeygenOptions({ commonName: ' ' })).to.throw(/common name/);
       expect(() => validateKeygenOptions({ commonName: 'x'.repeat(65) })).to.throw(/common name/);
       expect(() => validateKeygenOptions({ commonName: 'a\nb' })).to.throw(/common name/);
+      expect(() => validateKeygenOptions({ commonName: 'a\u001b[31mb' })).to.throw(/common name/);
     });
 
     it('fills in the defaults', () => {
@@ -123,7 +154,7 @@ describe('keygen', () => {
     });
 
     it('rejects before generating anything', async () => {
-      await expectSfError(generateKeyPairAndCert({ bits: 1024 }), 'BitsNotAllowedError', 2);
+      await expectSfError(generateKeyPairAndCert({ bits: 1024 }), 'BitsTooShortError', 2);
     });
   });
 

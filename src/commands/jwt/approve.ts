@@ -1,7 +1,8 @@
 import { Messages, SfError } from '@salesforce/core';
 import type { Interfaces } from '@oclif/core';
 import type { AnyJson } from '@salesforce/ts-types';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
 import {
   buildAuthorizeUrl,
   createPkce,
@@ -22,16 +23,18 @@ import {
   type Verification,
 } from '../../shared/approveAdmin.js';
 import { browser, BROWSERS } from '../../shared/browser.js';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
-import { isValidApiName } from '../../shared/grants.js';
-import { resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
+import { checkPermissionSetName } from '../../shared/grants.js';
+import { readStoredAuth, resolveJwtInputs, resolveUsername } from '../../shared/inputs.js';
+import { adminOrgFacts, compareOrgs } from '../../shared/orgMatch.js';
 import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 import type { JwtInputs } from '../../shared/types.js';
-import { durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
+import { adminOrgFlag, durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { useMemoryRootLogger } from '../../shared/logging.js';
+import { shellQuote } from '../../shared/shell.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 
@@ -120,12 +123,14 @@ function isContainerMode(env: NodeJS.ProcessEnv = process.env): boolean {
   return value !== undefined && value !== '' && value !== 'false';
 }
 
-export default class JwtApprove extends SfCommand<JwtApproveResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtApprove extends JwtCommand<JwtApproveResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     // The key is optional here: without it the approval still happens; only the JWT verification is skipped.
     ...identityFlags,
@@ -148,10 +153,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     }),
     'approval-timeout': durationFlag({ summary: messages.getMessage('flags.approval-timeout.summary') }),
     timeout: timeoutFlag,
-    'admin-org': Flags.string({
-      summary: messages.getMessage('flags.admin-org.summary'),
-      description: messages.getMessage('flags.admin-org.description'),
-    }),
+    'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in run().
     'permission-set': Flags.string({
@@ -215,7 +217,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       : {
           status: 'not-received' as const,
           message: messages.getMessage('approval.notReceived'),
-          actions: messages.getMessages('approval.notReceived.actions', [inputs.username]),
+          actions: messages.getMessages('approval.notReceived.actions', [shellQuote(inputs.username)]),
         };
 
     const result: JwtApproveBrowserResult = {
@@ -254,8 +256,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     durations: ApproveDurations,
   ): Promise<JwtApproveAdminResult> {
     const permissionSet = flags['permission-set'] ?? DEFAULT_PERMISSION_SET;
-    if (!isValidApiName(permissionSet))
-      throw messages.createError('error.InvalidPermissionSet', [permissionSet], [], 2);
+    checkPermissionSetName(permissionSet);
     const dryRun = flags['dry-run'] ?? false;
 
     // The client id and key may come from the stored JWT login; with --app-name the client id is optional.
@@ -271,6 +272,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
     const clientId = inputs?.clientId?.trim();
 
     const conn = await connectAdminOrg(adminOrg);
+    await refuseOtherOrg(adminOrg, conn, username, inputs);
     this.spinner.start(messages.getMessage(dryRun ? 'spinner.planning' : 'spinner.granting', [adminOrg]));
     const budgetMs = durations.timeoutMs * ADMIN_ROUNDS;
     const admin = await withDeadline(
@@ -434,7 +436,7 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       }
       if (!result.verification.ok) actions.push(...(result.verification.cause?.actions ?? []));
     } else if (result.mode === 'browser' || !result.error) {
-      this.log(messages.getMessage('verification.skipped', [result.username, result.username]));
+      this.log(messages.getMessage('verification.skipped', [result.username, shellQuote(result.username)]));
     }
     this.renderActions(result.ok, actions);
   }
@@ -445,6 +447,25 @@ export default class JwtApprove extends SfCommand<JwtApproveResult> {
       this.log(messages.getMessage('header.actions'));
       for (const action of [...new Set(actions)]) this.log(`  - ${action}`);
     }
+  }
+}
+
+/**
+ * Nothing is granted through an admin org that is provably another org than the user's (by the org ids of the
+ * stored logins, or the login URL given or stored): a usage error, exit code 2. A default login URL proves
+ * nothing here.
+ */
+async function refuseOtherOrg(
+  adminOrg: string,
+  conn: Parameters<typeof adminOrgFacts>[1],
+  username: string,
+  inputs: JwtInputs | undefined,
+): Promise<void> {
+  const orgId = inputs?.orgId ?? (await readStoredAuth(username))?.orgId;
+  const loginUrl = inputs && inputs.source.loginUrl !== 'default' ? inputs.loginUrl : undefined;
+  const match = compareOrgs(adminOrgFacts(adminOrg, conn), { username, orgId, loginUrl });
+  if (match.verdict === 'different') {
+    throw shared.createError('error.AdminOrgMismatch', [adminOrg, username, match.reason], [], 2);
   }
 }
 

@@ -1,16 +1,12 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_TIMEOUT_MS,
-  diagnoseAll,
-  runDiagnosis,
-  type DiagnoseAllResult,
-} from '../../shared/diagnose.js';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
+import { DEFAULT_CONCURRENCY, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { fleetView } from '../../shared/fleetRows.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
-import { exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
+import { adminOrgFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
 import { useMemoryRootLogger } from '../../shared/logging.js';
@@ -24,19 +20,18 @@ const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 /** One login's diagnosis, or with --all `{ orgs, summary }`. */
 export type JwtDiagnoseResult = DiagnoseResult | DiagnoseAllResult;
 
-export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     ...identityFlags,
     username: usernameFlag(['all']),
-    'admin-org': Flags.string({
-      summary: shared.getMessage('flags.admin-org.summary'),
-      description: shared.getMessage('flags.admin-org.description'),
-    }),
+    'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // Not Flags.file({ exists: true }): an unreadable certificate is reported by the cert check, with the fix.
     'cert-file': Flags.string({ summary: messages.getMessage('flags.cert-file.summary') }),
@@ -106,22 +101,14 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     return result;
   }
 
-  /**
-   * this.table, at the table's natural width when stdout is not a terminal (as @oclif/table does then), said
-   * explicitly: otherwise ink looks up a terminal size by running `tput` several times per table.
-   */
-  private print(options: Parameters<SfCommand<JwtDiagnoseResult>['table']>[0]): void {
-    this.table(process.stdout.columns ? options : { ...options, maxWidth: 'none' });
-  }
-
   private render(result: DiagnoseResult): void {
-    this.print({
+    this.table({
       title: messages.getMessage('table.title', [result.username]),
       data: checkRows(result.checks),
       overflow: 'wrap',
     });
     if (result.attempts.length > 0) {
-      this.print({
+      this.table({
         title: messages.getMessage('attempts.title'),
         data: attemptRows(result.attempts),
         overflow: 'wrap',
@@ -140,7 +127,7 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     }
     if (result.evidence) {
       const rows = evidenceRows(result.evidence);
-      if (rows.length > 0) this.print({ title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
+      if (rows.length > 0) this.table({ title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
     }
     if (result.missingEvidence?.length) {
       this.log('');
@@ -166,11 +153,11 @@ export default class JwtDiagnose extends SfCommand<JwtDiagnoseResult> {
     }
     const view = fleetView(all.orgs, adminOrg);
     if (view.causes.length > 0) {
-      this.print({ title: messages.getMessage('all.causes.title'), data: view.causes });
-      this.print({ title: messages.getMessage('all.failing.title'), data: view.failing });
+      this.table({ title: messages.getMessage('all.causes.title'), data: view.causes });
+      this.table({ title: messages.getMessage('all.failing.title'), data: view.failing });
     }
     if (verbose && view.working.length > 0) {
-      this.print({ title: messages.getMessage('all.working.title'), data: view.working });
+      this.table({ title: messages.getMessage('all.working.title'), data: view.working });
     } else if (view.working.length > 0) {
       this.log(messages.getMessage('all.working.hint', [String(view.working.length)]));
     }

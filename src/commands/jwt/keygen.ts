@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
 import {
   assertCanWrite,
   DEFAULT_BITS,
@@ -7,10 +8,12 @@ import {
   DEFAULT_DAYS,
   generateKeyPairAndCert,
   validateKeygenOptions,
+  validateOutputDir,
   writeKeyAndCert,
 } from '../../shared/keygen.js';
 import { bullets } from '../../shared/bullets.js';
 import { useMemoryRootLogger } from '../../shared/logging.js';
+import { shellQuote } from '../../shared/shell.js';
 
 // Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
 useMemoryRootLogger();
@@ -29,11 +32,13 @@ export type JwtKeygenResult = {
   commonName: string;
 };
 
-export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     'output-dir': Flags.directory({
       char: 'd',
@@ -53,11 +58,14 @@ export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
   public async run(): Promise<JwtKeygenResult> {
     const { flags } = await this.parse(JwtKeygen);
     const options = validateKeygenOptions({ bits: flags.bits, days: flags.days, commonName: flags['common-name'] });
+    const outputDir = validateOutputDir(flags['output-dir']);
     // refuse before spending time on a key that could not be written
-    await assertCanWrite(flags['output-dir'], { force: flags.force });
+    await assertCanWrite(outputDir, { force: flags.force });
 
+    this.spinner.start(messages.getMessage('spinner.generating', [String(options.bits)]));
     const generated = await generateKeyPairAndCert(options);
-    const files = await writeKeyAndCert(flags['output-dir'], generated, { force: flags.force });
+    this.spinner.stop();
+    const files = await writeKeyAndCert(outputDir, generated, { force: flags.force });
 
     const result: JwtKeygenResult = {
       ...files,
@@ -78,8 +86,11 @@ export default class JwtKeygen extends SfCommand<JwtKeygenResult> {
     this.log(messages.getMessage('output.expires', [result.expiresAt]));
     this.log('');
     this.styledHeader(messages.getMessage('output.nextSteps'));
-    bullets(messages, 'output.steps', [result.certFile, result.keyFile, result.keyFile, result.certFile]).forEach(
-      (step, i) => this.log(`${i + 1}. ${step}`),
-    );
+    bullets(messages, 'output.steps', [
+      result.certFile,
+      shellQuote(result.keyFile),
+      shellQuote(result.keyFile),
+      shellQuote(result.certFile),
+    ]).forEach((step, i) => this.log(`${i + 1}. ${step}`));
   }
 }

@@ -1,11 +1,13 @@
 import { Messages } from '@salesforce/core';
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/diagnose.js';
+import { Flags } from '@salesforce/sf-plugins-core';
+import { JwtCommand } from '../../command.js';
+import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
 import { withDeadline } from '../../shared/deadline.js';
 import { flagDurationMs } from '../../shared/duration.js';
-import { exitCodesHelp, timeoutFlag } from '../../flags.js';
-import { resolveUsername } from '../../shared/inputs.js';
-import { approvalStatus, type ApprovalStatusReport } from '../../shared/status.js';
+import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../flags.js';
+import { readStoredAuth, resolveUsername } from '../../shared/inputs.js';
+import { adminOrgFacts, compareOrgs } from '../../shared/orgMatch.js';
+import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
 import { useMemoryRootLogger } from '../../shared/logging.js';
 
@@ -13,27 +15,30 @@ import { useMemoryRootLogger } from '../../shared/logging.js';
 useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 /** Reading the user record takes a few round trips (status.ts), each within --timeout. */
 const STATUS_ROUNDS = 4;
 
 /** The approval state on the user record (status.ts), plus the admin org it was read through. */
-export type JwtStatusResult = ApprovalStatusReport & { adminOrg: string };
+export type JwtStatusResult = ApprovalStatusReport & {
+  adminOrg: string;
+  /** One line that sums it up: the verdict, or why there is none (a missing user or app, records not read). */
+  message: string;
+};
 
-export default class JwtStatus extends SfCommand<JwtStatusResult> {
+// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
+export default class JwtStatus extends JwtCommand<JwtStatusResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
+  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     // Not required: true, so that a missing value gets words that say why it is needed (still exit code 2).
-    'admin-org': Flags.string({ summary: messages.getMessage('flags.admin-org.summary') }),
-    username: Flags.string({
-      // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username` and `sf jwt diagnose`
-      char: 'o',
-      summary: messages.getMessage('flags.username.summary'),
-    }),
+    'admin-org': adminOrgFlag,
+    username: usernameFlag(),
     'client-id': Flags.string({
       char: 'i',
       summary: messages.getMessage('flags.client-id.summary'),
@@ -57,6 +62,16 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
     });
     const username = await resolveUsername(flags.username);
     const conn = await connectAdminOrg(adminOrg);
+    // another org's records say nothing about this user: refuse before reading them
+    const stored = await readStoredAuth(username);
+    const match = compareOrgs(adminOrgFacts(adminOrg, conn), {
+      username,
+      orgId: stored?.orgId,
+      loginUrl: stored?.loginUrl,
+    });
+    if (match.verdict === 'different') {
+      throw shared.createError('error.AdminOrgMismatch', [adminOrg, username, match.reason], [], 2);
+    }
     const clientId = flags['client-id']?.trim();
     this.spinner.start(messages.getMessage('spinner.reading', [username, adminOrg]));
     const budgetMs = timeoutMs * STATUS_ROUNDS;
@@ -76,7 +91,7 @@ export default class JwtStatus extends SfCommand<JwtStatusResult> {
     }
     for (const warning of view.warnings) this.warn(warning);
 
-    if (report.user === null || report.app === null) process.exitCode = 1;
-    return { ...report, adminOrg };
+    if (statusIsFault(report)) process.exitCode = 1;
+    return { ...report, adminOrg, message: view.message };
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Check } from '../types.js';
+import { describeFileProblem, readRegularFile } from '../files.js';
 import { checkMessages as messages } from './messages.js';
 
 /** A certificate expiring within this many days is a warning. */
@@ -20,43 +20,42 @@ export function colonHex(bytes: Buffer): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
 }
 
-const errorCode = (err: unknown): string | undefined =>
-  err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-
-const unreadable = (abs: string, reasonKey: string): Check => ({
+const unreadable = (abs: string, reason: string): Check => ({
   id: 'cert',
   status: 'fail',
   code: 'KEY_CERT_MISMATCH',
-  message: messages.getMessage('cert.unreadable', [abs, messages.getMessage(`cert.reason.${reasonKey}`)]),
+  message: messages.getMessage('cert.unreadable', [abs, reason]),
   actions: messages.getMessages('cert.unreadable.actions'),
 });
 
-/** Reads a PEM or DER certificate, or says why it is not one. */
-async function readCertificate(abs: string): Promise<X509Certificate | string> {
-  let raw: Buffer;
-  try {
-    raw = await readFile(abs);
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'EISDIR') return 'directory';
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'notFound';
-    return 'notCertificate';
+const reason = (key: string): string => messages.getMessage(`cert.reason.${key}`);
+
+/**
+ * Reads a PEM or DER certificate, or says why it is not one (in words). Only a regular file of plausible
+ * size is read (files.ts): a FIFO or a device such as /dev/zero is refused without reading it.
+ */
+async function readCertificate(path: string): Promise<X509Certificate | string> {
+  const read = await readRegularFile(path);
+  if (!read.ok) {
+    if (read.problem === 'notFound' || read.problem === 'directory') return reason(read.problem);
+    return describeFileProblem(read);
   }
-  if (raw.toString('utf8').trim().length === 0) return 'empty';
+  const raw = read.data;
+  if (raw.toString('utf8').trim().length === 0) return reason('empty');
   try {
     return new X509Certificate(raw);
   } catch {
     const text = raw.toString('latin1');
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return 'privateKey';
-    if (/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(text)) return 'publicKey';
-    return 'notCertificate';
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return reason('privateKey');
+    if (/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(text)) return reason('publicKey');
+    return reason('notCertificate');
   }
 }
 
 /**
  * Compares the certificate uploaded to the app (--cert-file) with the private key, and checks its dates.
  *
- * Design choice: design.md has no cause code for a --cert-file that cannot be read. Such a file fails
+ * There is no cause code for a --cert-file that cannot be read (CAUSE_CODES, types.ts). Such a file fails
  * with KEY_CERT_MISMATCH, saying that it could not be compared and why (missing, a private key, not a
  * certificate…): the user asked for the comparison and it cannot be made.
  *
@@ -73,11 +72,11 @@ export async function checkCertFile(
   key: KeyObject | undefined,
   now: Date = new Date(),
 ): Promise<Check> {
-  const abs = resolve(certPath);
+  const abs = certPath.trim() === '' ? JSON.stringify(certPath) : resolve(certPath);
   if (!key) {
     return { id: 'cert', status: 'skip', message: messages.getMessage('cert.skipNoKey', [abs]) };
   }
-  const cert = await readCertificate(abs);
+  const cert = await readCertificate(certPath);
   if (typeof cert === 'string') return unreadable(abs, cert);
 
   const certFingerprint = publicKeyFingerprint(cert.publicKey);

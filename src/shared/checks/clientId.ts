@@ -38,9 +38,11 @@ function findProblems(raw: string): { problems: string[]; cleaned: string } {
     );
   }
 
+  // by code point, so a character outside the BMP (an emoji) is one character, named by its real code point
+  const chars = [...raw];
   let start = leading.length;
-  let end = raw.length - trailing.length;
-  if (end - start >= 2 && QUOTES.has(raw[start]) && QUOTES.has(raw[end - 1])) {
+  let end = chars.length - trailing.length;
+  if (end - start >= 2 && QUOTES.has(chars[start]) && QUOTES.has(chars[end - 1])) {
     problems.push(messages.getMessage('clientId.problem.wrappedQuotes'));
     start += 1;
     end -= 1;
@@ -54,7 +56,7 @@ function findProblems(raw: string): { problems: string[]; cleaned: string } {
   };
   let cleaned = '';
   for (let i = start; i < end; i++) {
-    const c = raw[i];
+    const c = chars[i];
     const position = String(i + 1);
     if (isNewline(c)) once('clientId.problem.innerNewline', [position]);
     else if (/\s/u.test(c)) once('clientId.problem.innerSpace', [position]);

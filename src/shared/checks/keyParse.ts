@@ -2,6 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Check } from '../types.js';
 import { bullets } from '../bullets.js';
+import { shellQuote } from '../shell.js';
 import { checkMessages as messages } from './messages.js';
 
 export type KeyParseResult = { check: Check; key?: KeyObject };
@@ -30,12 +31,18 @@ const notRsa = (abs: string, type: string): KeyParseResult =>
     messages.getMessages('keyParse.notRsa.actions'),
   );
 
+/**
+ * Why OpenSSL could not decode the key, in words. OpenSSL's own strings ("error:1E08010C:DECODER
+ * routines::unsupported") differ between versions and mean nothing to a user.
+ */
 const cryptoReason = (err: unknown): string => {
-  if (err instanceof Error) {
-    const code = 'code' in err && typeof err.code === 'string' ? `${err.code}: ` : '';
-    return `${code}${err.message}`;
+  const text = err instanceof Error ? `${'code' in err ? String(err.code) : ''} ${err.message}` : String(err);
+  if (/base64|bad end line|bad end of line/i.test(text)) return messages.getMessage('keyParse.reason.base64');
+  if (/asn1|wrong tag|header too long|too long|nested|encoding|bad object header|not enough data/i.test(text)) {
+    return messages.getMessage('keyParse.reason.asn1');
   }
-  return String(err);
+  if (/unsupported|decoder/i.test(text)) return messages.getMessage('keyParse.reason.unsupported');
+  return messages.getMessage('keyParse.reason.other');
 };
 
 /**
@@ -61,7 +68,10 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
     if (/^\s*(ssh-(rsa|dss|ed25519)|ecdsa-sha2-)\S* /.test(pem)) {
       return fail(messages.getMessage('keyParse.publicKey', [abs]), messages.getMessages('keyParse.publicKey.actions'));
     }
-    return fail(messages.getMessage('keyParse.notPem', [abs]), bullets(messages, 'keyParse.notPem.actions', [abs]));
+    return fail(
+      messages.getMessage('keyParse.notPem', [abs]),
+      bullets(messages, 'keyParse.notPem.actions', [shellQuote(abs)]),
+    );
   }
 
   const privateLabel = labels.find((l) => l.endsWith('PRIVATE KEY'));
@@ -85,10 +95,13 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
     case 'ENCRYPTED PRIVATE KEY':
       return fail(
         messages.getMessage('keyParse.encrypted', [abs]),
-        bullets(messages, 'keyParse.encrypted.actions', [abs]),
+        bullets(messages, 'keyParse.encrypted.actions', [shellQuote(abs)]),
       );
     case 'OPENSSH PRIVATE KEY':
-      return fail(messages.getMessage('keyParse.openssh', [abs]), bullets(messages, 'keyParse.openssh.actions', [abs]));
+      return fail(
+        messages.getMessage('keyParse.openssh', [abs]),
+        bullets(messages, 'keyParse.openssh.actions', [shellQuote(abs)]),
+      );
     case 'EC PRIVATE KEY':
       return notRsa(abs, 'ec');
     case 'DSA PRIVATE KEY':
@@ -99,7 +112,7 @@ export function checkKeyParse(pem: string, path: string): KeyParseResult {
   if (/^Proc-Type:\s*4,\s*ENCRYPTED/m.test(pem)) {
     return fail(
       messages.getMessage('keyParse.encrypted', [abs]),
-      bullets(messages, 'keyParse.encryptedPkcs1.actions', [abs]),
+      bullets(messages, 'keyParse.encryptedPkcs1.actions', [shellQuote(abs)]),
     );
   }
   if (!pem.includes(`-----END ${privateLabel}-----`)) {

@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Check } from '../types.js';
 import { bullets } from '../bullets.js';
+import { shellQuote } from '../shell.js';
 import { checkMessages as messages } from './messages.js';
 
 export type LoginUrlResult = { check: Check; url?: URL };
@@ -33,19 +34,67 @@ export function mayCarryCredentials(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
+/**
+ * The user-info part of a URL (user:password@, or a token@) replaced by ****, so that no message, JSON field or
+ * suggested command ever repeats it. Also for text typed without a scheme (user:password@host).
+ */
+export function redactUserInfo(raw: string): string {
+  return raw
+    .replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, '$1****@')
+    .replace(/^(\s*)([^/?#:@\s]+:[^/?#\s]*)@/, '$1****@');
+}
+
+/**
+ * Hosts of Experience Cloud sites, where a path names the site (https://acme.my.site.com/partners) and is part
+ * of the login URL; everywhere else the token endpoint is at the root.
+ */
+const SITE_HOST = /\.(my\.site\.com|force\.com|my\.salesforce-sites\.com|site\.com)$/i;
+
 /** acme.lightning.force.com → acme.my.salesforce.com; acme--uat.sandbox.lightning.force.com → acme--uat.sandbox.my.salesforce.com */
 const LIGHTNING_SUFFIX = /\.lightning\.force\.com$/i;
 
 const myDomainFor = (hostname: string): string =>
   `https://${hostname.toLowerCase().replace(LIGHTNING_SUFFIX, '.my.salesforce.com')}`;
 
+/**
+ * The path of an Experience Cloud site URL (without a trailing slash), '' for any other host. A loopback host (a
+ * local test server, which may stand in for a site) keeps its path too.
+ */
+function sitePath(url: URL): string {
+  return SITE_HOST.test(url.hostname) || isLoopbackHost(url.hostname) ? url.pathname.replace(/\/+$/, '') : '';
+}
+
 const fail = (message: string, actions: string[]): LoginUrlResult => ({
   check: { id: 'login-url', status: 'fail', code: 'LOGIN_URL_INVALID', message, actions },
 });
 
+/** What a login URL must not have: a user name or password, a query or fragment, a page path. */
+function structureProblem(url: URL, trimmed: string): LoginUrlResult | undefined {
+  if (url.username || url.password) {
+    return fail(
+      messages.getMessage('loginUrl.credentials', [redactUserInfo(trimmed)]),
+      bullets(messages, 'loginUrl.credentials.actions', [shellQuote(`${url.protocol}//${url.host}`)]),
+    );
+  }
+  if (url.search || url.hash || trimmed.endsWith('?') || trimmed.endsWith('#')) {
+    return fail(
+      messages.getMessage('loginUrl.query', [trimmed]),
+      bullets(messages, 'loginUrl.query.actions', [shellQuote(`${url.origin}${sitePath(url)}`)]),
+    );
+  }
+  if (sitePath(url) === '' && url.pathname !== '/' && url.pathname !== '') {
+    return fail(
+      messages.getMessage('loginUrl.path', [trimmed, url.pathname]),
+      bullets(messages, 'loginUrl.path.actions', [shellQuote(url.origin)]),
+    );
+  }
+  return undefined;
+}
+
 /**
  * Checks the login URL the assertion goes to: a URL with a scheme, https (plain http only to a
- * loopback host, such as a local test server), and not a Lightning Experience domain.
+ * loopback host, such as a local test server), not a Lightning Experience domain, no user name or
+ * password in it, no query or fragment, and no path except an Experience Cloud site's.
  *
  * @param raw the login URL as the user gave it (or as stored)
  * @returns the check, and the parsed URL when it passed
@@ -66,7 +115,7 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
     if (host?.includes('.') && !/\s/.test(trimmed)) {
       return fail(
         messages.getMessage('loginUrl.noScheme', [trimmed]),
-        bullets(messages, 'loginUrl.noScheme.actions', [myDomainFor(host)]),
+        bullets(messages, 'loginUrl.noScheme.actions', [shellQuote(myDomainFor(host))]),
       );
     }
     return fail(messages.getMessage('loginUrl.notUrl', [trimmed]), messages.getMessages('loginUrl.notUrl.actions'));
@@ -84,20 +133,22 @@ export function checkLoginUrl(raw: string): LoginUrlResult {
   if (LIGHTNING_SUFFIX.test(url.hostname)) {
     return fail(
       messages.getMessage('loginUrl.lightning', [trimmed]),
-      bullets(messages, 'loginUrl.lightning.actions', [myDomainFor(url.hostname)]),
+      bullets(messages, 'loginUrl.lightning.actions', [shellQuote(myDomainFor(url.hostname))]),
     );
   }
+  const structure = structureProblem(url, trimmed);
+  if (structure) return structure;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return fail(
       messages.getMessage('loginUrl.badScheme', [trimmed, url.protocol.replace(/:$/, '')]),
-      bullets(messages, 'loginUrl.badScheme.actions', [`https://${url.host}`]),
+      bullets(messages, 'loginUrl.badScheme.actions', [shellQuote(`https://${url.host}`)]),
     );
   }
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
       return fail(
         messages.getMessage('loginUrl.insecure', [trimmed]),
-        bullets(messages, 'loginUrl.insecure.actions', [`https://${url.host}`]),
+        bullets(messages, 'loginUrl.insecure.actions', [shellQuote(`https://${url.host}`)]),
       );
     }
     return {

@@ -151,7 +151,7 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
       expect(row.Reason).to.not.match(/\n/);
       expect(row.Reason.length).to.be.at.most(110);
     }
-    expect(failing[1]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(2)} --admin-org <admin org>`);
+    expect(failing[1]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(2)} --admin-org <admin org alias>`);
     expect(failing[3]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(4)}`);
     expect(ux.log.args.flat()).to.include(`${FLEET - 4} JWT logins work; --verbose lists them.`);
     expect(ux.log.args.flat()).to.include(`${FLEET - 4} of ${FLEET + 2} JWT logins work.`);

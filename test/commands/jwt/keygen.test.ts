@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { TestContext } from '@salesforce/core/testSetup';
 import type { SfError } from '@salesforce/core';
-import { stubSfCommandUx } from '@salesforce/sf-plugins-core';
+import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtKeygen from '../../../src/commands/jwt/keygen.js';
 import { checkCertFile } from '../../../src/shared/checks/cert.js';
 
@@ -34,6 +34,7 @@ describe('jwt keygen', () => {
 
   beforeEach(async () => {
     ux = stubSfCommandUx($$.SANDBOX);
+    stubSpinner($$.SANDBOX);
     dir = await mkdtemp(join(tmpdir(), 'jwt-keygen-cmd-'));
   });
   afterEach(async () => {
@@ -113,7 +114,7 @@ describe('jwt keygen', () => {
 
   it('refuses --bits 1024 with the reason and writes nothing', async () => {
     const err = await runFails(['--output-dir', dir, '--bits', '1024']);
-    expect(err.name).to.equal('BitsNotAllowedError');
+    expect(err.name).to.equal('BitsTooShortError');
     expect(err.exitCode).to.equal(2);
     expect(err.message)
       .to.include('1024')

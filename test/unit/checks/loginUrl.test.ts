@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { checkLoginUrl, isLoopbackHost } from '../../../src/shared/checks/loginUrl.js';
+import { checkLoginUrl, isLoopbackHost, redactUserInfo } from '../../../src/shared/checks/loginUrl.js';
 
 describe('checks: login URL', () => {
   it('passes https URLs and returns the URL', () => {
@@ -50,6 +50,40 @@ describe('checks: login URL', () => {
     expect(prod.check.actions?.[0]).to.include('--instance-url https://acme.my.salesforce.com');
     const sandbox = checkLoginUrl('https://acme--uat.sandbox.lightning.force.com/lightning/page/home');
     expect(sandbox.check.actions?.[0]).to.include('https://acme--uat.sandbox.my.salesforce.com');
+  });
+
+  it('fails a URL with a user name or password, and never repeats the password', () => {
+    for (const raw of ['https://ci:s3cret-pw@acme.my.salesforce.com', 'http://ci:s3cret-pw@127.0.0.1:1717']) {
+      const { check } = checkLoginUrl(redactUserInfo(raw));
+      expect(check, raw).to.include({ status: 'fail', code: 'LOGIN_URL_INVALID' });
+      expect(check.message).to.include('user name or password');
+      expect(JSON.stringify(check)).not.to.include('s3cret-pw');
+    }
+    expect(redactUserInfo('https://ci:p@ss@acme.my.salesforce.com/x')).to.equal(
+      'https://****@acme.my.salesforce.com/x',
+    );
+    expect(redactUserInfo('ci:s3cret@acme.my.salesforce.com')).to.equal('****@acme.my.salesforce.com');
+    expect(redactUserInfo('https://acme.my.salesforce.com')).to.equal('https://acme.my.salesforce.com');
+  });
+
+  it('fails a query, a fragment or a page path, and suggests the bare host', () => {
+    for (const raw of [
+      'https://acme.my.salesforce.com/?startURL=/home',
+      'https://acme.my.salesforce.com/#top',
+      'https://acme.my.salesforce.com/lightning/page/home',
+      'https://login.salesforce.com/services/oauth2/token',
+    ]) {
+      const { check } = checkLoginUrl(raw);
+      expect(check, raw).to.include({ status: 'fail', code: 'LOGIN_URL_INVALID' });
+      expect(check.actions?.[0], raw).to.match(/--instance-url https:\/\/(acme\.my|login)\.salesforce\.com$/);
+    }
+  });
+
+  it('keeps the path of an Experience Cloud site, which names the site', () => {
+    expect(checkLoginUrl('https://acme.my.site.com/partners').check.status).to.equal('pass');
+    expect(checkLoginUrl('https://acme.my.site.com/partners?x=1').check.actions?.[0]).to.include(
+      'https://acme.my.site.com/partners',
+    );
   });
 
   it('fails things that are not URLs', () => {

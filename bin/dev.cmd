@@ -1,0 +1,3 @@
+@echo off
+
+node --import tsx "%~dp0\dev.js" %*

@@ -1,0 +1,125 @@
+/*
+ * `sf doctor` for JWT logins: the diagnosis of `sf jwt diagnose --all`, bounded in time, reported the way
+ * the doctor of plugin-info takes it: one `Doctor:diagnostic` lifecycle event per stored login, one
+ * suggestion per failing login (cause code, message, next command), and the `--all` result as the plugin's
+ * data in the diagnosis file. A failure of its own becomes a `warn` diagnostic; it never throws.
+ *
+ * Loaded by the `sf-doctor-plugin-jwt` hook only when `sf doctor` runs.
+ */
+import { Lifecycle, Messages } from '@salesforce/core';
+import { diagnoseAll, type DiagnoseAllResult, type DiagnoseOptions } from '../shared/diagnose.js';
+import { withDeadline } from '../shared/deadline.js';
+import { describeDuration } from '../shared/duration.js';
+import type { DiagnoseResult } from '../shared/types.js';
+import { shellQuote } from './loginHint.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.hooks');
+
+/** The name in package.json: the doctor's hook event is `sf-doctor-plugin-jwt`, its data key this name. */
+export const PLUGIN_NAME = 'plugin-jwt';
+/** Per request: shorter than `sf jwt diagnose`'s default, a doctor run should not stall on one host. */
+export const DOCTOR_REQUEST_TIMEOUT_MS = 10_000;
+/** For the whole diagnosis of every stored login. */
+export const DOCTOR_DEADLINE_MS = 60_000;
+
+/** What the hook uses of plugin-info's doctor (SfDoctor). */
+export type DoctorLike = {
+  addSuggestion(suggestion: string): void;
+  addPluginData(pluginName: string, data: unknown): void;
+};
+
+/** The payload of a `Doctor:diagnostic` lifecycle event. */
+export type DiagnosticStatus = { testName: string; status: 'pass' | 'fail' | 'warn' };
+
+export type JwtDoctorOptions = {
+  /** The CLI's bin, for the commands in suggestions. */
+  bin?: string;
+  diagnoseAll?: (options: DiagnoseOptions) => Promise<DiagnoseAllResult>;
+  emit?: (status: DiagnosticStatus) => Promise<void>;
+  requestTimeoutMs?: number;
+  deadlineMs?: number;
+};
+
+const emitDiagnostic = (status: DiagnosticStatus): Promise<void> =>
+  Lifecycle.getInstance().emit('Doctor:diagnostic', status);
+
+/** `pass` for a working login, `warn` for a working one with findings, `fail` for a login that fails. */
+export function loginStatus(org: DiagnoseResult): DiagnosticStatus['status'] {
+  if (!org.ok) return 'fail';
+  return org.warnings?.length ? 'warn' : 'pass';
+}
+
+/** The exact command that shows a stored login's full diagnosis: the cause, its evidence and every fix. */
+export function nextCommand(username: string, bin = 'sf'): string {
+  return `${bin} jwt diagnose --username ${shellQuote(username)}`;
+}
+
+/** One line for a failing login: its cause code, the cause's message and the next command. */
+export function suggestionFor(org: DiagnoseResult, bin = 'sf'): string | undefined {
+  if (org.ok || !org.cause) return undefined;
+  const message = org.cause.message.replace(/\s+/g, ' ').trim();
+  return messages.getMessage('doctor.suggestion', [
+    org.username,
+    org.cause.code,
+    message,
+    nextCommand(org.username, bin),
+  ]);
+}
+
+const reasonOf = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+
+/** Runs the JWT diagnostics into `doctor`. Never throws. */
+export async function runJwtDoctor(doctor: DoctorLike, options: JwtDoctorOptions = {}): Promise<void> {
+  const bin = options.bin ?? 'sf';
+  const emit = options.emit ?? emitDiagnostic;
+  const deadlineMs = options.deadlineMs ?? DOCTOR_DEADLINE_MS;
+  try {
+    const all = await withDeadline(
+      (options.diagnoseAll ?? diagnoseAll)({ timeoutMs: options.requestTimeoutMs ?? DOCTOR_REQUEST_TIMEOUT_MS }),
+      deadlineMs,
+      () => new Error(messages.getMessage('doctor.timeout', [describeDuration(deadlineMs)])),
+    );
+    // the shape of `sf jwt diagnose --all --json`'s result, as plain JSON
+    doctor.addPluginData(PLUGIN_NAME, JSON.parse(JSON.stringify(all)) as unknown);
+    if (all.orgs.length === 0) {
+      await emit({ testName: messages.getMessage('doctor.none', [PLUGIN_NAME]), status: 'pass' });
+      return;
+    }
+    for (const org of all.orgs) {
+      // eslint-disable-next-line no-await-in-loop -- the doctor lists the diagnostics in this order
+      await emit({
+        testName: messages.getMessage('doctor.testName', [PLUGIN_NAME, org.username]),
+        status: loginStatus(org),
+      });
+      const suggestion = suggestionFor(org, bin);
+      if (suggestion) doctor.addSuggestion(suggestion);
+    }
+  } catch (error) {
+    await reportFailure(doctor, emit, bin, reasonOf(error));
+  }
+}
+
+/** Each part on its own: a doctor or listener that fails one of them still gets the others. */
+async function reportFailure(
+  doctor: DoctorLike,
+  emit: (status: DiagnosticStatus) => Promise<void>,
+  bin: string,
+  reason: string,
+): Promise<void> {
+  const steps: Array<() => unknown> = [
+    (): Promise<void> =>
+      emit({ testName: messages.getMessage('doctor.failed', [PLUGIN_NAME, reason]), status: 'warn' }),
+    (): void => doctor.addSuggestion(messages.getMessage('doctor.failed.suggestion', [`${bin} jwt diagnose --all`])),
+    (): void => doctor.addPluginData(PLUGIN_NAME, { error: reason }),
+  ];
+  for (const step of steps) {
+    try {
+      // eslint-disable-next-line no-await-in-loop -- in order, each one guarded
+      await step();
+    } catch {
+      // nothing more to report through this part
+    }
+  }
+}

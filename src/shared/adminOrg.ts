@@ -1,0 +1,37 @@
+/*
+ * The admin org behind --admin-org (diagnose, approve and status): opening its connection, and the
+ * per-request timeout that the commands apply when --timeout is not given.
+ */
+import { Messages, Org, type Connection } from '@salesforce/core';
+import { checkUsernameOrAlias, resolveUsername, storedAuthExists } from './inputs.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+/** Per request, when --timeout is not given. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. Looks
+ * before asking core: Org.create writes ~/.sfdx/alias.json and key.json on a machine without them.
+ */
+export async function connectAdminOrg(adminOrg: string): Promise<Connection> {
+  checkUsernameOrAlias(adminOrg, '--admin-org');
+  const username = await resolveUsername(adminOrg);
+  if (!storedAuthExists(username)) {
+    throw shared.createError('error.UnknownAdminOrg', [adminOrg, shared.getMessage('adminOrg.notStored')], [], 2);
+  }
+  try {
+    const org = await Org.create({ aliasOrUsername: adminOrg });
+    return org.getConnection();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw shared.createError(
+      'error.UnknownAdminOrg',
+      [adminOrg, reason],
+      [],
+      2,
+      error instanceof Error ? error : undefined,
+    );
+  }
+}

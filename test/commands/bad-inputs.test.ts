@@ -1,0 +1,1140 @@
+/*
+ * Every bad input, one row each: input → exit code and message. For every row, in human output and again with
+ * --json, the harness also asserts the promises every command makes about bad input:
+ * - it ends well within its time bound (a FIFO never blocks, a huge --timeout never fires at once);
+ * - no stack trace, internal error name or library string (ExitError, UND_ERR_SOCKET, ELOOP, OpenSSL's
+ *   "error:0A00010B", "Invalid string length", a UTF-16 half such as U+D83D), and no control character or
+ *   escape sequence, reaches stdout or stderr;
+ * - --json prints one JSON document whose status is the exit code, without a stack;
+ * - no secret: no key material, signed assertion, access token or password from the input;
+ * - HOME is byte-identical afterwards, except the CLI's log file.
+ *
+ * Rows run in-process (the command class, through oclif's flag parsing, with stdout and stderr captured), which
+ * is fast; rows that could hang the test process (a FIFO) or that send Ctrl-C run the command as a child process
+ * (`node bin/run.js`, or bin/dev.js when lib/ is older than src/). Adding a case is adding a row.
+ */
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { Config } from '@oclif/core';
+import { stubSpinner } from '@salesforce/sf-plugins-core';
+import JwtApprove from '../../src/commands/jwt/approve.js';
+import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
+import JwtKeygen from '../../src/commands/jwt/keygen.js';
+import JwtStatus from '../../src/commands/jwt/status.js';
+import { MAX_TIMER_MS } from '../../src/shared/duration.js';
+import { KEYS_DIR, keyPath, loadScenario, startEmulator, type Emulator } from '../emulator/index.js';
+import { REPO_ROOT } from '../helpers/env.js';
+import { hashTree, storeJwtLogin, treeChanges, useTempHome, type TempHome } from '../helpers/org.js';
+
+const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
+const SERVER_KEY = keyPath('server.key');
+const PASSWORD = 's3cret-Pa55word';
+
+type CommandName = 'diagnose' | 'approve' | 'status' | 'keygen';
+type Runnable = new (argv: string[], config: Config) => { id?: string; _run(): Promise<unknown> };
+const COMMANDS: Record<CommandName, Runnable> = {
+  diagnose: JwtDiagnose,
+  approve: JwtApprove,
+  status: JwtStatus,
+  keygen: JwtKeygen,
+};
+
+/** What every row may use: emulators, stored logins, files, helper servers. */
+type Ctx = {
+  home: string;
+  /** A scratch directory outside HOME, fresh for each row. */
+  dir: string;
+  fifo: string;
+  /** A server that accepts and closes every connection without a word. */
+  closer: string;
+  /** A server that answers plain http where https is expected. */
+  plainHttp: string;
+  emu(scenario: string): Emulator;
+  /** Stores a JWT login the real way (core's AuthInfo against an emulator), under this row's HOME. */
+  login(scenario: string, username: string, alias?: string): Promise<void>;
+  /** The identity flags of a JWT login against an emulator. */
+  jwt(scenario: string, username?: string): string[];
+};
+
+type Mode = 'human' | 'json';
+
+type Row = {
+  name: string;
+  command: CommandName;
+  args: (ctx: Ctx) => string[];
+  exit: number;
+  /** Matched against the human output (stdout and stderr), and against the --json document. */
+  message: RegExp;
+  /** For the --json document, when it words things differently (a result rather than a message). */
+  jsonMessage?: RegExp;
+  /** Must not appear (a false verdict, a wrong wording). */
+  not?: RegExp;
+  setup?: (ctx: Ctx) => unknown;
+  /** Extra assertions on the --json document. */
+  json?: (doc: JsonDoc, ctx: Ctx) => unknown;
+  /** Extra assertions after each run (files written or not, …). */
+  after?: (ctx: Ctx) => unknown;
+  /**
+   * Run as a child process; `interrupt` sends Ctrl-C once it says the command is at work. `raced` says that the
+   * command finished before Ctrl-C reached it (then the run is tried again, up to three times).
+   */
+  child?: {
+    interrupt?: (ctx: Ctx, out: () => string, pid: number) => Promise<void>;
+    raced?: (run: Run) => boolean;
+    /** Undoes what a raced run did, before the next try. */
+    reset?: (ctx: Ctx) => void;
+  };
+  /** The time the command must end within (default 10 s in-process, 30 s as a child process). */
+  withinMs?: number;
+  modes?: Mode[];
+  /** Skip unless this holds (with the reason). */
+  only?: { when: () => boolean; reason: string };
+};
+
+type JsonDoc = Record<string, unknown> & {
+  status: number;
+  result?: Record<string, unknown> & { cause?: { code: string; message: string } | null };
+  message?: string;
+  name?: string;
+};
+
+type Run = { exit: number; stdout: string; stderr: string; ms: number };
+
+/** A stack frame, an internal error name or a library string: none may reach the user. */
+const INTERNAL =
+  /^\s+at .+(\(.*:\d+:\d+\)|:\d+:\d+)$|\b(TypeError|ReferenceError|RangeError|SyntaxError|ExitError|EEXIT|UND_ERR_\w+|ERR_[A-Z_]{3,}|E(NOENT|ISDIR|ACCES|PERM|ROFS|LOOP|NOTDIR|NAMETOOLONG|CONNREFUSED|CONNRESET|NOTFOUND|TIMEDOUT|PIPE|NXIO|AGAIN|NOSPC|IO))\b|error:[0-9A-F]{8}:|routines::|Invalid string length|NETWORK:|bad port|U\+D[89AB][0-9A-F]{2}\b|\[object Object\]|\bundefined\b/m;
+/** Control characters that must never reach the terminal (line feeds and tabs are fine). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+/** Node's warning about the emulator's plain-http loopback URL (the real CLI prints it too). */
+const NODE_HTTP_WARNING =
+  /^\(node:\d+\) Warning: Using insecure protocol: http: on url: http:\/\/127\.0\.0\.1:\d+\n?/gm;
+
+const KEY_MATERIAL = readdirSync(KEYS_DIR)
+  .filter((f) => f.endsWith('.key'))
+  .map((f) => readFileSync(join(KEYS_DIR, f), 'utf8').split('\n')[1])
+  .filter((line) => line && line.length > 20);
+/** A Salesforce access token (org id, "!", token), as Salesforce and the emulator issue them. */
+const ACCESS_TOKEN = /\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.-]{20,}/;
+
+function leaks(text: string): string[] {
+  const found: string[] = [];
+  if (/-----BEGIN [A-Z0-9 ]+-----(\\n|\s)*[A-Za-z0-9+/=]{20,}/.test(text)) found.push('PEM block');
+  if (/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/.test(text)) found.push('signed JWT');
+  if (ACCESS_TOKEN.test(text)) found.push('access token');
+  if (text.includes(PASSWORD)) found.push('password');
+  for (const line of KEY_MATERIAL) if (text.includes(line)) found.push('key line');
+  return found;
+}
+
+/** Every string in a JSON document, the way a reader sees them (no JSON escaping). */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/** HOME files, without the CLI's log file (the one file a run may change). */
+function homeTree(home: string): Map<string, string> {
+  const tree = hashTree(home);
+  for (const path of [...tree.keys()]) if (/^\.sf\/sf-.*\.log$/.test(path)) tree.delete(path);
+  return tree;
+}
+
+// ---------------------------------------------------------------------------------------------
+// running a command
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs the command class the way oclif's Command.run does, with a configuration loaded once from this
+ * repository (its package.json sets the sf CLI's exit codes, so oclif's own errors behave as under sf).
+ */
+async function runInProcess(config: Config, command: CommandName, argv: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const capture =
+    (into: string[]) =>
+    (chunk: unknown): boolean => {
+      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return true;
+    };
+  const sandbox = sinon.createSandbox();
+  // oclif's spinner writes through the stream functions it saved at start-up, past any stub: silenced here
+  // (the child-process rows see its output)
+  stubSpinner(sandbox);
+  sandbox.stub(process.stdout, 'write').callsFake(capture(out));
+  sandbox.stub(process.stderr, 'write').callsFake(capture(err));
+  process.exitCode = undefined;
+  const started = Date.now();
+  let exit: number;
+  try {
+    const cmd = new COMMANDS[command](argv, config);
+    cmd.id = `jwt:${command}`;
+    // eslint-disable-next-line no-underscore-dangle -- what Command.run calls
+    await cmd._run();
+    exit = Number(process.exitCode ?? 0);
+  } catch (error) {
+    const e = error as { oclif?: { exit?: number }; exitCode?: number };
+    exit = e.oclif?.exit ?? e.exitCode ?? 1;
+  } finally {
+    sandbox.restore();
+    process.exitCode = undefined;
+  }
+  return { exit, stdout: out.join(''), stderr: err.join(''), ms: Date.now() - started };
+}
+
+/** lib/ when it is up to date with src/ (npm test builds first), else the TypeScript sources through tsx. */
+function entryPoint(): string {
+  const newest = (dir: string, ext: string): number => {
+    let max = 0;
+    const walk = (d: string): void => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        const info = statSync(p);
+        if (info.isDirectory()) walk(p);
+        else if (name.endsWith(ext)) max = Math.max(max, info.mtimeMs);
+      }
+    };
+    if (existsSync(dir)) walk(dir);
+    return max;
+  };
+  const built = newest(join(REPO_ROOT, 'lib'), '.js');
+  return built > 0 && built >= newest(join(REPO_ROOT, 'src'), '.ts') ? 'bin/run.js' : 'bin/dev.js';
+}
+
+function childEnv(home: string, tmp: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(SF|SFDX|OCLIF)_/.test(key) || key.startsWith('XDG_')) continue;
+    env[key] = value;
+  }
+  return {
+    ...env,
+    HOME: home,
+    USERPROFILE: home,
+    TMPDIR: tmp,
+    PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    SF_DISABLE_TELEMETRY: 'true',
+    SF_SKIP_NEW_VERSION_CHECK: 'true',
+    SF_DISABLE_AUTOUPDATE: 'true',
+    OCLIF_DISABLE_LINKED_ESM_WARNING: 'true',
+    SF_DISABLE_DNS_CHECK: 'true',
+    // a browser that opens nothing
+    BROWSER: 'true',
+  };
+}
+
+async function runChild(
+  entry: string,
+  command: CommandName,
+  argv: string[],
+  ctx: Ctx,
+  interrupt: NonNullable<Row['child']>['interrupt'],
+  limitMs: number,
+): Promise<Run> {
+  const tmp = mkdtempSync(join(tmpdir(), 'jwt-bad-input-tmp-'));
+  const execArgv = entry === 'bin/dev.js' ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...execArgv, entry, 'jwt', command, ...argv], {
+    cwd: REPO_ROOT,
+    env: childEnv(ctx.home, tmp),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const started = Date.now();
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs + 5000);
+  const closed = new Promise<number>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 9 : 1))),
+  );
+  try {
+    if (interrupt) {
+      await Promise.race([interrupt(ctx, () => stdout + stderr, child.pid as number), closed]);
+      child.kill('SIGINT');
+    }
+    const exit = await closed;
+    return { exit, stdout, stderr, ms: Date.now() - started };
+  } finally {
+    clearTimeout(killer);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once `ready()` holds, polling; rejects after `ms`. */
+async function until(ready: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error('the command never got to work');
+    // eslint-disable-next-line no-await-in-loop
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A libuv worker thread of the process has used CPU for a while: key generation is under way (Linux). */
+function workerBusy(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).some((tid) => {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      if (comm !== 'libuv-worker') return false;
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(fields[11]) + Number(fields[12]) >= 5; // utime + stime, in clock ticks
+    });
+  } catch {
+    return false;
+  }
+}
+
+async function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the rows
+// ---------------------------------------------------------------------------------------------
+
+const damagedKey = (): string =>
+  '-----BEGIN PRIVATE KEY-----\nTUlJRXZRSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NCS2N3Z2dTakFnRUFBb0lCQVFD\n-----END PRIVATE KEY-----\n';
+
+const diagnose = (ctx: Ctx, ...extra: string[]): string[] => [...ctx.jwt('healthy'), ...extra];
+const withKey = (ctx: Ctx, key: string): string[] => [
+  '-o',
+  'ci@acme.com',
+  '-i',
+  CI_KEY,
+  '-f',
+  key,
+  '-r',
+  ctx.emu('healthy').url,
+];
+const causeIs =
+  (code: string) =>
+  (doc: JsonDoc): void => {
+    expect(doc.result?.cause?.code).to.equal(code);
+  };
+
+const isRoot = (): boolean => process.getuid?.() === 0;
+const linux = { when: (): boolean => process.platform === 'linux', reason: 'needs Linux (/proc, mkfifo)' };
+
+const rows: Row[] = [
+  // ---- files: only regular files of plausible size, read without blocking --------------------------
+  {
+    name: 'a key file that is a FIFO ends at once, naming it',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, ctx.fifo),
+    exit: 1,
+    message: /named pipe \(FIFO\)/,
+    child: {},
+    modes: ['json'],
+    json: causeIs('KEY_UNREADABLE'),
+    only: linux,
+  },
+  {
+    name: 'a certificate file that is a FIFO ends at once',
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--cert-file', ctx.fifo),
+    exit: 1,
+    message: /named pipe \(FIFO\)/,
+    child: {},
+    modes: ['json'],
+    json: causeIs('KEY_CERT_MISMATCH'),
+    only: linux,
+  },
+  {
+    name: '--cert-file /dev/zero is a device: not read at all',
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--cert-file', '/dev/zero'),
+    exit: 1,
+    message: /\/dev\/zero could not be compared with the key: it is a device/,
+    json: causeIs('KEY_CERT_MISMATCH'),
+    only: linux,
+  },
+  {
+    name: '-f /dev/zero is a device: not read at all',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, '/dev/zero'),
+    exit: 1,
+    message: /it is a device, not a regular file/,
+    withinMs: 5000,
+    json: causeIs('KEY_UNREADABLE'),
+    only: linux,
+  },
+  {
+    name: 'a key file of 2 MB is refused without reading it whole',
+    command: 'diagnose',
+    setup: (ctx) => writeFileSync(join(ctx.dir, 'huge.key'), Buffer.alloc(2 * 1024 * 1024, 0x41)),
+    args: (ctx) => withKey(ctx, join(ctx.dir, 'huge.key')),
+    exit: 1,
+    message: /2097152 bytes long, more than any private key/,
+  },
+  {
+    name: 'a key path that is a directory',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, ctx.dir),
+    exit: 1,
+    message: /is a directory, not a key file/,
+  },
+  {
+    name: '-f "" is an empty path, not "the current directory"',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, ''),
+    exit: 1,
+    message: /The key file path is empty/,
+    not: /directory/,
+    json: causeIs('KEY_FILE_NOT_FOUND'),
+  },
+  {
+    name: "'~/server.key' reached the plugin unexpanded: called out",
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, '~/server.key'),
+    exit: 1,
+    message: /starts with ~, which the shell expands only when it is unquoted/,
+  },
+  {
+    name: 'a key path that loops through symbolic links: in words, not ELOOP',
+    command: 'diagnose',
+    setup: (ctx): void => {
+      symlinkSync(join(ctx.dir, 'b'), join(ctx.dir, 'a'));
+      symlinkSync(join(ctx.dir, 'a'), join(ctx.dir, 'b'));
+    },
+    args: (ctx) => withKey(ctx, join(ctx.dir, 'a')),
+    exit: 1,
+    message: /loop of symbolic links/,
+  },
+  {
+    name: 'a key file that does not exist',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, join(ctx.dir, 'missing.key')),
+    exit: 1,
+    message: /does not exist/,
+    json: causeIs('KEY_FILE_NOT_FOUND'),
+  },
+  {
+    name: 'a key file with garbage in it',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, keyPath('garbage.key')),
+    exit: 1,
+    message: /is not a PEM private key/,
+  },
+  {
+    name: 'a certificate passed as the key',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, keyPath('server.crt')),
+    exit: 1,
+    message: /is a certificate, not a private key/,
+  },
+  {
+    name: 'an encrypted key',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, keyPath('encrypted.key')),
+    exit: 1,
+    message: /encrypted private key/,
+  },
+  {
+    name: 'a damaged key body: words, not OpenSSL strings',
+    command: 'diagnose',
+    setup: (ctx) => writeFileSync(join(ctx.dir, 'damaged.key'), damagedKey()),
+    args: (ctx) => withKey(ctx, join(ctx.dir, 'damaged.key')),
+    exit: 1,
+    message: /could not be decoded \((the data inside|its base64)/,
+  },
+  {
+    name: 'a 1024-bit key',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, keyPath('weak1024.key')),
+    exit: 1,
+    message: /only 1024 bits long/,
+    json: causeIs('KEY_TOO_SHORT'),
+  },
+  {
+    name: 'an empty key file',
+    command: 'diagnose',
+    args: (ctx) => withKey(ctx, keyPath('empty.key')),
+    exit: 1,
+    message: /is empty/,
+  },
+
+  // ---- durations: within the timer limit, or a usage error ------------------------------------------
+  ...['2147484', '600h', '99999999999999999999'].map((value): Row => ({
+    name: `diagnose --timeout ${value} is beyond the timer limit: a usage error, not NETWORK_ERROR`,
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--timeout', value),
+    exit: 2,
+    message: /is too long for --timeout: the longest duration .* is about 24\.8 days \(596h\)/,
+    not: /NETWORK_ERROR/,
+  })),
+  {
+    name: 'diagnose --timeout 596h, just within the limit, and a healthy login works',
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--timeout', '596h'),
+    exit: 0,
+    message: /works/,
+    json: (doc) => expect(doc.result?.cause).to.equal(null),
+  },
+  {
+    name: 'diagnose --timeout that is not a duration',
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--timeout', 'soon'),
+    exit: 2,
+    message: /"soon" is not a duration for --timeout/,
+  },
+  {
+    name: 'diagnose --timeout under a second',
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--timeout', '500ms'),
+    exit: 2,
+    message: /too short for --timeout/,
+  },
+  {
+    name: 'status --timeout 600h',
+    command: 'status',
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--timeout', '600h'],
+    exit: 2,
+    message: /too long for --timeout/,
+  },
+  {
+    name: 'approve --approval-timeout 600h',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--approval-timeout', '600h'],
+    exit: 2,
+    message: /too long for --approval-timeout/,
+  },
+  {
+    name: 'approve --wait 2147484',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--wait', String(Math.floor(MAX_TIMER_MS / 1000) + 1)],
+    exit: 2,
+    message: /too long for --wait/,
+  },
+
+  // ---- URLs: scheme, no user-info (never echoed), a login URL without path, query or fragment ---------
+  {
+    name: 'a login URL with a password: refused, and the password is never repeated',
+    command: 'diagnose',
+    args: (ctx) => [
+      ...ctx.jwt('healthy').slice(0, 6),
+      '-r',
+      ctx.emu('healthy').url.replace('http://', `http://ci:${PASSWORD}@`),
+    ],
+    exit: 1,
+    message: /contains a user name or password/,
+    not: /NETWORK_ERROR/,
+    json: causeIs('LOGIN_URL_INVALID'),
+  },
+  {
+    name: 'approve with a login URL that has a password: a usage error, never echoed',
+    command: 'approve',
+    args: (ctx) => [
+      ...ctx.jwt('healthy').slice(0, 6),
+      '-r',
+      ctx.emu('healthy').url.replace('http://', `http://ci:${PASSWORD}@`),
+    ],
+    exit: 2,
+    message: /contains a user name or password/,
+  },
+  {
+    name: 'a login URL with a page path',
+    command: 'diagnose',
+    args: (ctx) => [...ctx.jwt('healthy').slice(0, 6), '-r', 'https://acme.my.salesforce.com/lightning/setup/home'],
+    exit: 1,
+    message: /has a path .* --instance-url https:\/\/acme\.my\.salesforce\.com/s,
+  },
+  {
+    name: 'a login URL with a query',
+    command: 'diagnose',
+    args: (ctx) => [...ctx.jwt('healthy').slice(0, 6), '-r', 'https://login.salesforce.com/?startURL=%2Fhome'],
+    exit: 1,
+    message: /has a query/,
+  },
+  {
+    name: 'a Lightning Experience URL',
+    command: 'diagnose',
+    args: (ctx) => [...ctx.jwt('healthy').slice(0, 6), '-r', 'https://acme.lightning.force.com'],
+    exit: 1,
+    message: /Lightning Experience domain/,
+  },
+  {
+    name: 'plain http to a remote host',
+    command: 'diagnose',
+    args: (ctx) => [...ctx.jwt('healthy').slice(0, 6), '-r', 'http://acme.my.salesforce.com'],
+    exit: 1,
+    message: /unencrypted/,
+  },
+  {
+    name: 'a port HTTP clients refuse ("bad port"): in words',
+    command: 'diagnose',
+    args: (ctx) => [...ctx.jwt('healthy').slice(0, 6), '-r', 'http://127.0.0.1:1'],
+    exit: 1,
+    message: /refuse to connect to/,
+    json: causeIs('NETWORK_ERROR'),
+  },
+  {
+    name: 'a server that closes the connection (UND_ERR_SOCKET): in words',
+    command: 'diagnose',
+    args: (ctx) => [...ctx.jwt('healthy').slice(0, 6), '-r', ctx.closer],
+    exit: 1,
+    message: /closed the connection without answering/,
+    json: causeIs('NETWORK_ERROR'),
+  },
+  {
+    name: 'https to a plain http server (an OpenSSL reason): in words',
+    command: 'diagnose',
+    args: (ctx) => [...ctx.jwt('healthy').slice(0, 6), '-r', ctx.plainHttp],
+    exit: 1,
+    message: /does not speak https/,
+  },
+
+  // ---- usernames and aliases: refused with the invisible character shown --------------------------
+  {
+    name: 'a username with a trailing newline',
+    command: 'diagnose',
+    args: (ctx) => ['-o', 'ci@acme.com\n', ...ctx.jwt('healthy').slice(2)],
+    exit: 2,
+    message: /"ci@acme\.com\\n" has a line break at the end/,
+  },
+  {
+    name: 'a username with a space',
+    command: 'diagnose',
+    args: (ctx) => ['-o', 'ci user@acme.com', ...ctx.jwt('healthy').slice(2)],
+    exit: 2,
+    message: /has whitespace at character 3/,
+  },
+  {
+    name: 'a username with an ANSI escape sequence: refused, and no escape reaches the terminal',
+    command: 'diagnose',
+    args: (ctx) => ['-o', 'ci\u001b[2J@acme.com', ...ctx.jwt('healthy').slice(2)],
+    exit: 2,
+    message: /has a control character/,
+  },
+  {
+    name: 'status with a username that has a newline',
+    command: 'status',
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com\r\n'],
+    exit: 2,
+    message: /has a line break/,
+  },
+  {
+    name: 'a blank --admin-org is not "no admin org"',
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--admin-org', ' '),
+    exit: 2,
+    message: /--admin-org is blank/,
+  },
+  {
+    name: 'approve with a blank --admin-org does not fall back to the browser',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--admin-org', ''],
+    exit: 2,
+    message: /--admin-org is blank/,
+  },
+  {
+    name: 'a username of spaces',
+    command: 'status',
+    args: () => ['--admin-org', 'emu-admin', '-o', '  '],
+    exit: 2,
+    message: /--username is blank/,
+  },
+  {
+    name: "a server's error_description with escape sequences is shown without them",
+    command: 'diagnose',
+    setup: (ctx) =>
+      ctx.emu('healthy').setFaults({
+        // eslint-disable-next-line camelcase
+        oauthError: { error: 'invalid_request', error_description: 'bad\u001b[2J\u001b]0;pwned\u0007 thing\r' },
+      }),
+    args: (ctx) => diagnose(ctx),
+    exit: 1,
+    message: /bad thing/,
+    after: (ctx) => ctx.emu('healthy').setFaults(undefined),
+    json: causeIs('UNKNOWN_ERROR'),
+  },
+  {
+    name: 'a client ID with an emoji names its real code point',
+    command: 'diagnose',
+    args: (ctx) => [
+      '-o',
+      'ci@acme.com',
+      '-i',
+      '3MVG9\u{1F511}EMULATOR',
+      '-f',
+      SERVER_KEY,
+      '-r',
+      ctx.emu('healthy').url,
+    ],
+    exit: 1,
+    message: /U\+1F511/,
+    json: causeIs('INVALID_CLIENT_ID'),
+  },
+  {
+    name: 'a client ID with a trailing newline',
+    command: 'diagnose',
+    args: (ctx) => ['-o', 'ci@acme.com', '-i', `${CI_KEY}\n`, '-f', SERVER_KEY, '-r', ctx.emu('healthy').url],
+    exit: 1,
+    message: /ends with a line break/,
+  },
+
+  // ---- usage errors: exit 2, including oclif's own parse errors --------------------------------------
+  {
+    name: 'a flag without its value',
+    command: 'diagnose',
+    args: () => ['--username'],
+    exit: 2,
+    message: /Flag --username expects a value/,
+  },
+  {
+    name: 'a flag given twice',
+    command: 'diagnose',
+    args: (ctx) => [...diagnose(ctx), '-r', 'https://test.salesforce.com'],
+    exit: 2,
+    message: /can only be specified once/,
+  },
+  {
+    name: 'a value that is not one of the options (--browser safari)',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--browser', 'safari'],
+    exit: 2,
+    message: /one of: chrome, edge, firefox/,
+  },
+  {
+    name: 'a flag that does not exist',
+    command: 'status',
+    args: () => ['--bogus'],
+    exit: 2,
+    message: /Nonexistent flag: --bogus/,
+  },
+  {
+    name: 'flags that exclude each other',
+    command: 'diagnose',
+    args: () => ['--all', '-o', 'ci@acme.com'],
+    exit: 2,
+    message: /cannot also be provided/,
+  },
+  {
+    name: 'no username',
+    command: 'diagnose',
+    args: () => [],
+    exit: 2,
+    message: /without a username/,
+  },
+  {
+    name: 'a username with no stored login and no client ID or key',
+    command: 'diagnose',
+    args: () => ['-o', 'ci@acme.com'],
+    exit: 2,
+    message: /without --client-id, --jwt-key-file/,
+  },
+  {
+    name: 'an unknown alias',
+    command: 'diagnose',
+    args: () => ['-o', 'no-such-alias'],
+    exit: 2,
+    message: /No username or alias "no-such-alias"/,
+  },
+  {
+    name: 'an unknown --admin-org',
+    command: 'status',
+    args: () => ['--admin-org', 'no-such-org', '-o', 'ci@acme.com'],
+    exit: 2,
+    message: /Can't use "no-such-org" as --admin-org/,
+  },
+  {
+    name: 'status without --admin-org',
+    command: 'status',
+    args: () => ['-o', 'ci@acme.com'],
+    exit: 2,
+    message: /reads the user record through an admin org, and none was given/,
+  },
+  {
+    name: 'approve with a scope without refresh_token',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--scope', 'api web'],
+    exit: 2,
+    message: /refresh_token/,
+  },
+  {
+    name: 'approve --dry-run without --admin-org',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--dry-run'],
+    exit: 2,
+    message: /--admin-org/,
+  },
+  {
+    name: 'approve --permission-set that is not an API name',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--admin-org', 'emu-admin', '--permission-set', 'JWT Access'],
+    exit: 2,
+    message: /JWT Access/,
+  },
+
+  // ---- keygen ---------------------------------------------------------------------------------------
+  {
+    name: 'keygen --common-name with quotes writes exactly that name',
+    command: 'keygen',
+    args: (ctx) => ['--output-dir', join(ctx.dir, 'jwt'), '--common-name', 'CI "deploy" user'],
+    exit: 0,
+    message: /Wrote a 2048-bit RSA private key/,
+    jsonMessage: /server\.crt/,
+    json: (doc) => expect(doc.result?.commonName).to.equal('CI "deploy" user'),
+    after: (ctx): void => {
+      const cert = new X509Certificate(readFileSync(join(ctx.dir, 'jwt', 'server.crt')));
+      expect(cert.subject).to.equal('CN=CI \\"deploy\\" user');
+      rmSync(join(ctx.dir, 'jwt'), { recursive: true, force: true });
+    },
+  },
+  {
+    name: 'keygen --bits 16384 names the real limit, not "shorter than 2048"',
+    command: 'keygen',
+    args: (ctx) => ['--output-dir', ctx.dir, '--bits', '16384'],
+    exit: 2,
+    message: /4096 bits is the largest key this command makes/,
+    not: /shorter/,
+  },
+  {
+    name: 'keygen --bits 1024',
+    command: 'keygen',
+    args: (ctx) => ['--output-dir', ctx.dir, '--bits', '1024'],
+    exit: 2,
+    message: /shorter than 2048 bits/,
+  },
+  {
+    name: 'keygen --bits that is not a number',
+    command: 'keygen',
+    args: (ctx) => ['--output-dir', ctx.dir, '--bits', 'many'],
+    exit: 2,
+    message: /Expected an integer/,
+  },
+  ...['', '  '].map((dir): Row => ({
+    name: `keygen --output-dir ${JSON.stringify(dir)} is a usage error, not the current directory`,
+    command: 'keygen',
+    args: () => ['--output-dir', dir],
+    exit: 2,
+    message: /--output-dir is empty/,
+    after: () => expect(existsSync(join(REPO_ROOT, dir, 'server.key'))).to.equal(false),
+  })),
+  {
+    name: 'keygen --output-dir with whitespace around it',
+    command: 'keygen',
+    args: (ctx) => ['--output-dir', `${ctx.dir}/jwt `],
+    exit: 2,
+    message: /starts or ends with whitespace/,
+  },
+  {
+    name: 'keygen --days 0',
+    command: 'keygen',
+    args: (ctx) => ['--output-dir', ctx.dir, '--days', '0'],
+    exit: 2,
+    message: /valid for 0 days/,
+  },
+  {
+    name: 'keygen over existing files without --force',
+    command: 'keygen',
+    setup: (ctx) => writeFileSync(join(ctx.dir, 'server.key'), 'old'),
+    args: (ctx) => ['--output-dir', ctx.dir],
+    exit: 1,
+    message: /already has server\.key/,
+    after: (ctx) => expect(readFileSync(join(ctx.dir, 'server.key'), 'utf8')).to.equal('old'),
+  },
+  {
+    name: 'keygen into a directory the system refuses: in words, not a bare error code',
+    command: 'keygen',
+    args: () => ['--output-dir', '/sys/jwt-keys'],
+    exit: 1,
+    message: /Can't write to the directory \/sys\/jwt-keys: /,
+    only: { when: isRoot, reason: 'needs root (/sys refuses new directories even to root)' },
+  },
+
+  // ---- --admin-org: the same org first; refused reads are unknown -----------------------------------
+  {
+    name: 'diagnose through an admin org of another org: no USER_NOT_FOUND "probably …", no verdict from it',
+    command: 'diagnose',
+    setup: (ctx) => ctx.login('sandbox', 'admin@acme.com.uat', 'uat-admin'),
+    args: (ctx) => [...ctx.jwt('not-approved'), '--admin-org', 'uat-admin'],
+    exit: 1,
+    message: /--admin-org uat-admin is the org at http:\/\/127\.0\.0\.1:\d+, but ci@acme\.com logs in to/,
+    not: /USER_NOT_FOUND|probably/,
+    json: (doc): void => {
+      expect(doc.result?.cause?.code).to.equal('USER_NOT_APPROVED');
+      expect(
+        (doc.result?.checks as Array<{ id: string; status: string }>).find((c) => c.id === 'org-evidence'),
+      ).to.include({ status: 'warn' });
+    },
+  },
+  {
+    name: 'status through an admin without setup rights: unknown, not "no approval" (exit 1)',
+    command: 'status',
+    setup: (ctx) => ctx.login('restricted-admin', 'admin@acme.com', 'emu-admin'),
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--app-name', 'CI_App'],
+    exit: 1,
+    message: /Can't tell whether the user record shows what a JWT login needs: .* could not be read through emu-admin/,
+    not: /has no approval/,
+    json: (doc): void => {
+      expect(doc.result).not.to.have.property('approved');
+      expect(doc.result?.oauthTokens, 'approvals hidden from this admin are not "none"').to.equal(undefined);
+      expect(doc.result?.message).to.match(/could not be read/);
+    },
+  },
+  {
+    name: 'status through an admin that cannot read the app by client ID: unknown (exit 1)',
+    command: 'status',
+    setup: (ctx) => ctx.login('restricted-admin', 'admin@acme.com', 'emu-admin'),
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--client-id', CI_KEY],
+    exit: 1,
+    message: /could not be identified through emu-admin/,
+    not: /has no approval/,
+  },
+  {
+    name: 'status --json for a user that is not in the org carries a message',
+    command: 'status',
+    setup: (ctx) => ctx.login('healthy', 'admin@acme.com', 'emu-admin'),
+    args: () => ['--admin-org', 'emu-admin', '-o', 'nobody@acme.com'],
+    exit: 1,
+    message: /No user nobody@acme\.com in the admin org emu-admin/,
+    json: (doc): void => {
+      expect(doc.result?.user).to.equal(null);
+      expect(doc.result?.message).to.match(/No user nobody@acme\.com/);
+    },
+  },
+  {
+    name: 'status through an admin org of another org than the user’s stored login: refused',
+    command: 'status',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'ci@acme.com');
+      await ctx.login('sandbox', 'admin@acme.com.uat', 'uat-admin');
+    },
+    args: () => ['--admin-org', 'uat-admin', '-o', 'ci@acme.com'],
+    exit: 2,
+    message: /--admin-org uat-admin is another Salesforce org than the one ci@acme\.com logs in to/,
+  },
+  {
+    name: 'approve --admin-org of another org: refused before anything changes',
+    command: 'approve',
+    setup: (ctx) => ctx.login('sandbox', 'admin@acme.com.uat', 'uat-admin'),
+    args: (ctx) => [...ctx.jwt('healthy'), '--admin-org', 'uat-admin'],
+    exit: 2,
+    message: /is another Salesforce org than the one ci@acme\.com logs in to/,
+    after: (ctx) => expect(ctx.emu('sandbox').store.changes).to.deep.equal([]),
+  },
+  {
+    name: 'inactive_user without --admin-org: inactive or frozen, and how to tell',
+    command: 'diagnose',
+    args: (ctx) => ctx.jwt('user-inactive'),
+    exit: 1,
+    message: /deactivated or frozen[\s\S]*--admin-org/,
+    json: causeIs('USER_INACTIVE'),
+  },
+
+  // ---- Ctrl-C: quiet, exit 130, cleaned up ------------------------------------------------------------
+  {
+    name: 'Ctrl-C while diagnose waits for an answer',
+    command: 'diagnose',
+    setup: (ctx): void => {
+      ctx.emu('healthy').clearRequests();
+      ctx.emu('healthy').setFaults({ hang: true });
+    },
+    args: (ctx) => diagnose(ctx),
+    exit: 130,
+    message: /Stopped \(Ctrl-C\)/,
+    child: {
+      interrupt: (ctx) => until(() => ctx.emu('healthy').requests.some((r) => r.path === '/services/oauth2/token')),
+    },
+    after: (ctx): void => {
+      ctx.emu('healthy').setFaults(undefined);
+      ctx.emu('healthy').clearRequests();
+    },
+  },
+  {
+    name: 'Ctrl-C while approve waits for the browser: the listener is closed',
+    command: 'approve',
+    args: (ctx) => ctx.jwt('healthy'),
+    exit: 130,
+    message: /Stopped \(Ctrl-C\)/,
+    child: { interrupt: (ctx, out) => until(() => out().includes('/services/oauth2/authorize?')) },
+    after: async () => expect(await portClosed(1717), 'port 1717 still listening').to.equal(true),
+  },
+  {
+    name: 'Ctrl-C while keygen makes a key: no partial files',
+    command: 'keygen',
+    args: (ctx) => ['--output-dir', join(ctx.dir, 'keys'), '--bits', '4096'],
+    exit: 130,
+    message: /Stopped \(Ctrl-C\)/,
+    child: {
+      interrupt: (ctx, out, pid) => until(() => workerBusy(pid)),
+      // a 4096-bit key can come out before Ctrl-C arrives: then the files are complete, and the run is repeated
+      raced: (run) => run.exit === 0,
+      reset: (ctx) => rmSync(join(ctx.dir, 'keys'), { recursive: true, force: true }),
+    },
+    after: (ctx): void => {
+      const dir = join(ctx.dir, 'keys');
+      expect(existsSync(dir) ? readdirSync(dir) : []).to.deep.equal([]);
+    },
+    only: linux,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// the harness
+// ---------------------------------------------------------------------------------------------
+
+describe('bad inputs: exit code, words, and the promises every command keeps', function () {
+  this.timeout(120_000);
+  const emulators = new Map<string, Emulator>();
+  const servers: Server[] = [];
+  let shared: string;
+  let fifo: string;
+  let closer: string;
+  let plainHttp: string;
+  let entry: string;
+  let config: Config;
+  const savedAudience = process.env.SF_AUDIENCE_URL;
+
+  async function listen(onConnection: (socket: import('node:net').Socket) => void): Promise<string> {
+    const server = createServer(onConnection);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  before(async () => {
+    delete process.env.SF_AUDIENCE_URL;
+    shared = mkdtempSync(join(tmpdir(), 'jwt-bad-inputs-'));
+    if (process.platform === 'linux') {
+      fifo = join(shared, 'key.fifo');
+      execFileSync('mkfifo', [fifo]);
+    }
+    closer = `http://${await listen((socket) => socket.destroy())}`;
+    plainHttp = `https://${await listen((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))}`;
+    for (const scenario of ['healthy', 'not-approved', 'sandbox', 'restricted-admin', 'user-inactive']) {
+      // eslint-disable-next-line no-await-in-loop
+      emulators.set(scenario, await startEmulator(loadScenario(scenario)));
+    }
+    entry = entryPoint();
+    config = await Config.load(REPO_ROOT);
+  });
+
+  after(async () => {
+    if (savedAudience !== undefined) process.env.SF_AUDIENCE_URL = savedAudience;
+    await Promise.all([...emulators.values()].map((e) => e.close()));
+    servers.forEach((s) => s.close());
+    rmSync(shared, { recursive: true, force: true });
+  });
+
+  function context(home: TempHome, dir: string): Ctx {
+    const emu = (scenario: string): Emulator => {
+      const found = emulators.get(scenario);
+      if (!found) throw new Error(`no emulator for ${scenario}`);
+      return found;
+    };
+    return {
+      home: home.home,
+      dir,
+      emu,
+      fifo,
+      closer,
+      plainHttp,
+      login: async (scenario, username, alias): Promise<void> => {
+        await storeJwtLogin({ username, clientId: CI_KEY, keyFile: SERVER_KEY, loginUrl: emu(scenario).url, alias });
+      },
+      jwt: (scenario, username = 'ci@acme.com') => [
+        '-o',
+        username,
+        '-i',
+        CI_KEY,
+        '-f',
+        SERVER_KEY,
+        '-r',
+        emu(scenario).url,
+      ],
+    };
+  }
+
+  function expectPromisesKept(row: Row, mode: Mode, run: Run, ctx: Ctx, before: Map<string, string>): void {
+    const output = `${run.stdout}\n${run.stderr}`.replace(NODE_HTTP_WARNING, '');
+    const what = `${row.name} [${mode}]\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+    expect(run.exit, `exit code: ${what}`).to.equal(row.exit);
+    expect(run.ms, `time: ${what}`).to.be.below(row.withinMs ?? (row.child ? 30_000 : 10_000));
+    expect(INTERNAL.exec(output)?.[0], `internal words: ${what}`).to.equal(undefined);
+    expect(CONTROL.exec(output)?.[0], `control character: ${what}`).to.equal(undefined);
+    expect(leaks(output), `secret: ${what}`).to.deep.equal([]);
+    expect(treeChanges(before, homeTree(ctx.home)), `HOME changed: ${what}`).to.deep.equal([]);
+    if (mode === 'human') {
+      expect(output, `message: ${what}`).to.match(row.message);
+      if (row.not) expect(output, `must not say: ${what}`).not.to.match(row.not);
+      return;
+    }
+    let doc: JsonDoc;
+    try {
+      doc = JSON.parse(run.stdout) as JsonDoc;
+    } catch {
+      expect.fail(`stdout is not one JSON document: ${what}`);
+    }
+    expect(doc.status, `JSON status: ${what}`).to.equal(row.exit);
+    expect(doc, `JSON stack: ${what}`).not.to.have.property('stack');
+    const text = strings(doc).join('\n');
+    expect(text, `JSON message: ${what}`).to.match(row.jsonMessage ?? row.message);
+    if (row.not) expect(text, `JSON must not say: ${what}`).not.to.match(row.not);
+    if (row.exit !== 0 && row.exit !== 1) expect(doc.message, `JSON error message: ${what}`).to.be.a('string');
+    row.json?.(doc, ctx);
+  }
+
+  for (const row of rows) {
+    for (const mode of row.modes ?? (['human', 'json'] as Mode[])) {
+      it(`${row.name} → exit ${row.exit} [${mode}${row.child ? ', child process' : ''}]`, async function () {
+        if (row.only && !row.only.when()) this.skip();
+        const home = useTempHome('jwt-bad-input-home-');
+        const dir = mkdtempSync(join(tmpdir(), 'jwt-bad-input-dir-'));
+        try {
+          const ctx = context(home, dir);
+          for (const emu of emulators.values()) emu.setFaults(undefined);
+          await row.setup?.(ctx);
+          const before = homeTree(ctx.home);
+          const argv = [...row.args(ctx), ...(mode === 'json' ? ['--json'] : [])];
+          let run = row.child
+            ? await runChild(entry, row.command, argv, ctx, row.child.interrupt, row.withinMs ?? 30_000)
+            : await runInProcess(config, row.command, argv);
+          for (let attempt = 1; attempt < 3 && row.child?.raced?.(run); attempt++) {
+            row.child.reset?.(ctx);
+            // eslint-disable-next-line no-await-in-loop
+            run = await runChild(entry, row.command, argv, ctx, row.child.interrupt, row.withinMs ?? 30_000);
+          }
+          await row.after?.(ctx);
+          expectPromisesKept(row, mode, run, ctx, before);
+        } finally {
+          home.restore();
+          rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+        }
+      });
+    }
+  }
+
+  it('has a row for every kind of bad input the issue names', () => {
+    const names = rows.map((r) => r.name).join('\n');
+    for (const topic of ['FIFO', 'Ctrl-C', '--timeout 600h', 'password', 'newline', '--bits 16384', 'another org']) {
+      expect(names, topic).to.include(topic);
+    }
+  });
+});
