@@ -216,6 +216,13 @@ async function main(): Promise<void> {
       () => timed(p, ['org', 'login', 'jwt', ...login(fleet, fleetUser(nextWorking()))], 0, fleet),
     );
     const fleetRss = peakRssMb();
+    // the same run for a script: --json instead of the tables
+    rmSync(rssFile, { force: true });
+    for (let i = 0; i < fleetRuns; i++) {
+      // eslint-disable-next-line no-await-in-loop -- one run at a time
+      await timed(p, ['jwt', 'diagnose', '--all', '--json'], 1, fleet, probe);
+    }
+    const fleetJsonRss = peakRssMb();
     const loopMs = fleetPairs.b.map((t) => t.ms * fleetSize);
     const speedups = fleetPairs.a.map((t, i) => loopMs[i] / t.ms);
 
@@ -260,7 +267,7 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
-      `Fleet: ${median(speedups).toFixed(0)}× faster than the loop (median of pairs; each pair times one \`sf org login jwt\` and extrapolates it to ${fleetSize} logins); peak RSS of \`sf jwt diagnose --all\`: ${median(fleetRss).toFixed(0)} MB median, ${Math.max(...fleetRss).toFixed(0)} MB max (goal ≤ 200 MB).`,
+      `Fleet: ${median(speedups).toFixed(0)}× faster than the loop (median of pairs; each pair times one \`sf org login jwt\` and extrapolates it to ${fleetSize} logins); peak RSS of \`sf jwt diagnose --all\`: ${median(fleetRss).toFixed(0)} MB median, ${Math.max(...fleetRss).toFixed(0)} MB max; with \`--json\`: ${median(fleetJsonRss).toFixed(0)} MB median, ${Math.max(...fleetJsonRss).toFixed(0)} MB max (goal ≤ 200 MB).`,
       `Every org hanging, \`--timeout ${HANG_TIMEOUT_S}\`: \`sf jwt diagnose --all\` exits after ${seconds(med(hanging))} (median of ${fleetRuns}; ${hanging[0].requests} requests reached the emulator).`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
