@@ -43,13 +43,20 @@ export function networkFailure(error: unknown): HttpFailure {
 }
 
 async function postForm(url: string, form: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  // Not AbortSignal.timeout(): its timer holds the request and its answer until the timeout has passed, so
+  // hundreds of requests of one --all run would stay in memory for --timeout. This timer ends with the request.
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('no answer before the timeout', 'TimeoutError')),
+    timeoutMs,
+  );
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: controller.signal,
     });
     const text = await response.text();
     const headers: Record<string, string> = {};
@@ -59,6 +66,8 @@ async function postForm(url: string, form: Record<string, string>, timeoutMs: nu
     return { kind: 'answer', status: response.status, headers, text };
   } catch (error) {
     return networkFailure(error);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
