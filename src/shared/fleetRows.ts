@@ -12,7 +12,7 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 const causes = Messages.loadMessages('plugin-jwt', 'jwt.causes');
 
 /** The longest reason shown in a row; the full message is one `sf jwt diagnose -o <user>` away. */
-const REASON_MAX = 110;
+const REASON_MAX = 120;
 
 /** The first sentence of a message, on one line, cut to REASON_MAX characters. */
 export function oneLineReason(message: string): string {

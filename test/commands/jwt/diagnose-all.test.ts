@@ -149,7 +149,7 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     for (const row of failing) {
       expect(Object.keys(row)).to.deep.equal(['Username', 'Cause', 'Reason', 'Next command']);
       expect(row.Reason).to.not.match(/\n/);
-      expect(row.Reason.length).to.be.at.most(110);
+      expect(row.Reason.length).to.be.at.most(120);
     }
     expect(failing[1]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(2)} --admin-org <admin org alias>`);
     expect(failing[3]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(4)}`);
