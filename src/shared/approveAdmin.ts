@@ -7,7 +7,16 @@
  */
 import { Messages, SfError, type Connection } from '@salesforce/core';
 import type { Cause, CauseCode, JwtInputs, OrgEvidence } from './types.js';
+import type { ApproveUi, JwtApproveAdminResult } from './approveResult.js';
+import { adminOk } from './approveResult.js';
+import { withDeadline } from './deadline.js';
+import { connectAdminOrg } from './adminOrg.js';
 import { runDiagnosis } from './diagnose.js';
+import { readStoredAuth, resolveJwtInputs, resolveUsername, type IdentityFlags } from './inputs.js';
+import { adminOrgFacts, compareOrgs } from './orgMatch.js';
+import { shellQuote } from './shell.js';
+import { approvalStatus } from './status.js';
+import { redirectTarget } from './authorize.js';
 import { resolveApp, type EvidenceError } from './evidence.js';
 import {
   applyGrant,
@@ -20,6 +29,7 @@ import {
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
+const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 // ---------------------------------------------------------------------------------------------
 // verification
@@ -50,13 +60,35 @@ export const RETRYABLE_AFTER_GRANT: ReadonlySet<CauseCode> = new Set<CauseCode>(
   'NOT_ADMIN_APPROVED',
 ]);
 
+/**
+ * When nothing was changed (a self-authorize app in admin mode) and the admin org's records tell the causes
+ * apart: an approval that is on the user record but not applied yet is worth waiting for; a missing one is not.
+ */
+export const RETRYABLE_UNCHANGED: ReadonlySet<CauseCode> = new Set<CauseCode>(
+  [...RETRYABLE].filter((code) => code !== 'USER_NOT_APPROVED'),
+);
+
 export const FIRST_DELAY_MS = 2000;
 export const MAX_DELAY_MS = 30_000;
 
-/** The pause between verification tries; replaceable in tests. */
+/** The pause between verification tries (it ends early when the signal aborts); replaceable in tests. */
 export const approveTiming = {
-  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
 };
+
+/** The wait was stopped from outside (a signal) before it was decided. */
+export function abortedError(): SfError {
+  return messages.createError('error.Aborted');
+}
 
 export type VerifyOptions = {
   /** How long to keep retrying; 0 = one try. */
@@ -67,6 +99,8 @@ export type VerifyOptions = {
   retryable?: ReadonlySet<CauseCode>;
   /** Called before each pause (for a spinner): the try that failed, its cause, the pause. */
   onRetry?: (tries: number, cause: CauseCode, delayMs: number) => void;
+  /** Stops the retries: the promise then rejects with an AbortedError. */
+  signal?: AbortSignal;
 };
 
 /**
@@ -80,9 +114,11 @@ export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Pr
   let delay = FIRST_DELAY_MS;
   let tries = 0;
   for (;;) {
+    if (opts.signal?.aborted) throw abortedError();
     tries++;
     // eslint-disable-next-line no-await-in-loop -- one login attempt at a time, on purpose
     const diagnosis = await runDiagnosis(inputs, { timeoutMs: opts.timeoutMs, adminOrg: opts.adminOrg });
+    if (opts.signal?.aborted) throw abortedError();
     const cause = diagnosis.cause;
     const retry = cause !== null && retryable.has(cause.code) && Date.now() + delay <= deadline;
     if (!retry) {
@@ -98,8 +134,25 @@ export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Pr
     }
     opts.onRetry?.(tries, cause.code, delay);
     // eslint-disable-next-line no-await-in-loop
-    await approveTiming.sleep(delay);
+    await approveTiming.sleep(delay, opts.signal);
     delay = Math.min(delay * 2, MAX_DELAY_MS);
+  }
+}
+
+/** verifyJwtLogin with a spinner: which user, and each retry with its cause and pause. */
+export async function verifyWithProgress(inputs: JwtInputs, opts: VerifyOptions, ui: ApproveUi): Promise<Verification> {
+  ui.spinner.start(messages.getMessage('spinner.verifying', [inputs.username]));
+  try {
+    return await verifyJwtLogin(inputs, {
+      ...opts,
+      onRetry: (tries, cause, delayMs) => {
+        ui.spinner.status(
+          messages.getMessage('spinner.retry', [String(tries), cause, String(Math.round(delayMs / 1000))]),
+        );
+      },
+    });
+  } finally {
+    ui.spinner.stop();
   }
 }
 
@@ -120,7 +173,15 @@ export type AdminStep = {
 export type AppPolicy = 'admin-approved' | 'self-authorize' | 'unknown';
 
 export type AdminApproval = {
-  app?: { id?: string; name: string; label?: string; kind: NonNullable<OrgEvidence['app']>['kind']; policy: AppPolicy };
+  app?: {
+    id?: string;
+    name: string;
+    label?: string;
+    kind: NonNullable<OrgEvidence['app']>['kind'];
+    policy: AppPolicy;
+    /** The app's callback URLs, when the admin org could read them (a browser approval's redirect URI must be one). */
+    callbackUrls?: string[];
+  };
   permissionSet: string;
   dryRun: boolean;
   steps: AdminStep[];
@@ -142,6 +203,8 @@ export type AdminApprovalOptions = {
   appName?: string;
   permissionSet: string;
   dryRun: boolean;
+  /** The redirect URI a browser approval would send (for a self-authorize app, checked against the callback URLs). */
+  redirectUri?: string;
 };
 
 const policyOf = (app: NonNullable<OrgEvidence['app']>): AppPolicy =>
@@ -181,6 +244,29 @@ function appNotResolved(opts: AdminApprovalOptions, errors: EvidenceError[], fou
 }
 
 /**
+ * For the browser approval of a self-authorize app: whether the redirect URI it would send is one of the
+ * app's callback URLs, and if not, which to use instead. undefined when the callback URLs are unknown.
+ */
+export function callbackAdvice(
+  callbackUrls: string[] | undefined,
+  redirectUri: string | undefined,
+): string | undefined {
+  if (!callbackUrls || !redirectUri) return undefined;
+  if (callbackUrls.length === 0) return messages.getMessage('admin.callbackUrls.none', [redirectUri]);
+  if (callbackUrls.includes(redirectUri)) return undefined;
+  const loopback = callbackUrls.find((url) => {
+    try {
+      return redirectTarget(url).kind === 'loopback';
+    } catch {
+      return false;
+    }
+  });
+  return loopback
+    ? messages.getMessage('admin.callbackUrls.useLoopback', [redirectUri, shellQuote(loopback)])
+    : messages.getMessage('admin.callbackUrls.noLoopback', [redirectUri, redirectUri]);
+}
+
+/**
  * Makes the permission set grant the app to the user (creating what is missing), or with `dryRun` only
  * plans it. Failures after the admin org answered are returned in `error` with what was done so far; only
  * usage errors (exit code 2, such as an invalid permission set name) are thrown.
@@ -209,6 +295,7 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
     label: app.label,
     kind: app.kind,
     policy: policyOf(app),
+    ...(app.callbackUrls ? { callbackUrls: app.callbackUrls } : {}),
   };
 
   let plan: GrantPlan;
@@ -222,7 +309,13 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
 
   if (plan.selfAuthorize) {
     const words = selfAuthorizeExplanation(plan);
-    return { ...result, selfAuthorize: true, message: words.message, actions: words.actions };
+    const callback = callbackAdvice(app.callbackUrls, opts.redirectUri);
+    return {
+      ...result,
+      selfAuthorize: true,
+      message: words.message,
+      actions: callback ? [...words.actions, callback] : words.actions,
+    };
   }
 
   result.planned = plan.changes;
@@ -256,5 +349,125 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
           app.label ?? app.name,
           opts.username,
         ]);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// admin mode: the grant, then the JWT login and the user record
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Nothing is granted through an admin org that is provably another org than the user's (by the org ids of the
+ * stored logins, or the login URL given or stored): a usage error, exit code 2. A default login URL proves
+ * nothing here.
+ */
+async function refuseOtherOrg(
+  adminOrg: string,
+  conn: Parameters<typeof adminOrgFacts>[1],
+  username: string,
+  inputs: JwtInputs | undefined,
+): Promise<void> {
+  const orgId = inputs?.orgId ?? (await readStoredAuth(username))?.orgId;
+  const loginUrl = inputs && inputs.source.loginUrl !== 'default' ? inputs.loginUrl : undefined;
+  const match = compareOrgs(adminOrgFacts(adminOrg, conn), { username, orgId, loginUrl });
+  if (match.verdict === 'different') {
+    throw shared.createError('error.AdminOrgMismatch', [adminOrg, username, match.reason], [], 2);
+  }
+}
+
+/** Planning and applying a grant takes a few round trips (grants.ts), each within --timeout. */
+const ADMIN_ROUNDS = 8;
+
+export type AdminModeOptions = {
+  /** The identity flags as given (the client id and key may come from the stored login). */
+  flags: IdentityFlags;
+  adminOrg: string;
+  permissionSet: string;
+  dryRun: boolean;
+  /** The redirect URI a browser approval would use (checked against a self-authorize app's callback URLs). */
+  redirectUri?: string;
+  waitMs: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+};
+
+/**
+ * `sf jwt approve --admin-org`: grants the app through a permission set (or, with --dry-run, plans it),
+ * then tries the JWT login (with --wait, until it works) and reads the user record, as `sf jwt status` does.
+ */
+export async function runAdminMode(opts: AdminModeOptions, ui: ApproveUi): Promise<JwtApproveAdminResult> {
+  const { flags, adminOrg, permissionSet, dryRun } = opts;
+  // The client id and key may come from the stored JWT login; with --app-name the client id is optional.
+  let inputs: JwtInputs | undefined;
+  let username: string;
+  try {
+    inputs = await resolveJwtInputs(flags, { requireKey: false });
+    username = inputs.username;
+  } catch (error) {
+    if (!flags['app-name'] || !flags.username) throw error;
+    username = await resolveUsername(flags.username);
+  }
+  const clientId = inputs?.clientId?.trim();
+
+  const conn = await connectAdminOrg(adminOrg);
+  await refuseOtherOrg(adminOrg, conn, username, inputs);
+  ui.spinner.start(messages.getMessage(dryRun ? 'spinner.planning' : 'spinner.granting', [adminOrg]));
+  const budgetMs = opts.timeoutMs * ADMIN_ROUNDS;
+  let admin: AdminApproval;
+  try {
+    admin = await withDeadline(
+      runAdminApproval(conn, {
+        username,
+        clientId,
+        appName: flags['app-name'],
+        permissionSet,
+        dryRun,
+        redirectUri: opts.redirectUri,
+      }),
+      budgetMs,
+      () => messages.createError('error.AdminNoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))]),
+    );
+  } finally {
+    ui.spinner.stop();
+  }
+
+  const result: JwtApproveAdminResult = {
+    mode: 'admin',
+    ok: false,
+    username,
+    ...(clientId ? { clientId } : {}),
+    adminOrg,
+    ...admin,
+  };
+
+  if (!admin.error && !dryRun) {
+    if (inputs?.jwtKeyFile) {
+      // A self-authorize app was not changed: waiting helps only while the user's approval is on the record
+      // but not applied yet (APPROVAL_NOT_PROPAGATED), never for a missing one.
+      result.verification = await verifyWithProgress(
+        inputs,
+        {
+          waitMs: opts.waitMs,
+          timeoutMs: opts.timeoutMs,
+          adminOrg,
+          retryable: admin.selfAuthorize ? RETRYABLE_UNCHANGED : RETRYABLE_AFTER_GRANT,
+          signal: opts.signal,
+        },
+        ui,
+      );
+    }
+    ui.spinner.start(messages.getMessage('spinner.userRecord', [username]));
+    try {
+      result.userRecord = await approvalStatus(conn, {
+        username,
+        appName: admin.app?.name,
+        clientId: admin.app ? undefined : clientId,
+      });
+    } finally {
+      ui.spinner.stop();
+    }
+  }
+
+  result.ok = adminOk(result);
   return result;
 }

@@ -1,44 +1,42 @@
 /*
- * Browser mode of `sf jwt approve`: what the redirect and the code exchange mean for the approval. The code,
- * the verifier and every token stay inside this module's calls: the result says only what happened.
+ * Browser mode of `sf jwt approve`: the check of the authorize URL, the listener, opening or printing the URL,
+ * the wait for what can confirm the approval (the redirect, the JWT login), and what the redirect and the code
+ * exchange mean for the approval. The code, the verifier and every token stay inside this module's calls: the
+ * result says only what happened.
  */
 import { Messages, SfError } from '@salesforce/core';
 import {
+  buildAuthorizeUrl,
   consumerSecretFromEnv,
+  createPkce,
+  createState,
   describeAuthorizeError,
   exchangeCode,
+  listenForRedirect,
+  redirectTarget,
   type RedirectListener,
   type RedirectResult,
+  type RedirectTarget,
 } from './authorize.js';
+import { abortedError, verifyJwtLogin, verifyWithProgress, type VerifyOptions } from './approveAdmin.js';
+import {
+  browserOk,
+  type ApprovalStatus,
+  type ApproveUi,
+  type BrowserApproval,
+  type JwtApproveBrowserResult,
+} from './approveResult.js';
+import { checkAuthorizeUrl, describeRefusal } from './authorizeCheck.js';
+import { browser, type BrowserName } from './browser.js';
+import { bullets } from './bullets.js';
+import { describeDuration } from './duration.js';
+import { shellQuote } from './shell.js';
+import type { JwtInputs } from './types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
 
-export type ApprovalStatus =
-  /** Approved, and the code exchange returned a refresh token. */
-  | 'approved'
-  /** Approved, but Salesforce issued no refresh token: the approval cannot serve JWT. */
-  | 'approved-without-refresh-token'
-  /** The redirect came back with a code, but the exchange failed. */
-  | 'exchange-failed'
-  /** The redirect came back with an error (access_denied, …). */
-  | 'failed'
-  /** No redirect arrived before --approval-timeout. */
-  | 'no-redirect'
-  /** The redirect URI is not loopback: the outcome happens in the browser, out of sight. */
-  | 'not-received';
-/** The outcome of the browser approval. Never carries the code, the verifier or a token. */
-export type BrowserApproval = {
-  status: ApprovalStatus;
-  message: string;
-  actions: string[];
-  /** The OAuth error of the redirect or of the code exchange. */
-  error?: string;
-  errorDescription?: string;
-  /** Whether the code exchange returned a refresh token (never the token itself). */
-  refreshToken?: boolean;
-  scope?: string;
-};
+export type { ApprovalStatus, BrowserApproval } from './approveResult.js';
 
 export type CompleteApprovalOptions = {
   loginUrl: string;
@@ -122,4 +120,340 @@ export async function completeApproval(
     refreshToken: true,
     ...scope,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// browser mode: check the URL, listen, open or print it, and wait for what can confirm the approval
+// ---------------------------------------------------------------------------------------------
+
+export type BrowserModeOptions = {
+  inputs: JwtInputs;
+  redirectUri: string;
+  scope: string;
+  /** Print the URL instead of opening a browser; without a wait, return at once. */
+  urlOnly: boolean;
+  browser?: BrowserName;
+  /** --wait: how long to retry the JWT login (and, with --url-only, to wait at all); 0 = no wait. */
+  waitMs: number;
+  /** --approval-timeout: how long the listener waits for the browser (browser mode). */
+  approvalTimeoutMs: number;
+  /** --timeout: per request. */
+  timeoutMs: number;
+  /** SF_CONTAINER_MODE: no browser is opened (the listener still waits). */
+  containerMode?: boolean;
+  /** Ends every wait (the listener is closed); the promise then rejects with an AbortedError. */
+  signal?: AbortSignal;
+};
+
+/** SF_CONTAINER_MODE (or SFDX_CONTAINER_MODE), as `sf org login web` reads it: no browser is opened. */
+export function isContainerMode(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.SF_CONTAINER_MODE ?? env.SFDX_CONTAINER_MODE;
+  return value !== undefined && value !== '' && value !== 'false';
+}
+
+/** The redirect could not be received (a failed approval): waiting for the JWT login cannot help. */
+const APPROVAL_FAILED: ReadonlySet<ApprovalStatus> = new Set<ApprovalStatus>([
+  'failed',
+  'no-redirect',
+  'exchange-failed',
+  'approved-without-refresh-token',
+]);
+
+/** A login URL or redirect URI the approval cannot use is the user's input to fix: exit code 2. */
+function usage(error: unknown): SfError {
+  const err: SfError = error instanceof SfError ? (error as SfError) : SfError.wrap(error as Error);
+  err.exitCode = 2;
+  return err;
+}
+
+/** The http form of an https loopback redirect URI (what the listener could receive). */
+function httpForm(redirectUri: string): string {
+  return redirectUri.replace(/^https:/i, 'http:');
+}
+
+type Plan = {
+  target: RedirectTarget;
+  /** Start the loopback listener. */
+  listen: boolean;
+  /** Retry the JWT login while waiting for the approval (not after it: that is the verification). */
+  poll: boolean;
+};
+
+/**
+ * What browser mode will watch. With --url-only, nothing without --wait; with it, the listener (loopback
+ * redirect URI) and the JWT login (a key is known), whichever confirms first. Without --url-only, the
+ * listener when the redirect URI is loopback, else the JWT login with --wait. Asking to wait for what
+ * nothing can see is a usage error.
+ */
+function planWatch(opts: BrowserModeOptions): Plan {
+  const target = redirectTarget(opts.redirectUri);
+  const loopback = target.kind === 'loopback';
+  const hasKey = Boolean(opts.inputs.jwtKeyFile);
+  const waiting = opts.waitMs > 0;
+  const listen = loopback && (!opts.urlOnly || waiting);
+  const poll = waiting && hasKey && (opts.urlOnly || !loopback);
+  if (waiting && (opts.urlOnly || !loopback) && !listen && !poll) {
+    throw messages.createError('error.NothingToWaitFor', [opts.redirectUri, opts.inputs.username], [], 2);
+  }
+  return { target, listen, poll };
+}
+
+/** The outcome was not seen: `not-received` when the redirect URI can't reach this command, else `not-observed` (--url-only). */
+function notObserved(
+  status: 'not-observed' | 'not-received',
+  key: string,
+  tokens: string[],
+  actions: string[],
+): BrowserApproval {
+  return { status, message: messages.getMessage(key, tokens), actions };
+}
+
+/**
+ * Browser mode of `sf jwt approve`: checks the authorize URL (a refusal before sign-in ends it, with
+ * nothing opened), starts the listener, prints or opens the URL, then waits for what can confirm the
+ * approval and tries the JWT login. Usage errors (exit code 2) are thrown before anything is sent.
+ */
+export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi): Promise<JwtApproveBrowserResult> {
+  const { inputs, redirectUri } = opts;
+  const username = inputs.username;
+  const clientId = (inputs.clientId ?? '').trim();
+  const plan = planWatch(opts);
+  const pkce = createPkce();
+  const state = createState();
+  let authorizeUrl: string;
+  try {
+    authorizeUrl = buildAuthorizeUrl({
+      loginUrl: inputs.loginUrl,
+      clientId,
+      redirectUri,
+      scope: opts.scope,
+      state,
+      codeChallenge: pkce.challenge,
+    });
+  } catch (error) {
+    throw usage(error);
+  }
+
+  const result: JwtApproveBrowserResult = {
+    mode: 'browser',
+    ok: false,
+    username,
+    clientId,
+    loginUrl: inputs.loginUrl,
+    redirectUri,
+    authorizeUrl,
+    browserOpened: false,
+    urlOnly: opts.urlOnly,
+    authorizeCheck: { status: 'passed' },
+    approval: { status: 'not-observed', message: '', actions: [] },
+  };
+
+  // Before anything is opened or printed: what Salesforce refuses before sign-in never comes back.
+  const check = await checkAuthorizeUrl(authorizeUrl, { redirectUri, timeoutMs: opts.timeoutMs });
+  if (check.status === 'refused') {
+    const words = describeRefusal(check.refusal, { username, clientId, loginUrl: inputs.loginUrl, redirectUri });
+    result.authorizeCheck = { status: 'refused' };
+    result.refusal = { ...check.refusal, ...(words.code ? { code: words.code } : {}) };
+    result.approval = {
+      status: 'refused',
+      message: messages.getMessage('approval.refused', [words.message]),
+      actions: words.actions,
+      error: check.refusal.error,
+      ...(check.refusal.error_description ? { errorDescription: check.refusal.error_description } : {}),
+    };
+    return result;
+  }
+  if (check.status === 'unchecked') {
+    result.authorizeCheck = { status: 'unchecked', reason: check.reason };
+    ui.warn(messages.getMessage('warning.checkUnreachable', [inputs.loginUrl, check.reason]));
+  }
+
+  // Listen before showing anything: a port in use is reported before a browser shows a dead end.
+  const listener = plan.listen
+    ? await listenForRedirect({
+        redirectUri,
+        state,
+        timeoutMs: opts.urlOnly ? opts.waitMs : opts.approvalTimeoutMs,
+        signal: opts.signal,
+      })
+    : undefined;
+
+  ui.url(messages.getMessage('info.url', [username, authorizeUrl]), Boolean(listener) || plan.poll);
+  result.browserOpened = await openOrTell(opts, authorizeUrl, plan, listener, ui);
+
+  const confirm = bullets(messages, 'approval.confirm.actions', [shellQuote(username)]);
+  const completeOpts: CompleteApprovalOptions = {
+    loginUrl: inputs.loginUrl,
+    clientId,
+    redirectUri,
+    verifier: pkce.verifier,
+    timeoutMs: opts.timeoutMs,
+    username,
+    onExchange: () => ui.spinner.status(messages.getMessage('spinner.exchanging')),
+  };
+  const verifyOpts = (waitMs: number): VerifyOptions => ({ waitMs, timeoutMs: opts.timeoutMs, signal: opts.signal });
+
+  if (listener && plan.poll) {
+    Object.assign(result, await raceRedirectAndLogin(opts, listener, completeOpts, ui));
+  } else if (listener) {
+    result.approval = await receive(listener, completeOpts, ui);
+    if (opts.urlOnly) result.approval = noRedirectHere(result.approval, listener.port, username);
+    throwIfAborted(opts.signal);
+    if (inputs.jwtKeyFile) {
+      // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
+      const waitMs = APPROVAL_FAILED.has(result.approval.status) ? 0 : opts.waitMs;
+      result.verification = await verifyWithProgress(inputs, verifyOpts(waitMs), ui);
+    }
+  } else {
+    const why = unobservedWords(opts, plan.target);
+    const status = plan.target.kind === 'loopback' ? 'not-observed' : 'not-received';
+    result.approval = notObserved(status, why.key, why.tokens, plan.poll ? [] : confirm);
+    if (plan.poll) result.verification = await verifyWithProgress(inputs, verifyOpts(opts.waitMs), ui);
+  }
+
+  result.ok = browserOk(result.approval, result.verification);
+  return result;
+}
+
+/** With --url-only, a redirect that never came most often went to a browser on another machine: say what to do then. */
+function noRedirectHere(approval: BrowserApproval, port: number, username: string): BrowserApproval {
+  if (approval.status !== 'no-redirect') return approval;
+  const p = String(port);
+  return {
+    ...approval,
+    actions: bullets(messages, 'approval.noRedirect.urlOnly.actions', [p, p, p, shellQuote(username)]),
+  };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError();
+}
+
+/** Why the outcome is not observed, in words. */
+function unobservedWords(opts: BrowserModeOptions, target: RedirectTarget): { key: string; tokens: string[] } {
+  if (target.kind === 'loopback-https')
+    return { key: 'approval.notObserved.https', tokens: [opts.redirectUri, httpForm(opts.redirectUri)] };
+  if (target.kind === 'remote') return { key: 'approval.notObserved.remote', tokens: [opts.redirectUri] };
+  return { key: 'approval.notObserved.urlOnly', tokens: [] };
+}
+
+/** Opens the URL (unless --url-only or container mode) and says what happens next. Returns whether a browser opened. */
+async function openOrTell(
+  opts: BrowserModeOptions,
+  url: string,
+  plan: Plan,
+  listener: RedirectListener | undefined,
+  ui: ApproveUi,
+): Promise<boolean> {
+  const port = String(listener?.port ?? '');
+  let opened = false;
+  if (opts.urlOnly) {
+    if (listener) ui.info(messages.getMessage('info.urlOnly', [port, port, port]));
+  } else if (opts.containerMode) {
+    ui.info(messages.getMessage('info.containerMode'));
+  } else {
+    try {
+      await browser.open(url, opts.browser ? { app: opts.browser } : undefined);
+      opened = true;
+    } catch (error) {
+      ui.warn(
+        messages.getMessage('warning.browserNotOpened', [error instanceof Error ? error.message : String(error)]),
+      );
+    }
+  }
+  if (plan.poll) {
+    // The outcome shows at the end; while the command waits, say why it retries the login instead.
+    if (plan.target.kind === 'loopback-https') {
+      ui.info(messages.getMessage('info.httpsLoopback', [opts.redirectUri, httpForm(opts.redirectUri)]));
+    } else if (plan.target.kind === 'remote') {
+      ui.info(messages.getMessage('info.remoteRedirect', [opts.redirectUri]));
+    }
+    ui.info(messages.getMessage('info.retryLogin', [opts.inputs.username, describeDuration(opts.waitMs)]));
+  }
+  return opened;
+}
+
+/** Waits for the redirect, then completes the code exchange, with a spinner. */
+async function receive(
+  listener: RedirectListener,
+  opts: CompleteApprovalOptions,
+  ui: ApproveUi,
+): Promise<BrowserApproval> {
+  ui.spinner.start(messages.getMessage('spinner.waiting'));
+  try {
+    return await completeApproval(listener, opts);
+  } finally {
+    ui.spinner.stop();
+  }
+}
+
+/**
+ * --url-only --wait with a loopback redirect URI and a key: the listener and the retried JWT login run
+ * side by side, and whichever confirms first decides. A login that works closes the listener (the browser
+ * was on another machine); a redirect stops the retries, and the login is then verified as after any approval.
+ */
+async function raceRedirectAndLogin(
+  opts: BrowserModeOptions,
+  listener: RedirectListener,
+  completeOpts: CompleteApprovalOptions,
+  ui: ApproveUi,
+): Promise<Pick<JwtApproveBrowserResult, 'approval' | 'verification'>> {
+  const { inputs } = opts;
+  const started = Date.now();
+  const stopLogin = new AbortController();
+  const onAbort = (): void => stopLogin.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  ui.spinner.start(messages.getMessage('spinner.waitingBoth', [String(listener.port), inputs.username]));
+  try {
+    const login = verifyJwtLogin(inputs, {
+      waitMs: opts.waitMs,
+      timeoutMs: opts.timeoutMs,
+      signal: stopLogin.signal,
+      onRetry: (tries, cause, delayMs) =>
+        ui.spinner.status(
+          messages.getMessage('spinner.retry', [String(tries), cause, String(Math.round(delayMs / 1000))]),
+        ),
+    }).then(
+      (verification) => ({ kind: 'login' as const, verification }),
+      (error: unknown) => ({ kind: 'login-stopped' as const, error }),
+    );
+    const redirect = completeApproval(listener, completeOpts).then((approval) => ({
+      kind: 'redirect' as const,
+      approval,
+    }));
+
+    const first = await Promise.race([login, redirect]);
+    throwIfAborted(opts.signal);
+    if (first.kind === 'login' && first.verification.ok) {
+      listener.close();
+      await redirect;
+      return {
+        approval: notObserved('not-observed', 'approval.notObserved.confirmedByLogin', [inputs.username], []),
+        verification: first.verification,
+      };
+    }
+    if (first.kind !== 'redirect') {
+      // The login gave up (a cause time can't fix, or the wait is over): the redirect may still come.
+      const { approval } = await redirect;
+      throwIfAborted(opts.signal);
+      const seen = noRedirectHere(approval, listener.port, inputs.username);
+      return first.kind === 'login' ? { approval: seen, verification: first.verification } : { approval: seen };
+    }
+    stopLogin.abort();
+    await login;
+    ui.spinner.stop();
+    throwIfAborted(opts.signal);
+    const remaining = Math.max(0, opts.waitMs - (Date.now() - started));
+    const waitMs = APPROVAL_FAILED.has(first.approval.status) ? 0 : remaining;
+    const verification = await verifyWithProgress(
+      inputs,
+      { waitMs, timeoutMs: opts.timeoutMs, signal: opts.signal },
+      ui,
+    );
+    return { approval: first.approval, verification };
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    stopLogin.abort();
+    ui.spinner.stop();
+  }
 }

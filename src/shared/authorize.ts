@@ -140,6 +140,35 @@ export function isLoopbackRedirect(redirectUri: string): boolean {
   return url !== undefined && url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
+/**
+ * Where a redirect to this URI lands, for this command:
+ * - `loopback`: plain http on this machine, with the port the listener binds;
+ * - `loopback-https`: on this machine, but https: the listener speaks plain http, so a browser can't hand it the redirect;
+ * - `remote`: another host; this command can't see the redirect.
+ */
+export type RedirectTarget = { kind: 'loopback'; port: number } | { kind: 'loopback-https' } | { kind: 'remote' };
+
+/** The port as written in the URI's authority (`new URL` drops a default port such as :80). */
+function explicitPort(uri: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::(\d*))?/i.exec(uri.trim())?.[1];
+}
+
+/**
+ * How this command can receive a redirect to `redirectUri` (see RedirectTarget). A loopback http URI must
+ * name its port: without one the browser goes to port 80, and port 0 would make the system pick a port the
+ * URL sent to Salesforce doesn't name; both are usage errors (exit code 2). The URI must parse.
+ */
+export function redirectTarget(redirectUri: string): RedirectTarget {
+  const url = parseUrl(redirectUri);
+  if (!url || !isLoopbackHost(url.hostname)) return { kind: 'remote' };
+  if (url.protocol === 'https:') return { kind: 'loopback-https' };
+  if (url.protocol !== 'http:') return { kind: 'remote' };
+  const port = explicitPort(redirectUri);
+  if (port === undefined || port === '') throw messages.createError('error.RedirectPortMissing', [redirectUri], [], 2);
+  if (Number(port) === 0) throw messages.createError('error.RedirectPortZero', [redirectUri], [], 2);
+  return { kind: 'loopback', port: Number(port) };
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* The one-shot loopback listener                                                                   */
 /* ------------------------------------------------------------------------------------------------ */
@@ -237,7 +266,8 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
     throw messages.createError('error.RedirectNotLoopback', [opts.redirectUri]);
   }
   const address = loopbackBindAddress(url.hostname);
-  const requestedPort = url.port === '' ? 80 : Number(url.port);
+  const target = redirectTarget(opts.redirectUri);
+  const requestedPort = target.kind === 'loopback' ? target.port : 80;
   const expectedPath = url.pathname;
 
   if (opts.signal?.aborted) throw messages.createError('error.RedirectAborted');
@@ -288,16 +318,16 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
       return;
     }
     const q = reqUrl.searchParams;
-    const state = q.get('state');
     const code = q.get('code');
     const error = q.get('error');
+    if ((code !== null || error !== null) && q.get('state') !== opts.state) {
+      // Not the answer to this command's request (an older tab, another run, a stray page): Salesforce sends
+      // back the state it was given, on codes and errors alike. Answered, ignored, and the wait goes on.
+      await page(res, 400, messages.getMessage('page.ignored.title'), messages.getMessage('page.ignored.body'));
+      return;
+    }
     let outcome: RedirectResult;
-    if (code !== null && state !== opts.state) {
-      outcome = { error: 'state_mismatch' };
-    } else if (error !== null && state !== null && state !== opts.state) {
-      // An error redirect may come without state; one that carries a different state is not ours.
-      outcome = { error: 'state_mismatch' };
-    } else if (error !== null) {
+    if (error !== null) {
       outcome = {
         error: printable(error, 100) ?? error,
         errorDescription: printable(q.get('error_description') ?? undefined),
@@ -365,7 +395,8 @@ export async function listenForRedirect(opts: ListenOptions): Promise<RedirectLi
 
 /**
  * Listens once on the redirect URI's loopback address, port and path, and resolves with the code or the
- * authorize error. Other paths get a 404; a redirect whose `state` is not ours gives `state_mismatch`.
+ * authorize error. Other paths get a 404; a request whose `state` is not ours (or has none) is answered and
+ * ignored.
  * Rejects with a clear error when the port is in use, on timeout, or when `signal` aborts.
  */
 export async function waitForRedirect(opts: ListenOptions): Promise<RedirectResult> {
@@ -499,8 +530,6 @@ const KNOWN_ERRORS: Record<string, string> = {
   // eslint-disable-next-line camelcase
   unsupported_response_type: 'unsupportedResponseType',
   // eslint-disable-next-line camelcase
-  state_mismatch: 'stateMismatch',
-  // eslint-disable-next-line camelcase
   invalid_client: 'invalidClient',
   // eslint-disable-next-line camelcase
   invalid_request: 'invalidRequest',
@@ -521,6 +550,8 @@ export function describeAuthorizeError(error: string, description?: string): { m
   const desc = printable(description);
   let key = Object.prototype.hasOwnProperty.call(KNOWN_ERRORS, error) ? KNOWN_ERRORS[error] : undefined;
   if (error === 'invalid_grant' && desc && /ip restricted|login hours/i.test(desc)) key = 'ipRestricted';
+  // A connected app that is not installed in the org (Salesforce restricts uninstalled apps since 2025)
+  if (error === 'invalid_client' && desc && /must be installed/i.test(desc)) key = 'appMustBeInstalled';
   if (!key) {
     return {
       message: messages.getMessage('authorizeError.unknown', [printable(error, 100) ?? error, desc ?? '']).trim(),

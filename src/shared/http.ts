@@ -42,21 +42,29 @@ export function networkFailure(error: unknown): HttpFailure {
   return { kind: 'network-error', code: normalized, detail: message ?? code ?? 'the connection failed' };
 }
 
-async function postForm(url: string, form: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
-  // Not AbortSignal.timeout(): its timer holds the request and its answer until the timeout has passed, so
-  // hundreds of requests of one --all run would stay in memory for --timeout. This timer ends with the request.
+/**
+ * An abort signal that fires after `timeoutMs`, and the function that ends its timer. Not AbortSignal.timeout():
+ * its timer holds the request and its answer until the timeout has passed, so the hundreds of requests of one
+ * --all run would all stay in memory for --timeout. This timer ends with the request.
+ */
+function requestTimeout(timeoutMs: number): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new DOMException('no answer before the timeout', 'TimeoutError')),
     timeoutMs,
   );
+  return { signal: controller.signal, done: (): void => clearTimeout(timer) };
+}
+
+async function postForm(url: string, form: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  const timeout = requestTimeout(timeoutMs);
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
       redirect: 'manual',
-      signal: controller.signal,
+      signal: timeout.signal,
     });
     const text = await response.text();
     const headers: Record<string, string> = {};
@@ -67,12 +75,58 @@ async function postForm(url: string, form: Record<string, string>, timeoutMs: nu
   } catch (error) {
     return networkFailure(error);
   } finally {
-    clearTimeout(timer);
+    timeout.done();
+  }
+}
+
+/** Reads at most `maxBytes` of a response body, then lets the rest go. */
+async function boundedText(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader() as {
+    read: () => Promise<{ done: boolean; value?: Uint8Array }>;
+    cancel: () => Promise<void>;
+  };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < maxBytes) {
+    // eslint-disable-next-line no-await-in-loop -- one chunk after another, until the bound
+    const chunk = await reader.read();
+    if (chunk.done || !chunk.value) break;
+    chunks.push(chunk.value);
+    size += chunk.value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  return Buffer.concat(chunks).toString('utf8').slice(0, maxBytes);
+}
+
+/**
+ * One GET without cookies or credentials, redirects not followed (a 3xx is the answer, its Location in
+ * `headers.location`), at most `maxBytes` of the body read.
+ */
+async function get(url: string, timeoutMs: number, maxBytes = 64 * 1024): Promise<HttpResult> {
+  const timeout = requestTimeout(timeoutMs);
+  try {
+    const response = await fetch(url, {
+      method: 'GET',
+      headers: { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' },
+      redirect: 'manual',
+      signal: timeout.signal,
+    });
+    const text = await boundedText(response, maxBytes);
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    return { kind: 'answer', status: response.status, headers, text };
+  } catch (error) {
+    return networkFailure(error);
+  } finally {
+    timeout.done();
   }
 }
 
 /** Replaceable in tests: `sinon.stub(http, 'postForm')`. */
-export const http = { postForm };
+export const http = { postForm, get };
 
 /** Appends a path segment the way jsforce does (keeps a path prefix such as an Experience Cloud site). */
 export function appendPath(base: string, segment: string): string {

@@ -104,8 +104,14 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
 
 /** The approvals and the grants: a table each, or a note when the list is empty. */
 function addListings(view: StatusView, report: ApprovalStatusReport, appLabel: string): void {
-  if (report.oauthTokens?.length === 0) view.notes.push(m('noApprovals', [report.username]));
-  else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
+  if (report.oauthTokens?.length === 0) {
+    // For an admin-approved app the grant is what a JWT login uses: no approval is missing.
+    view.notes.push(
+      report.policy === 'admin-approved'
+        ? m('noApprovals.adminApproved', [report.username, appLabel])
+        : m('noApprovals', [report.username]),
+    );
+  } else if (report.oauthTokens) view.tables.push(tokensTable(report, report.oauthTokens));
   if (!report.app) return;
   if (report.grants?.length === 0) view.notes.push(m('noGrants', [appLabel]));
   else if (report.grants) view.tables.push(grantsTable(appLabel, report.grants));

@@ -322,6 +322,11 @@ const damagedKey = (): string =>
   '-----BEGIN PRIVATE KEY-----\nTUlJRXZRSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NCS2N3Z2dTakFnRUFBb0lCQVFD\n-----END PRIVATE KEY-----\n';
 
 const diagnose = (ctx: Ctx, ...extra: string[]): string[] => [...ctx.jwt('healthy'), ...extra];
+/** An https redirect URI on this machine (what the listener, plain http, can't receive). */
+const HTTPS_LOOPBACK = 'https://localhost:1717/OauthRedirect';
+/** The callback URLs of the CI app in the healthy emulator (a row that adds one removes it after). */
+const ciCallbacks = (ctx: Ctx): string[] =>
+  ctx.emu('healthy').store.data.apps.find((a) => a.consumerKey === CI_KEY)?.callbackUrls ?? [];
 const withKey = (ctx: Ctx, key: string): string[] => [
   '-o',
   'ci@acme.com',
@@ -791,6 +796,89 @@ const rows: Row[] = [
     message: /JWT Access/,
   },
 
+  // ---- approve: the redirect URI, the listener and the wait ------------------------------------------
+  {
+    name: 'approve --redirect-uri http://localhost:0/x: a port the URL sent to Salesforce would not name',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--redirect-uri', 'http://localhost:0/x'],
+    exit: 2,
+    message: /names port 0/,
+  },
+  {
+    name: 'approve --redirect-uri on localhost without a port',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--redirect-uri', 'http://localhost/OauthRedirect'],
+    exit: 2,
+    message: /names no port/,
+  },
+  {
+    name: 'approve --redirect-uri https://localhost:1717/…: loopback, but the listener speaks plain http',
+    command: 'approve',
+    setup: (ctx) => ciCallbacks(ctx).push(HTTPS_LOOPBACK),
+    args: (ctx) => [...ctx.jwt('healthy'), '--redirect-uri', HTTPS_LOOPBACK],
+    exit: 0,
+    message: /on this machine but uses https, and this command's listener speaks plain http/,
+    not: /not a loopback/,
+    json: (doc) => expect((doc.result?.approval as { status?: string }).status).to.equal('not-received'),
+    after: (ctx) => ciCallbacks(ctx).splice(ciCallbacks(ctx).indexOf(HTTPS_LOOPBACK), 1),
+    // a child process: its browser (BROWSER=true) opens nothing
+    child: {},
+  },
+  {
+    name: 'a stray request with a wrong state does not end the wait for the approval',
+    command: 'approve',
+    args: (ctx) => ctx.jwt('healthy'),
+    exit: 130,
+    message: /Stopped \(Ctrl-C\)/,
+    child: {
+      interrupt: async (ctx, out): Promise<void> => {
+        await until(() => out().includes('/services/oauth2/authorize?'));
+        const stray = await fetch('http://127.0.0.1:1717/OauthRedirect?code=from-an-old-tab&state=not-this-one');
+        expect(stray.status).to.equal(400);
+        expect(await stray.text()).to.include('Ignored');
+        // still waiting: nothing decided, the listener still answers
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(out()).to.not.match(/=== Approval|"status"/);
+        expect(await portClosed(1717), 'the listener stopped').to.equal(false);
+      },
+    },
+    after: async () => expect(await portClosed(1717), 'port 1717 still listening').to.equal(true),
+  },
+  {
+    name: 'approve that sees no redirect names --approval-timeout for more time, not --wait',
+    command: 'approve',
+    // no key: the outcome rests on the redirect alone
+    args: (ctx) => [...ctx.jwt('healthy').filter((a) => a !== '-f' && a !== SERVER_KEY), '--approval-timeout', '1'],
+    exit: 1,
+    message: /No redirect arrived within 1 seconds[\s\S]*--approval-timeout/,
+    not: /pass --wait/,
+    child: {},
+  },
+  {
+    name: 'approve --admin-org --wait for a self-authorize app whose approval has not applied yet: it waits',
+    command: 'approve',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('approval-pending', 'admin@acme.com', 'pending-admin');
+      const user = ctx.emu('approval-pending').store.data.users.find((u) => u.username === 'ci@acme.com');
+      if (!user) throw new Error('no ci@acme.com in approval-pending');
+      user.approvalPending = true;
+      // the approval applies a moment later, while the command waits
+      setTimeout(() => {
+        user.approvalPending = false;
+      }, 500).unref();
+    },
+    args: (ctx) => [...ctx.jwt('approval-pending'), '--admin-org', 'pending-admin', '--wait', '20s'],
+    exit: 0,
+    message: /The JWT login of ci@acme\.com works/,
+    json: (doc): void => {
+      const result = doc.result as { selfAuthorize?: boolean; verification?: { ok: boolean; tries: number } };
+      expect(result.selfAuthorize).to.equal(true);
+      expect(result.verification?.ok).to.equal(true);
+      expect(result.verification?.tries).to.be.greaterThan(1);
+    },
+    withinMs: 20_000,
+  },
+
   // ---- keygen ---------------------------------------------------------------------------------------
   {
     name: 'keygen --common-name with quotes writes exactly that name',
@@ -1028,7 +1116,14 @@ describe('bad inputs: exit code, words, and the promises every command keeps', f
     }
     closer = `http://${await listen((socket) => socket.destroy())}`;
     plainHttp = `https://${await listen((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))}`;
-    for (const scenario of ['healthy', 'not-approved', 'sandbox', 'restricted-admin', 'user-inactive']) {
+    for (const scenario of [
+      'healthy',
+      'not-approved',
+      'sandbox',
+      'restricted-admin',
+      'user-inactive',
+      'approval-pending',
+    ]) {
       // eslint-disable-next-line no-await-in-loop
       emulators.set(scenario, await startEmulator(loadScenario(scenario)));
     }

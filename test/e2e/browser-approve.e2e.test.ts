@@ -2,7 +2,8 @@
  * The browser approval in a real browser: Debian's Chromium, driven by playwright-core, opens the authorize
  * URL that `sf jwt approve` produced, the emulator's consent page is answered (Allow / Deny), the redirect
  * reaches the command's loopback listener, the approval is recorded in the emulator (an OauthToken row),
- * and `sf jwt diagnose` then passes.
+ * and `sf jwt diagnose` then passes. Also: --url-only --wait with the printed URL opened by hand, and a
+ * redirect URI that is not a callback URL (nothing is opened; a browser would only reach the error page).
  *
  * Without Chromium (/usr/bin/chromium, or CHROMIUM_PATH) the tests are skipped with the reason: reported as
  * pending, never as passed. Everything stays on 127.0.0.1: the emulator, the listener and the page.
@@ -156,6 +157,57 @@ describe('e2e: sf jwt approve in a real browser (Chromium)', function () {
     const diagnosis = (await JwtDiagnose.run(approveArgs().slice(0, 8).concat('--json'))) as DiagnoseResult;
     expect(diagnosis.ok).to.equal(true);
     expect(diagnosis.cause).to.equal(null);
+  });
+
+  it('--url-only --wait: the URL opened by hand in the browser, Allow, and the command returns 0', async () => {
+    const opened = sandbox.stub(browser, 'open').rejects(new Error('--url-only opens no browser'));
+    const written: string[] = [];
+    sandbox.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const args = approveArgs().filter((a, i, all) => a !== '--approval-timeout' && all[i - 1] !== '--approval-timeout');
+    const run = (async (): Promise<JwtApproveBrowserResult> =>
+      (await JwtApprove.run([...args, '--url-only', '--wait', '1m'])) as JwtApproveBrowserResult)();
+    let url: string | undefined;
+    for (let i = 0; i < 200 && !url; i++) {
+      url = /(http:\/\/127\.0\.0\.1:\d+\/services\/oauth2\/authorize\?\S+)/.exec(written.join(''))?.[1];
+      // eslint-disable-next-line no-await-in-loop
+      if (!url) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(url, 'the URL on stderr').to.be.a('string');
+    const page = await (chromium as Browser).newPage();
+    await page.goto(url as string);
+    await page.fill('#username', 'ci@acme.com');
+    const approvedAt = Date.now();
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(redirectUri)), page.click('text=Allow')]);
+    const result = await run;
+    expect(Date.now() - approvedAt).to.be.lessThan(5000);
+    expect(await page.textContent('h1')).to.include('Approved');
+    await page.close();
+    expect(opened.called).to.equal(false);
+    expect(result.approval).to.include({ status: 'approved', refreshToken: true });
+    expect(result.verification).to.include({ ok: true });
+    expect(result.ok).to.equal(true);
+    expect(approvalsOfCi()).to.have.length(1);
+  });
+
+  it('a redirect URI that is not a callback URL: the browser would only reach Salesforce’s error page, so none is opened', async () => {
+    const opened = sandbox.stub(browser, 'open').resolves(undefined as never);
+    const wrong = redirectUri.replace('/OauthRedirect', '/elsewhere');
+    const args = approveArgs().map((a) => (a === redirectUri ? wrong : a));
+    const result = (await JwtApprove.run(args)) as JwtApproveBrowserResult;
+    expect(result.approval.status).to.equal('refused');
+    expect(result.refusal?.error).to.equal('redirect_uri_mismatch');
+    expect(opened.called).to.equal(false);
+    expect(process.exitCode).to.equal(1);
+    // what a browser would have shown: Salesforce's error page, never the redirect URI
+    const page = await (chromium as Browser).newPage();
+    await page.goto(result.authorizeUrl);
+    expect(new URL(page.url()).pathname).to.equal('/setup/secur/RemoteAccessErrorPage.apexp');
+    expect(await page.textContent('body')).to.include('redirect_uri_mismatch');
+    await page.close();
+    expect(approvalsOfCi()).to.deep.equal([]);
   });
 
   it('Deny: access_denied is reported in words, nothing is recorded, exit 1', async () => {

@@ -3,7 +3,7 @@
  */
 export { startEmulator, loadScenario, unusedPort, SCENARIOS_DIR, TOKEN_PATH } from './server.js';
 export type { Emulator, RecordedRequest, RestHandler } from './server.js';
-export { OAUTH_ERRORS, JWT_BEARER, acceptedAudiences } from './oauth.js';
+export { OAUTH_ERRORS, JWT_BEARER, REMOTE_ACCESS_ERROR_PAGE, acceptedAudiences } from './oauth.js';
 export { KEYS_DIR, keyPath, readKeyFile, signAssertion, pkceChallenge } from './keys.js';
 export { OrgStore } from './store.js';
 export type { Scenario, Faults } from './scenario.js';

@@ -404,12 +404,13 @@ function tokenBody(
 export function handleAuthorize(ctx: OAuthContext, req: EmuRequest): EmuResponse {
   const q = req.query;
   const app = findApp(ctx, q.get('client_id'));
-  // Salesforce cannot redirect to an unverified redirect_uri: these show an error page instead.
-  if (!app) return errorPage(OAUTH_ERRORS.invalidClientId);
-  if (isEca(app) && app.installed === false) return errorPage(OAUTH_ERRORS.ecaNotFoundAuthorize);
+  // Salesforce cannot redirect to an unverified redirect_uri: before any sign-in it sends the browser to its
+  // own error page instead, with the error in the query (and no state).
+  if (!app) return toErrorPage(ctx, OAUTH_ERRORS.invalidClientId);
+  if (isEca(app) && app.installed === false) return toErrorPage(ctx, OAUTH_ERRORS.ecaNotFoundAuthorize);
   const redirectUri = q.get('redirect_uri');
-  if (!redirectUri) return errorPage(OAUTH_ERRORS.redirectMissing);
-  if (!app.callbackUrls.includes(redirectUri)) return errorPage(OAUTH_ERRORS.redirectMismatch);
+  if (!redirectUri) return toErrorPage(ctx, OAUTH_ERRORS.redirectMissing);
+  if (!app.callbackUrls.includes(redirectUri)) return toErrorPage(ctx, OAUTH_ERRORS.redirectMismatch);
 
   const state = q.get('state') ?? undefined;
   const back = (e: OAuthError): EmuResponse => redirect(redirectUri, { ...e, state });
@@ -486,6 +487,27 @@ function consentPage(
   ].join('\n');
 }
 
+/** Where Salesforce shows OAuth errors it cannot send back to the redirect URI. */
+export const REMOTE_ACCESS_ERROR_PAGE = '/setup/secur/RemoteAccessErrorPage.apexp';
+
+/** 302 to the error page, the error and its description in the query (spaces as %20, as Salesforce writes them). */
+function toErrorPage(ctx: OAuthContext, e: OAuthError): EmuResponse {
+  const query = `error=${encodeURIComponent(e.error)}&error_description=${encodeURIComponent(e.error_description)}`;
+  return { status: 302, headers: { location: `${ctx.baseUrl}${REMOTE_ACCESS_ERROR_PAGE}?${query}` }, body: '' };
+}
+
+/** GET /setup/secur/RemoteAccessErrorPage.apexp: the page itself, showing what its query says. */
+export function handleRemoteAccessErrorPage(req: EmuRequest): EmuResponse {
+  const error = req.query.get('error') ?? '';
+  const description = req.query.get('error_description') ?? '';
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Remote Access Error</title></head><body>\n<h1>Remote Access Error</h1>\n<p>error=${esc(error)}&amp;error_description=${esc(description)}</p>\n</body></html>`,
+  };
+}
+
+/** A 400 page carrying the error in its text (for requests Salesforce answers in place, such as a GET of the consent form). */
 function errorPage(e: OAuthError): EmuResponse {
   const qs = new URLSearchParams({ error: e.error, error_description: e.error_description }).toString();
   return {

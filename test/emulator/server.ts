@@ -12,7 +12,9 @@ import { resolveCertificate } from './keys.js';
 import {
   handleAuthorize,
   handleDecision,
+  handleRemoteAccessErrorPage,
   handleToken,
+  REMOTE_ACCESS_ERROR_PAGE,
   OAuthState,
   type OAuthContext,
   type TokenCallInfo,
@@ -208,6 +210,7 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
     }
     if (path === '/services/oauth2/authorize' && req.method === 'GET') return handleAuthorize(ctx(), req);
     if (path === '/services/oauth2/authorize/decision') return handleDecision(ctx(), req);
+    if (path === REMOTE_ACCESS_ERROR_PAGE && req.method === 'GET') return handleRemoteAccessErrorPage(req);
     // The API version list is public on Salesforce.
     if (path === '/services/data' || path === '/services/data/') return rest(store, req);
     if (path.startsWith('/services/data/') || path.startsWith('/services/Soap/') || path.startsWith('/id/')) {

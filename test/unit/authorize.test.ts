@@ -17,6 +17,7 @@ import {
   exchangeCode,
   isLoopbackRedirect,
   listenForRedirect,
+  redirectTarget,
   scopeAllowsJwt,
   waitForRedirect,
 } from '../../src/shared/authorize.js';
@@ -228,6 +229,36 @@ describe('authorize: scopes and redirect URIs', () => {
     expect(isLoopbackRedirect('not a url')).to.equal(false);
   });
 
+  it('tells where a redirect lands: a loopback listener (with its port), https on loopback, or elsewhere', () => {
+    expect(redirectTarget(DEFAULT_REDIRECT_URI)).to.deep.equal({ kind: 'loopback', port: 1717 });
+    expect(redirectTarget('http://[::1]:8080/cb')).to.deep.equal({ kind: 'loopback', port: 8080 });
+    // a default port written out is still a port the user named
+    expect(redirectTarget('http://127.0.0.1:80/cb')).to.deep.equal({ kind: 'loopback', port: 80 });
+    expect(redirectTarget('https://localhost:1717/OauthRedirect')).to.deep.equal({ kind: 'loopback-https' });
+    expect(redirectTarget('https://ci.example.com/oauth/callback/')).to.deep.equal({ kind: 'remote' });
+    expect(redirectTarget('http://10.0.0.5:1717/cb')).to.deep.equal({ kind: 'remote' });
+  });
+
+  it('refuses a loopback http redirect URI without a port, or with port 0, as a usage error that says why', () => {
+    const thrown = (uri: string): SfError => {
+      try {
+        redirectTarget(uri);
+      } catch (err) {
+        return err as SfError;
+      }
+      return expect.fail(`no error for ${uri}`);
+    };
+    const zero = thrown('http://localhost:0/x');
+    expect(zero.name).to.equal('RedirectPortZeroError');
+    expect(zero.exitCode).to.equal(2);
+    expect(zero.message).to.include('http://localhost:0/x').and.include("doesn't name");
+    const missing = thrown('http://localhost/OauthRedirect');
+    expect(missing.name).to.equal('RedirectPortMissingError');
+    expect(missing.exitCode).to.equal(2);
+    expect(missing.message).to.include('port 80');
+    expect((missing.actions ?? []).join(' ')).to.include('http://localhost:1717/OauthRedirect');
+  });
+
   it('reads the consumer secret from SF_JWT_CONSUMER_SECRET only, ignoring blanks', () => {
     expect(consumerSecretFromEnv({ SF_JWT_CONSUMER_SECRET: ' s3cret ' })).to.equal('s3cret');
     expect(consumerSecretFromEnv({ SF_JWT_CONSUMER_SECRET: '  ' })).to.equal(undefined);
@@ -315,29 +346,30 @@ describe('authorize: redirect listener', () => {
     });
   });
 
-  it('accepts an error redirect that carries no state', async () => {
+  it('answers and ignores a request with another state, or none, and keeps waiting for the right one', async () => {
     const listener = await listenForRedirect({ redirectUri, state, timeoutMs: 5000 });
-    await get(`http://127.0.0.1:${port}/OauthRedirect?error=OAUTH_EC_APP_NOT_FOUND`);
-    expect(await listener.result).to.deep.equal({ error: 'OAUTH_EC_APP_NOT_FOUND', errorDescription: undefined });
-  });
-
-  it('turns a code with another state, or none, into state_mismatch and never returns that code', async () => {
     for (const query of [
       `code=${SECRETS.code}&state=not-ours`,
       `code=${SECRETS.code}`,
       'error=access_denied&state=not-ours',
+      'error=OAUTH_EC_APP_NOT_FOUND',
     ]) {
       // eslint-disable-next-line no-await-in-loop
-      const listener = await listenForRedirect({ redirectUri, state, timeoutMs: 5000 });
-      // eslint-disable-next-line no-await-in-loop
       const page = await get(`http://127.0.0.1:${port}/OauthRedirect?${query}`);
-      expect(page.status).to.equal(400);
-      expect(page.text).to.include('state');
-      expect(page.text).to.not.include(SECRETS.code);
-      // eslint-disable-next-line no-await-in-loop
-      const result = await listener.result;
-      expect(result).to.deep.equal({ error: 'state_mismatch' });
+      expect(page.status, query).to.equal(400);
+      expect(page.text, query).to.include('Ignored').and.include('keeps waiting');
+      expect(page.text, query).to.not.include(SECRETS.code);
     }
+    // still listening: the right redirect is the one that counts
+    const page = await get(`http://127.0.0.1:${port}/OauthRedirect?code=c0de&state=${state}`);
+    expect(page.status).to.equal(200);
+    expect(await listener.result).to.deep.equal({ code: 'c0de' });
+  });
+
+  it('a stray request does not end the wait: without the right one it times out', async () => {
+    const listener = await listenForRedirect({ redirectUri, state, timeoutMs: 400 });
+    await get(`http://127.0.0.1:${port}/OauthRedirect?code=x&state=other`);
+    expect((await rejection(listener.result)).name).to.equal('RedirectTimeoutError');
   });
 
   it('answers 404 to other paths and favicon, and keeps waiting for the redirect', async () => {
@@ -387,6 +419,10 @@ describe('authorize: redirect listener', () => {
     expect(err.name).to.equal('RedirectTimeoutError');
     expect(err.message).to.include(redirectUri);
     expect((err.actions ?? []).join('\n')).to.include('redirect_uri_mismatch');
+    // more time for the browser is --approval-timeout (--wait is for the JWT login afterwards)
+    expect((err.actions ?? []).join('\n'))
+      .to.include('--approval-timeout')
+      .and.not.include('--wait');
     const after = await fetch(`http://127.0.0.1:${port}/OauthRedirect`).then(
       () => 'answered',
       () => 'refused',
@@ -422,6 +458,16 @@ describe('authorize: redirect listener', () => {
       expect(reached).to.equal('refused');
     } finally {
       listener.close();
+    }
+  });
+
+  it('refuses a loopback redirect URI without a usable port before listening (usage error)', async () => {
+    for (const uri of ['http://localhost:0/x', 'http://localhost/OauthRedirect', 'http://127.0.0.1:/cb']) {
+      // eslint-disable-next-line no-await-in-loop
+      const err = await rejection(listenForRedirect({ redirectUri: uri, state, timeoutMs: 5000 }));
+      expect(err.name, uri).to.match(/^RedirectPort(Zero|Missing)Error$/);
+      expect(err.exitCode, uri).to.equal(2);
+      expect(err.message, uri).to.include(uri);
     }
   });
 
@@ -612,7 +658,6 @@ describe('authorize: describeAuthorizeError', () => {
       'inactive_org',
       'rate_limit_exceeded',
       'unsupported_response_type',
-      'state_mismatch',
       'invalid_client',
       'invalid_request',
       'invalid_grant',
@@ -646,6 +691,13 @@ describe('authorize: describeAuthorizeError', () => {
     expect(describeAuthorizeError('invalid_client', 'invalid client credentials').actions.join(' ')).to.include(
       'SF_JWT_CONSUMER_SECRET',
     );
+  });
+
+  it('tells an uninstalled connected app apart from a missing consumer secret (both invalid_client)', () => {
+    const uninstalled = describeAuthorizeError('invalid_client', 'app must be installed into org');
+    expect(uninstalled.message).to.include('not installed');
+    expect(uninstalled.actions.join(' ')).to.include('Connected Apps OAuth Usage');
+    expect(uninstalled.actions.join(' ')).to.not.include('SF_JWT_CONSUMER_SECRET');
   });
 
   it('recognizes IP restrictions inside invalid_grant', () => {

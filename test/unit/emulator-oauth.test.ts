@@ -10,6 +10,7 @@ import {
   keyPath,
   loadScenario,
   pkceChallenge,
+  REMOTE_ACCESS_ERROR_PAGE,
   readKeyFile,
   SCENARIOS_DIR,
   signAssertion,
@@ -584,27 +585,58 @@ describe('emulator: authorize, consent and authorization code', () => {
     expect(location.searchParams.get('state')).to.equal('st4te');
   });
 
-  it('shows an error page, never a redirect, for an unknown client or a redirect_uri mismatch', async () => {
+  it('sends an unknown client, an uninstalled external client app or a redirect_uri mismatch to the error page, never to the redirect URI', async () => {
     const q = (over: Record<string, string>): string =>
       new URLSearchParams({
         response_type: 'code',
         client_id: CI_KEY,
         redirect_uri: CALLBACK,
         scope: 'api',
+        state: 'st4te',
         ...over,
       }).toString();
-    const mismatch = await fetch(`${emu.url}/services/oauth2/authorize?${q({ redirect_uri: `${CALLBACK}/` })}`, {
-      redirect: 'manual',
-    });
-    expect(mismatch.status).to.equal(400);
-    expect(await mismatch.text()).to.include(
-      'error=redirect_uri_mismatch&amp;error_description=redirect_uri+must+match+configuration',
+    const refusal = async (query: string, target = emu): Promise<URL> => {
+      const res = await fetch(`${target.url}/services/oauth2/authorize?${query}`, { redirect: 'manual' });
+      expect(res.status).to.equal(302);
+      const location = new URL(res.headers.get('location') ?? '');
+      expect(`${location.origin}${location.pathname}`).to.equal(`${target.url}${REMOTE_ACCESS_ERROR_PAGE}`);
+      expect(location.searchParams.has('state')).to.equal(false);
+      return location;
+    };
+
+    const mismatch = await refusal(q({ redirect_uri: `${CALLBACK}/` }));
+    expect(mismatch.search).to.equal(
+      '?error=redirect_uri_mismatch&error_description=redirect_uri%20must%20match%20configuration',
     );
-    const unknown = await fetch(`${emu.url}/services/oauth2/authorize?${q({ client_id: 'nope' })}`, {
-      redirect: 'manual',
-    });
-    expect(unknown.status).to.equal(400);
-    expect(await unknown.text()).to.include('error=invalid_client_id');
+    const unknown = await refusal(q({ client_id: 'nope' }));
+    expect(unknown.searchParams.get('error')).to.equal('invalid_client_id');
+    expect(unknown.searchParams.get('error_description')).to.equal('client identifier invalid');
+    const missing = await refusal(q({ redirect_uri: '' }));
+    expect(missing.searchParams.get('error')).to.equal('redirect_uri_missing');
+
+    const eca = await startEmulator('eca-not-installed');
+    try {
+      const notInstalled = await refusal(q({}), eca);
+      expect(notInstalled.searchParams.get('error')).to.equal('OAUTH_EC_APP_NOT_FOUND');
+    } finally {
+      await eca.close();
+    }
+
+    // the page shows the error; nothing was recorded
+    const page = await fetch(mismatch.href);
+    expect(page.status).to.equal(200);
+    expect(await page.text())
+      .to.include('Remote Access Error')
+      .and.include('error=redirect_uri_mismatch&amp;error_description=redirect_uri must match configuration');
+    expect(emu.store.data.oauthTokens.filter((t) => t.userId === emu.store.data.users[0].id)).to.deep.equal([]);
+  });
+
+  it('answers a consent form that is not POSTed, or has expired, with a 400 page carrying the error', async () => {
+    const get = await fetch(`${emu.url}/services/oauth2/authorize/decision`, { redirect: 'manual' });
+    expect(get.status).to.equal(400);
+    expect(await get.text()).to.include('error=invalid_request');
+    const expired = await postForm(emu, { request: 'nope', decision: 'allow' }, '/services/oauth2/authorize/decision');
+    expect(expired.status).to.equal(400);
   });
 
   it('redirects with invalid_scope when the app does not allow refresh_token', async () => {

@@ -166,6 +166,18 @@ describe('jwt approve --admin-org', function () {
     expect(emu.store.changes).to.have.length(1);
   });
 
+  it('after the grant, a user record without OAuth approvals does not read as a problem: the grant is what counts', async () => {
+    const scenario = loadScenario('admin-approved-no-grant');
+    scenario.oauthTokens = scenario.oauthTokens.filter((t) => t.userId !== CI_USER_ID);
+    await setUp(scenario);
+    const { result, output } = await approve(adminArgs());
+    expect(result.ok).to.equal(true);
+    expect(result.userRecord?.oauthTokens).to.deep.equal([]);
+    expect(result.userRecord?.approved).to.equal(true);
+    expect(output).to.not.include('has no OAuth approvals that carry a refresh token');
+    expect(output).to.include('needs none for Admin App').and.include('the grant through a profile or permission set');
+  });
+
   it('creates a missing permission set, grants it the app and assigns it, in that order', async () => {
     await setUp('admin-approved-no-grant');
     const { result } = await approve(adminArgs('--permission-set', 'CI_JWT_Access', '--json'));
@@ -264,6 +276,68 @@ describe('jwt approve --admin-org', function () {
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
     expect(output).to.include('Edit Policies');
+  });
+
+  it('lists a self-authorize app’s callback URLs and says which --redirect-uri the browser approval needs', async () => {
+    const scenario = loadScenario('not-approved');
+    const ci = scenario.apps.find((a) => a.consumerKey === CI_KEY);
+    if (ci) ci.callbackUrls = ['https://ci.example.com/oauth/callback/', 'http://localhost:1718/OauthRedirect'];
+    await setUp(scenario);
+    const { result, output } = await approve([
+      ...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      '--client-id',
+      CI_KEY,
+    ]);
+    expect(result.selfAuthorize).to.equal(true);
+    expect(result.app?.callbackUrls).to.deep.equal([
+      'https://ci.example.com/oauth/callback/',
+      'http://localhost:1718/OauthRedirect',
+    ]);
+    expect(output).to.include(
+      'Callback URLs: https://ci.example.com/oauth/callback/, http://localhost:1718/OauthRedirect',
+    );
+    // the default redirect URI is not among them: the loopback one is named
+    expect(result.actions.join('\n')).to.include(
+      "http://localhost:1717/OauthRedirect, which is not one of the app's callback URLs",
+    );
+    expect(result.actions.join('\n')).to.include('--redirect-uri http://localhost:1718/OauthRedirect');
+    expect(emu.store.changes).to.deep.equal([]);
+  });
+
+  it('for a self-authorize app whose approval has not applied yet (APPROVAL_NOT_PROPAGATED), honours --wait', async () => {
+    await setUp('approval-pending');
+    (approveTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
+      sleeps.push(ms);
+      if (sleeps.length === 2) {
+        const user = emu.store.data.users.find((u) => u.username === 'ci@acme.com');
+        if (user) user.approvalPending = false;
+      }
+      return Promise.resolve();
+    });
+    const { result } = await approve([
+      ...adminArgs('--wait', '20s', '--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      '--client-id',
+      CI_KEY,
+    ]);
+    expect(result.selfAuthorize).to.equal(true);
+    expect(emu.store.changes).to.deep.equal([]);
+    expect(result.verification).to.include({ ok: true, tries: 3 });
+    expect(sleeps).to.deep.equal([2000, 4000]);
+    expect(result.ok).to.equal(true);
+    expect(process.exitCode ?? 0).to.equal(0);
+  });
+
+  it('for a self-authorize app without the user’s approval, --wait does not wait: nothing would change it', async () => {
+    await setUp('not-approved');
+    const { result } = await approve([
+      ...adminArgs('--wait', '1m', '--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      '--client-id',
+      CI_KEY,
+    ]);
+    expect(result.verification).to.include({ ok: false, tries: 1 });
+    expect(result.verification?.cause?.code).to.equal('USER_NOT_APPROVED');
+    expect(sleeps).to.deep.equal([]);
+    expect(process.exitCode).to.equal(1);
   });
 
   it('names the permission the admin org lacks (INSUFFICIENT_ACCESS), exits 1, changes nothing', async () => {

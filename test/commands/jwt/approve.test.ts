@@ -273,33 +273,41 @@ describe('jwt approve', () => {
     expect(result.verification?.cause?.code).to.equal('INVALID_ASSERTION');
   });
 
-  it('with --url-only prints the URL, opens nothing, and still receives the redirect', async () => {
-    const run = runBrowser(args('--url-only'));
-    // the "user" opens the printed URL on this machine
-    let printed: string | undefined;
-    for (let i = 0; i < 100 && !printed; i++) {
-      // eslint-disable-next-line no-await-in-loop
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      printed = /(\S+\/services\/oauth2\/authorize\?\S+)/.exec(output())?.[1];
-    }
-    expect(printed).to.be.a('string');
-    fakeBrowserVisit(printed as string);
-    const result = await run;
-    expect(opened).to.have.length(0);
-    expect(result.browserOpened).to.equal(false);
-    expect(result.approval.status).to.equal('approved');
+  it('with --url-only prints the URL and returns at once: no browser, no listener, no login tried, exit 0', async () => {
+    const started = Date.now();
+    const result = await runBrowser(args('--url-only', '--jwt-key-file', KEY));
+    expect(Date.now() - started).to.be.lessThan(2000);
     expect(result.ok).to.equal(true);
-    expect(output()).to.include('sf jwt diagnose');
+    expect(process.exitCode ?? 0).to.equal(0);
+    expect(result.urlOnly).to.equal(true);
+    expect(result.browserOpened).to.equal(false);
+    expect(opened).to.have.length(0);
+    expect(result.approval.status).to.equal('not-observed');
+    expect(result.verification).to.equal(undefined);
+    // the URL on stdout, then how to finish and confirm
+    const logged = ux.log
+      .getCalls()
+      .flatMap((c) => c.args as unknown[])
+      .join('\n');
+    expect(logged).to.include(result.authorizeUrl);
+    expect(logged).to.include('sf jwt diagnose --username ci@acme.com.uat').and.include('--wait');
+    // no login tried (only the check of the authorize URL, a GET), and nothing listens on the port
+    expect(requests.filter((r) => r.form.has('grant_type'))).to.deep.equal([]);
+    expect(requests.map((r) => r.path.split('?')[0])).to.deep.equal(['/services/oauth2/authorize']);
+    const port = Number(new URL(redirectUri).port);
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
   });
 
-  it('with --url-only --json writes the URL to stderr at once, so a script can open it while the command waits', async () => {
+  it('with --url-only --wait --json writes the URL to stderr at once, and the listener receives the approval', async () => {
     const written: string[] = [];
     const realWrite = process.stderr.write.bind(process.stderr);
     $$.SANDBOX.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array, ...rest: unknown[]) => {
       written.push(String(chunk));
       return (realWrite as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
     });
-    const run = runBrowser(args('--url-only', '--json'));
+    const run = runBrowser(args('--url-only', '--wait', '60', '--json'));
     let printed: string | undefined;
     for (let i = 0; i < 100 && !printed; i++) {
       // eslint-disable-next-line no-await-in-loop
@@ -309,8 +317,10 @@ describe('jwt approve', () => {
     expect(printed).to.be.a('string');
     fakeBrowserVisit(printed as string);
     const result = await run;
+    expect(opened).to.have.length(0);
     expect(result.approval.status).to.equal('approved');
     expect(result.authorizeUrl).to.equal(printed);
+    expect(result.ok).to.equal(true);
   });
 
   it('opens no browser in container mode (SF_CONTAINER_MODE), like sf org login web', async () => {
@@ -348,18 +358,37 @@ describe('jwt approve', () => {
     expect(result.approval.actions.join(' ')).to.include('redirect_uri_mismatch');
   });
 
-  it('does not listen for a non-loopback redirect URI and verifies with the key', async () => {
+  it('a non-loopback redirect URI: opens the browser, says it cannot see the outcome, tries no login, exit 0', async () => {
+    const remote = 'https://login.salesforce.com/services/oauth2/success';
     const result = await runBrowser([
       ...args('--jwt-key-file', KEY, '--json').filter((a) => a !== redirectUri && a !== '--redirect-uri'),
       '--redirect-uri',
-      'https://login.salesforce.com/services/oauth2/success',
+      remote,
     ]);
     expect(result.approval.status).to.equal('not-received');
-    expect(new URL(opened[0]).searchParams.get('redirect_uri')).to.equal(
-      'https://login.salesforce.com/services/oauth2/success',
-    );
-    expect(result.verification?.ok).to.equal(true);
+    expect(result.approval.message).to.include(remote).and.include('not on this machine');
+    expect(result.approval.actions.join(' ')).to.include('sf jwt diagnose').and.include('--wait');
+    expect(new URL(opened[0]).searchParams.get('redirect_uri')).to.equal(remote);
+    expect(result.browserOpened).to.equal(true);
+    expect(result.verification).to.equal(undefined);
+    expect(requests.some((r) => r.form.get('grant_type') === JWT_BEARER_GRANT)).to.equal(false);
     expect(result.ok).to.equal(true);
+    expect(process.exitCode ?? 0).to.equal(0);
+  });
+
+  it('a non-loopback redirect URI with --wait retries the JWT login until the approval applies', async () => {
+    behaviour.jwt = [notApproved, notApproved, jwtOk];
+    const result = await runBrowser([
+      ...args('--jwt-key-file', KEY, '--wait', '120', '--json').filter(
+        (a) => a !== redirectUri && a !== '--redirect-uri',
+      ),
+      '--redirect-uri',
+      'https://ci.example.com/oauth/callback/',
+    ]);
+    expect(result.approval.status).to.equal('not-received');
+    expect(result.verification).to.include({ ok: true, tries: 3 });
+    expect(result.ok).to.equal(true);
+    expect(output()).to.include('Retrying the JWT login of ci@acme.com.uat');
   });
 
   it('refuses a scope without refresh_token as a usage error', async () => {
