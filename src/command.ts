@@ -115,12 +115,18 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     this.formatted(() => super.styledHeader(printable(text)));
   }
 
+  /**
+   * When stdout is not a terminal, @oclif/table prints a table at its natural width; that is said explicitly
+   * (maxWidth 'none'), because otherwise ink asks `tput` for a terminal size, several times per table (about
+   * 0.1 s each, measured).
+   */
   public table<R extends Record<string, unknown>>(options: TableOptions<R>): void {
     const data = options.data.map(
       (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [printable(k), printableArg(v)])) as R,
     );
     const title = typeof options.title === 'string' ? printable(options.title) : options.title;
-    this.formatted(() => super.table({ ...options, data, title }));
+    const width = process.stdout.columns || options.maxWidth !== undefined ? {} : { maxWidth: 'none' as const };
+    this.formatted(() => super.table({ ...options, data, title, ...width }));
   }
 
   public logJson(json: unknown): void {

@@ -4,7 +4,7 @@
  * Read-only, and nothing secret is ever part of the result.
  */
 import type { KeyObject } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Global, Messages, SfError } from '@salesforce/core';
 import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence, ServerError } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
@@ -14,7 +14,15 @@ import { checkCertFile } from './checks/cert.js';
 import { checkLoginUrl } from './checks/loginUrl.js';
 import { checkClientId } from './checks/clientId.js';
 import { checkClock, measureSkewSeconds } from './checks/clock.js';
-import { attemptExchange, audienceProbes, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
+import {
+  attemptExchange,
+  audienceProbes,
+  HostReachability,
+  PRODUCTION_URL,
+  runPairs,
+  type ExchangeRequest,
+  type ExchangeRun,
+} from './token.js';
 import {
   buildCause,
   classifyServerError,
@@ -26,7 +34,8 @@ import {
 import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from './orgMatch.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
-import { readStoredAuth, resolveJwtInputs } from './inputs.js';
+import { projectLoginUrl } from './inputs.js';
+import { listStoredLogins, type StoredJwtLogin } from './storedLogins.js';
 import { withDeadline } from './deadline.js';
 import { connectAdminOrg } from './adminOrg.js';
 import { bullets } from './bullets.js';
@@ -42,6 +51,8 @@ export type DiagnoseOptions = {
   /** Username or alias of an authenticated org with rights to read setup data. */
   adminOrg?: string;
   env?: NodeJS.ProcessEnv;
+  /** What the run knows about each host; shared by the logins of `--all`. */
+  hosts?: HostReachability;
 };
 
 /** Causes that only org-side records can tell apart. */
@@ -305,7 +316,7 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   }
 
   const req: ExchangeRequest = { key: local.key, clientId, username: inputs.username, timeoutMs: options.timeoutMs };
-  const run = await runPairs(inputs.loginUrl, req, env);
+  const run = await runPairs(inputs.loginUrl, req, env, options.hosts);
   result.attempts = run.attempts;
   const first = run.first.attempt;
 
@@ -420,59 +431,116 @@ function finish(result: DiagnoseResult, warnings: string[], exchangeCause?: Caus
   };
 }
 
-/**
- * Every JWT login the CLI has stored: the auth files in ~/.sfdx that carry a key path and no refresh token.
- * Read file by file (core's listing would create ~/.sfdx/alias.json on a machine without one).
- */
-export async function listStoredJwtUsernames(): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(Global.SFDX_DIR);
-  } catch {
-    return [];
-  }
-  const usernames = names
-    .filter((name) => name.endsWith('.json') && name.includes('@'))
-    .map((name) => name.slice(0, -'.json'.length));
-  const auths = await Promise.all(usernames.map((username) => readStoredAuth(username).catch(() => undefined)));
-  return auths.filter((auth) => auth?.isJwt).map((auth) => (auth as NonNullable<typeof auth>).username);
-}
+/** Logins diagnosed at the same time by `--all`, unless --concurrency says otherwise. */
+export const DEFAULT_CONCURRENCY = 8;
+
+export type DiagnoseAllOptions = DiagnoseOptions & {
+  /** How many logins are diagnosed at the same time (default DEFAULT_CONCURRENCY). */
+  concurrency?: number;
+  /** Called after each login's diagnosis: how many are done, of how many, and how many failed. */
+  onProgress?: (progress: { done: number; total: number; failed: number }) => void;
+};
 
 export type DiagnoseAllResult = {
   orgs: DiagnoseResult[];
   summary: { total: number; ok: number; failed: number; causes: Partial<Record<CauseCode, number>> };
 };
 
-/** Diagnoses every stored JWT login concurrently. A login whose inputs cannot be resolved is reported, not thrown. */
-export async function diagnoseAll(options: DiagnoseOptions): Promise<DiagnoseAllResult> {
-  const usernames = await listStoredJwtUsernames();
-  const orgs = await Promise.all(
-    usernames.map(async (username) => {
-      try {
-        return await runDiagnosis(await resolveJwtInputs({ username }), options);
-      } catch (error) {
-        const err = error instanceof SfError ? error : SfError.wrap(error as Error);
-        const check: Check = {
-          id: 'inputs',
-          status: 'fail',
-          code: 'UNKNOWN_ERROR',
-          message: err.message,
-          actions: err.actions ?? [],
-        };
-        return {
-          ok: false,
-          username,
-          cause: causeFromCheck(check),
-          checks: [check],
-          attempts: [],
-        } satisfies DiagnoseResult;
-      }
-    }),
+/** diagnoseAll's result, plus findings about the CLI's stored state that belong in warnings, not in the result. */
+export type DiagnoseAllRun = DiagnoseAllResult & { warnings: string[] };
+
+/** A login that could not be diagnosed: one failing `inputs` check carries the reason. */
+function inputsFailure(username: string, message: string, actions: string[]): DiagnoseResult {
+  const check: Check = { id: 'inputs', status: 'fail', code: 'UNKNOWN_ERROR', message, actions };
+  return { ok: false, username, cause: causeFromCheck(check), checks: [check], attempts: [] };
+}
+
+/** The inputs of a stored JWT login, as resolveJwtInputs builds them from a stored login alone. */
+async function storedInputs(login: StoredJwtLogin): Promise<JwtInputs> {
+  const loginUrl = login.loginUrl ?? (await projectLoginUrl()) ?? PRODUCTION_URL;
+  return {
+    username: login.username,
+    clientId: login.clientId,
+    jwtKeyFile: login.privateKey,
+    loginUrl,
+    source: {
+      clientId: 'stored-auth',
+      jwtKeyFile: 'stored-auth',
+      loginUrl: login.loginUrl ? 'stored-auth' : 'default',
+    },
+  };
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; results keep the items' order. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      // eslint-disable-next-line no-await-in-loop -- each worker takes one item at a time
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/**
+ * Diagnoses every JWT login the CLI has stored, `concurrency` at a time. The logins share what is learned
+ * about each host (a host that does not answer costs one --timeout per run, see HostReachability). A stored
+ * login file that cannot be read, or a login that cannot be diagnosed, is one failing row; never thrown.
+ * Read-only: the auth files are read as plain JSON, so not even the CLI's alias or key file is created.
+ */
+export async function diagnoseAll(options: DiagnoseAllOptions): Promise<DiagnoseAllRun> {
+  const stored = await listStoredLogins();
+  const hosts = new HostReachability();
+  const total = stored.jwt.length + stored.unreadable.length;
+  let done = 0;
+  let failed = 0;
+  const report = (result: DiagnoseResult): DiagnoseResult => {
+    done++;
+    if (!result.ok) failed++;
+    options.onProgress?.({ done, total, failed });
+    return result;
+  };
+
+  const unreadable = stored.unreadable.map((login) =>
+    report(
+      inputsFailure(
+        login.username,
+        messages.getMessage('all.unreadable', [login.file, login.reason]),
+        bullets(messages, 'all.unreadable.actions', [login.username]),
+      ),
+    ),
   );
+  const diagnosed = await mapLimited(stored.jwt, options.concurrency ?? DEFAULT_CONCURRENCY, async (login) => {
+    if (!login.clientId) {
+      return report(
+        inputsFailure(
+          login.username,
+          messages.getMessage('all.missingClientId', [login.username]),
+          bullets(messages, 'all.missingClientId.actions', [login.username]),
+        ),
+      );
+    }
+    try {
+      return report(await runDiagnosis(await storedInputs(login), { ...options, hosts }));
+    } catch (error) {
+      const err = error instanceof SfError ? error : SfError.wrap(error as Error);
+      return report(inputsFailure(login.username, err.message, err.actions ?? []));
+    }
+  });
+
+  const orgs = [...diagnosed, ...unreadable].sort((a, b) => a.username.localeCompare(b.username));
   const causes: Partial<Record<CauseCode, number>> = {};
   for (const org of orgs) {
     if (org.cause) causes[org.cause.code] = (causes[org.cause.code] ?? 0) + 1;
   }
   const ok = orgs.filter((o) => o.ok).length;
-  return { orgs, summary: { total: orgs.length, ok, failed: orgs.length - ok, causes } };
+  const warnings =
+    total > 0 && !stored.keyFileExists
+      ? [messages.getMessage('all.keyFileMissing', [join(Global.SFDX_DIR, 'key.json')])]
+      : [];
+  return { orgs, summary: { total: orgs.length, ok, failed: orgs.length - ok, causes }, warnings };
 }

@@ -76,13 +76,21 @@ export async function readRegularFile(path: string, maxBytes: number = MAX_KEY_O
     if (!info.isFile()) return { ok: false, path: abs, problem: 'notRegular' };
     if (info.size > maxBytes) return { ok: false, path: abs, problem: 'tooLarge', size: info.size };
 
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // Sized from stat (a key is a few KB: many diagnoses at once must not each hold a 1 MB buffer), and grown
+    // up to maxBytes + 1 if the file turns out longer than stat said.
+    let buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
     let length = 0;
-    while (length < buffer.length) {
+    for (;;) {
       // eslint-disable-next-line no-await-in-loop -- one bounded read after another, until the end of the file
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
+      if (length === buffer.length) {
+        if (buffer.length > maxBytes) break;
+        const larger = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(larger, 0, 0, length);
+        buffer = larger;
+      }
     }
     if (length > maxBytes) return { ok: false, path: abs, problem: 'tooLarge', size: length };
     return { ok: true, path: abs, data: buffer.subarray(0, length) };

@@ -42,14 +42,29 @@ export function networkFailure(error: unknown): HttpFailure {
   return { kind: 'network-error', code: normalized, detail: message ?? code ?? 'the connection failed' };
 }
 
+/**
+ * An abort signal that fires after `timeoutMs`, and the function that ends its timer. Not AbortSignal.timeout():
+ * its timer holds the request and its answer until the timeout has passed, so the hundreds of requests of one
+ * --all run would all stay in memory for --timeout. This timer ends with the request.
+ */
+function requestTimeout(timeoutMs: number): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('no answer before the timeout', 'TimeoutError')),
+    timeoutMs,
+  );
+  return { signal: controller.signal, done: (): void => clearTimeout(timer) };
+}
+
 async function postForm(url: string, form: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  const timeout = requestTimeout(timeoutMs);
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: timeout.signal,
     });
     const text = await response.text();
     const headers: Record<string, string> = {};
@@ -59,6 +74,8 @@ async function postForm(url: string, form: Record<string, string>, timeoutMs: nu
     return { kind: 'answer', status: response.status, headers, text };
   } catch (error) {
     return networkFailure(error);
+  } finally {
+    timeout.done();
   }
 }
 
@@ -87,12 +104,13 @@ async function boundedText(response: Response, maxBytes: number): Promise<string
  * `headers.location`), at most `maxBytes` of the body read.
  */
 async function get(url: string, timeoutMs: number, maxBytes = 64 * 1024): Promise<HttpResult> {
+  const timeout = requestTimeout(timeoutMs);
   try {
     const response = await fetch(url, {
       method: 'GET',
       headers: { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' },
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: timeout.signal,
     });
     const text = await boundedText(response, maxBytes);
     const headers: Record<string, string> = {};
@@ -102,6 +120,8 @@ async function get(url: string, timeoutMs: number, maxBytes = 64 * 1024): Promis
     return { kind: 'answer', status: response.status, headers, text };
   } catch (error) {
     return networkFailure(error);
+  } finally {
+    timeout.done();
   }
 }
 

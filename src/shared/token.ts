@@ -211,18 +211,65 @@ export type ExchangeRun = {
 };
 
 /**
+ * What one run has learned about each host (origin): a host that failed at the network level (refused,
+ * reset, DNS, TLS, timeout) is not tried again, by this login or any other of the run. While the first
+ * request to a host is under way, other logins wait for its outcome instead of sending their own, so a
+ * host that hangs or does not resolve costs one --timeout per run, not one per login.
+ */
+export class HostReachability {
+  private readonly unreachable = new Map<string, string>();
+  private readonly answered = new Set<string>();
+  private readonly firstTries = new Map<string, Promise<unknown>>();
+
+  /**
+   * Runs one attempt against `origin` and records what it showed about the host; or, without a request, says
+   * why the host is known to be unreachable. Waits while another login's first request to the host is under
+   * way. (Checking and claiming the first request happen without an await in between: one first request.)
+   */
+  public async attempt(
+    origin: string,
+    run: () => Promise<AttemptOutcome>,
+  ): Promise<AttemptOutcome | { unreachable: string }> {
+    for (;;) {
+      const reason = this.unreachable.get(origin);
+      if (reason !== undefined) return { unreachable: reason };
+      const first = this.answered.has(origin) ? undefined : this.firstTries.get(origin);
+      if (!first) break;
+      // eslint-disable-next-line no-await-in-loop -- wait for the request that tells, then look again
+      await first;
+    }
+    const isFirst = !this.answered.has(origin);
+    const pending = run();
+    if (isFirst)
+      this.firstTries.set(
+        origin,
+        pending.catch(() => undefined),
+      );
+    try {
+      const outcome = await pending;
+      if (outcome.attempt.outcome === 'network-error') this.unreachable.set(origin, outcome.attempt.message ?? '');
+      else this.answered.add(origin);
+      return outcome;
+    } finally {
+      if (isFirst) this.firstTries.delete(origin);
+    }
+  }
+}
+
+/**
  * Tries core's pairs one after another until one succeeds, as `sf org login jwt` does. A host that
  * failed at the network level is not tried again (one timeout per host at most): its later pairs are
- * recorded as skipped.
+ * recorded as skipped. `hosts` is shared by the logins of one run (`--all`); a first pair whose host is
+ * already known to be unreachable is reported as that network error, without a request.
  */
 export async function runPairs(
   loginUrl: string,
   req: ExchangeRequest,
   env: NodeJS.ProcessEnv = process.env,
+  hosts: HostReachability = new HostReachability(),
 ): Promise<ExchangeRun> {
   const pairs = loginAudienceCombos(audienceCandidate(loginUrl, env), loginUrl);
   const attempts: Attempt[] = [];
-  const unreachable = new Map<string, string>();
   let first: AttemptOutcome | undefined;
   let success: AttemptOutcome | undefined;
   for (const [host, audience] of pairs) {
@@ -238,24 +285,25 @@ export async function runPairs(
       });
       continue;
     }
-    const failedBefore = unreachable.get(origin);
-    if (failedBefore) {
-      attempts.push({ host, audience, outcome: 'skipped', message: failedBefore, durationMs: 0, kind: 'pair' });
+    // eslint-disable-next-line no-await-in-loop -- sequential on purpose: core tries the pairs in order
+    const tried = await hosts.attempt(origin, () => attemptExchange(host, audience, req));
+    if ('unreachable' in tried) {
+      const message = messages.getMessage('attempt.unreachable', [origin, tried.unreachable]);
+      const outcome = first ? 'skipped' : 'network-error';
+      const attempt: Attempt = { host, audience, outcome, message, durationMs: 0, kind: 'pair' };
+      first ??= { attempt };
+      attempts.push(attempt);
       continue;
     }
-    // eslint-disable-next-line no-await-in-loop -- sequential on purpose: core tries the pairs in order
-    const outcome = await attemptExchange(host, audience, req);
+    const outcome = tried;
     first ??= outcome;
-    if (outcome.attempt.outcome === 'network-error') {
-      unreachable.set(origin, messages.getMessage('attempt.unreachable', [origin, outcome.attempt.message ?? '']));
-      // A fallback host that cannot be reached is listed as skipped, never as a cause.
-      if (outcome !== first) {
-        outcome.attempt = {
-          ...outcome.attempt,
-          outcome: 'skipped',
-          message: messages.getMessage('attempt.fallbackUnreachable', [origin, outcome.attempt.message ?? '']),
-        };
-      }
+    // A fallback host that cannot be reached is listed as skipped, never as a cause.
+    if (outcome.attempt.outcome === 'network-error' && outcome !== first) {
+      outcome.attempt = {
+        ...outcome.attempt,
+        outcome: 'skipped',
+        message: messages.getMessage('attempt.fallbackUnreachable', [origin, outcome.attempt.message ?? '']),
+      };
     }
     attempts.push(outcome.attempt);
     if (outcome.attempt.outcome === 'success') {

@@ -1,16 +1,20 @@
 /*
  * Runs the emulator out of process:
  *   node --import tsx test/emulator/cli.ts --scenario <name> [--port 0]
+ *   node --import tsx test/emulator/cli.ts --scenario fleet [--users 200]   (fleet.ts)
  * The first line on stdout is always "Salesforce emulator listening on http://127.0.0.1:PORT".
  * SIGTERM and SIGINT close it cleanly.
  */
 import { parseArgs } from 'node:util';
 import { startEmulator } from './server.js';
+import { FLEET_SCENARIO, fleetScenario } from './fleet.js';
 
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'healthy' },
     port: { type: 'string', default: '0' },
+    // with --scenario fleet: how many CI users (fleet.ts)
+    users: { type: 'string', default: '200' },
   },
 });
 
@@ -21,7 +25,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 
 try {
-  const emulator = await startEmulator(values.scenario, { port });
+  const scenario = values.scenario === FLEET_SCENARIO ? fleetScenario(Number(values.users)) : values.scenario;
+  const emulator = await startEmulator(scenario, { port });
   process.stdout.write(`Salesforce emulator listening on ${emulator.url}\n`);
   const stop = (): void => {
     emulator.close().then(

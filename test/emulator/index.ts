@@ -7,3 +7,4 @@ export { OAUTH_ERRORS, JWT_BEARER, REMOTE_ACCESS_ERROR_PAGE, acceptedAudiences }
 export { KEYS_DIR, keyPath, readKeyFile, signAssertion, pkceChallenge } from './keys.js';
 export { OrgStore } from './store.js';
 export type { Scenario, Faults } from './scenario.js';
+export { FLEET_SCENARIO, fleetScenario, fleetUsername } from './fleet.js';

@@ -10,6 +10,7 @@ import {
   audienceCandidate,
   audienceProbes,
   coreClaims,
+  HostReachability,
   interpretAnswer,
   loginAudienceCombos,
   PRODUCTION_URL,
@@ -234,6 +235,84 @@ describe('token exchange', () => {
       expect(assertions.map((a) => decodeJwt(a).aud)).to.deep.equal(run.attempts.map((a) => a.audience));
       const text = JSON.stringify(run);
       for (const a of assertions) expect(text).not.to.contain(a);
+    });
+  });
+
+  describe('one run, many logins: what is learned about a host is shared', () => {
+    const l = 'https://acme.my.salesforce.com/';
+    const reqFor = (username: string): Parameters<typeof runPairs>[1] => ({
+      key,
+      clientId: '3MVG9',
+      username,
+      timeoutMs: 1000,
+    });
+    const calls = (post: sinon.SinonStub, origin: string): number =>
+      post.getCalls().filter((c) => (c.args[0] as string).startsWith(origin)).length;
+
+    it('tries each unreachable fallback host once per run, not once per failing login', async () => {
+      const post = sinon
+        .stub(http, 'postForm')
+        .callsFake(async (url: string) =>
+          url.startsWith('https://acme')
+            ? notApproved
+            : { kind: 'network-error', code: 'EAI_AGAIN', detail: 'getaddrinfo EAI_AGAIN' },
+        );
+      const hosts = new HostReachability();
+      const runs = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => runPairs(l, reqFor(`ci${i}@acme.com`), {}, hosts)),
+      );
+      expect(calls(post, SANDBOX_URL)).to.equal(1);
+      expect(calls(post, PRODUCTION_URL)).to.equal(1);
+      // every login still makes its own requests to its login URL, which answers
+      expect(calls(post, 'https://acme')).to.equal(10 * 3);
+      for (const run of runs) {
+        expect(run.first.attempt.outcome).to.equal('oauth-error');
+        expect(run.attempts.filter((a) => a.host !== l).map((a) => a.outcome)).to.deep.equal(['skipped', 'skipped']);
+      }
+    });
+
+    it('waits for the first request to a host instead of sending more: a hanging host costs one timeout', async () => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const post = sinon.stub(http, 'postForm').callsFake(async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((done) => setTimeout(done, 50));
+        inFlight--;
+        return { kind: 'network-error', code: 'ETIMEDOUT', detail: 'no answer before the timeout' };
+      });
+      const hosts = new HostReachability();
+      const runs = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => runPairs(l, reqFor(`ci${i}@acme.com`), {}, hosts)),
+      );
+      expect(maxInFlight).to.equal(1);
+      expect(calls(post, 'https://acme')).to.equal(1);
+      const causes = runs.map((run) => run.first.attempt);
+      expect(causes.filter((a) => a.durationMs === 0)).to.have.length(4);
+      for (const attempt of causes) {
+        expect(attempt).to.include({ host: l, outcome: 'network-error' });
+        expect(attempt.message).to.include('before the timeout');
+      }
+      expect(causes.filter((a) => a.message?.includes('could not be reached earlier'))).to.have.length(4);
+    });
+
+    it('lets every login send its own requests once a host has answered', async () => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const post = sinon.stub(http, 'postForm').callsFake(async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((done) => setTimeout(done, 20));
+        inFlight--;
+        return success;
+      });
+      const hosts = new HostReachability();
+      const runs = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => runPairs(l, reqFor(`ci${i}@acme.com`), {}, hosts)),
+      );
+      expect(post.callCount).to.equal(6);
+      expect(maxInFlight, 'after the first answer, the others go at once').to.equal(5);
+      for (const run of runs) expect(run.success?.attempt.outcome).to.equal('success');
     });
   });
 

@@ -1,14 +1,18 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../command.js';
-import { diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
+import { DEFAULT_CONCURRENCY, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
 import { DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
+import { fleetView } from '../../shared/fleetRows.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
 import { adminOrgFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
 import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
+import { useMemoryRootLogger } from '../../shared/logging.js';
 
+// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
+useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -36,6 +40,17 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
       // eslint-disable-next-line sf-plugin/flag-cross-references -- client-id and jwt-key-file come from identityFlags
       exclusive: ['username', 'client-id', 'jwt-key-file'],
     }),
+    // No default value here (the command applies it): oclif would count a default as given and ask for --all.
+    // --all has no --no-all form, so it is either given or undefined, and dependsOn reads it right.
+    // eslint-disable-next-line sf-plugin/flag-min-max-default, sf-plugin/no-depends-on-boolean-flag
+    concurrency: Flags.integer({
+      summary: messages.getMessage('flags.concurrency.summary', [String(DEFAULT_CONCURRENCY)]),
+      min: 1,
+      max: 64,
+      dependsOn: ['all'],
+    }),
+    // eslint-disable-next-line sf-plugin/no-depends-on-boolean-flag -- as for --concurrency
+    verbose: Flags.boolean({ summary: messages.getMessage('flags.verbose.summary'), dependsOn: ['all'] }),
     timeout: timeoutFlag,
     ...loginOnlyFlags,
   };
@@ -51,10 +66,27 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
     const options = { timeoutMs, adminOrg: flags['admin-org'] };
 
     if (flags.all) {
-      this.spinner.start(messages.getMessage('spinner.all'));
-      const all = await diagnoseAll(options);
-      this.spinner.stop();
-      this.renderAll(all);
+      // Progress on stderr (not with --json): on a terminal the spinner's status changes in place; in a log, a
+      // line per tenth of the logins.
+      const live = Boolean(process.stderr.isTTY);
+      if (live) this.spinner.start(messages.getMessage('spinner.all'));
+      let shown = 0;
+      const { warnings, ...all } = await diagnoseAll({
+        ...options,
+        concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
+        onProgress: ({ done, total, failed }) => {
+          const progress = messages.getMessage('all.progress', [String(done), String(total), String(failed)]);
+          if (live) {
+            this.spinner.status = progress;
+          } else if (!this.jsonEnabled() && (done === total || done - shown >= Math.ceil(total / 10))) {
+            shown = done;
+            this.logToStderr(messages.getMessage('all.progressLine', [progress]));
+          }
+        },
+      });
+      if (live) this.spinner.stop();
+      for (const warning of warnings) this.warn(warning);
+      this.renderAll(all, flags.verbose, flags['admin-org']);
       if (all.summary.failed > 0) process.exitCode = 1;
       return all;
     }
@@ -113,19 +145,22 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
     }
   }
 
-  private renderAll(all: DiagnoseAllResult): void {
+  /** Many logins: the causes first, then one row per failing login, then the count (or list) of the working ones. */
+  private renderAll(all: DiagnoseAllResult, verbose: boolean, adminOrg?: string): void {
     if (all.orgs.length === 0) {
       this.log(messages.getMessage('all.none'));
       return;
     }
-    this.table({
-      title: messages.getMessage('all.title'),
-      data: all.orgs.map((org) => ({
-        [messages.getMessage('all.username')]: org.username,
-        [messages.getMessage('all.result')]: org.ok ? 'ok' : 'fail',
-        [messages.getMessage('all.cause')]: org.cause ? `${org.cause.code}: ${org.cause.message}` : '',
-      })),
-    });
+    const view = fleetView(all.orgs, adminOrg);
+    if (view.causes.length > 0) {
+      this.table({ title: messages.getMessage('all.causes.title'), data: view.causes });
+      this.table({ title: messages.getMessage('all.failing.title'), data: view.failing });
+    }
+    if (verbose && view.working.length > 0) {
+      this.table({ title: messages.getMessage('all.working.title'), data: view.working });
+    } else if (view.working.length > 0) {
+      this.log(messages.getMessage('all.working.hint', [String(view.working.length)]));
+    }
     this.log(messages.getMessage('all.summary', [String(all.summary.ok), String(all.summary.total)]));
   }
 }

@@ -9,7 +9,10 @@ import { readStoredAuth, resolveUsername } from '../../shared/inputs.js';
 import { adminOrgFacts, compareOrgs } from '../../shared/orgMatch.js';
 import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
+import { useMemoryRootLogger } from '../../shared/logging.js';
 
+// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
+useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');

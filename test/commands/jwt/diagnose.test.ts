@@ -810,8 +810,13 @@ describe('jwt diagnose', function () {
         expect(all.summary).to.deep.equal({ total: 2, ok: 1, failed: 1, causes: { KEY_FILE_NOT_FOUND: 1 } });
         expect(process.exitCode).to.equal(1);
         expect(ux.log.args.flat()).to.include('1 of 2 JWT logins work.');
+        // the causes first, then the failing login with its next command; the working one is counted
         const rows = tableRows(ux);
-        expect(rows.map((r) => r.Result).sort()).to.deep.equal(['fail', 'ok']);
+        expect(rows[0]).to.deep.equal({ Cause: 'KEY_FILE_NOT_FOUND', Logins: '1' });
+        expect(rows[1]).to.include({ Username: 'admin@acme.com', Cause: 'KEY_FILE_NOT_FOUND' });
+        expect(rows[1]['Next command']).to.equal('sf jwt diagnose -o admin@acme.com');
+        expect(rows).to.have.length(2);
+        expect(ux.log.args.flat()).to.include('1 JWT logins work; --verbose lists them.');
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }

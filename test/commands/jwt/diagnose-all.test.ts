@@ -1,0 +1,221 @@
+/*
+ * `sf jwt diagnose --all` over a fleet of stored JWT logins (the emulator's fleet scenario, logins stored the
+ * real way through core's AuthInfo): counts per cause, the human output for many logins, auth files that
+ * cannot be read, no CLI state created, bounded concurrency, progress, and a run that ends within about one
+ * --timeout when every org hangs.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { Global } from '@salesforce/core';
+import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
+import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
+import { diagnoseAll, type DiagnoseAllResult } from '../../../src/shared/diagnose.js';
+import { http } from '../../../src/shared/http.js';
+import {
+  fleetScenario,
+  fleetUsername,
+  keyPath,
+  startEmulator,
+  TOKEN_PATH,
+  type Emulator,
+} from '../../emulator/index.js';
+import {
+  capturedOutput,
+  hashTree,
+  secretLeaks,
+  storeJwtLogin,
+  tableRows,
+  treeChanges,
+  useTempHome,
+  type TempHome,
+} from '../../helpers/org.js';
+
+const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
+const SERVER_KEY = keyPath('server.key');
+const FLEET = 12;
+const realPostForm = http.postForm;
+
+describe('jwt diagnose --all: a fleet of stored logins', function () {
+  this.timeout(120_000);
+  const sandbox = sinon.createSandbox();
+  let ux: ReturnType<typeof stubSfCommandUx>;
+  let home: TempHome;
+  let emu: Emulator;
+  let scratch: string;
+  let tokens: string[];
+
+  /** Stores FLEET logins of the fleet scenario; user 4's key file is deleted afterwards. */
+  async function storeFleet(): Promise<void> {
+    for (let i = 1; i <= FLEET; i++) {
+      const keyFile = i === 4 ? join(scratch, 'ci004.key') : SERVER_KEY;
+      if (i === 4) copyFileSync(SERVER_KEY, keyFile);
+      // eslint-disable-next-line no-await-in-loop -- one login after another, as a CI machine collects them
+      const stored = await storeJwtLogin({ username: fleetUsername(i), clientId: CI_KEY, keyFile, loginUrl: emu.url });
+      tokens.push(stored.accessToken);
+    }
+    rmSync(join(scratch, 'ci004.key'));
+    emu.clearRequests();
+  }
+
+  /** Sets user flags through the emulator's control API, as an admin would change the org. */
+  async function patchUser(username: string, patch: Record<string, unknown>): Promise<void> {
+    const answer = await fetch(`${emu.url}/__users/${encodeURIComponent(username)}`, {
+      method: 'PATCH',
+      body: JSON.stringify(patch),
+    });
+    expect(answer.status).to.equal(200);
+  }
+
+  const tokenRequests = (): number => emu.requests.filter((r) => r.path === TOKEN_PATH).length;
+
+  beforeEach(async () => {
+    home = useTempHome();
+    scratch = mkdtempSync(join(tmpdir(), 'plugin-jwt-fleet-'));
+    tokens = [];
+    ux = stubSfCommandUx(sandbox);
+    stubSpinner(sandbox);
+    emu = await startEmulator(fleetScenario(FLEET));
+    await storeFleet();
+  });
+
+  afterEach(async () => {
+    process.exitCode = undefined;
+    sandbox.restore();
+    await emu.close();
+    rmSync(scratch, { recursive: true, force: true });
+    home.restore();
+  });
+
+  it('counts every cause, lists unreadable auth files, shows causes then failing rows, and creates nothing', async () => {
+    await patchUser(fleetUsername(2), { approvalPending: true });
+    await patchUser(fleetUsername(3), { approvalPending: true });
+    await patchUser(fleetUsername(5), { isActive: false });
+    // two stored login files that cannot be used: not JSON, and a directory where a file should be
+    writeFileSync(join(Global.SFDX_DIR, 'broken@fleet.acme.com.json'), '{"username": "broken@fl');
+    mkdirSync(join(Global.SFDX_DIR, 'folder@fleet.acme.com.json'));
+    // a CLI whose key file and alias file are gone: --all must not create them
+    rmSync(join(Global.SFDX_DIR, 'key.json'), { force: true });
+    rmSync(join(Global.SFDX_DIR, 'alias.json'), { force: true });
+    const before = hashTree(home.home);
+
+    const all = (await JwtDiagnose.run(['--all'])) as DiagnoseAllResult;
+
+    expect(treeChanges(before, hashTree(home.home)), 'files under HOME changed').to.deep.equal([]);
+    expect(Object.keys(all).sort(), 'the JSON shape of --all').to.deep.equal(['orgs', 'summary']);
+    expect(all.summary).to.deep.equal({
+      total: FLEET + 2,
+      ok: FLEET - 4,
+      failed: 6,
+      causes: { USER_NOT_APPROVED: 2, USER_INACTIVE: 1, KEY_FILE_NOT_FOUND: 1, UNKNOWN_ERROR: 2 },
+    });
+    expect(process.exitCode).to.equal(1);
+    const byUser = Object.fromEntries(all.orgs.map((org) => [org.username, org]));
+    expect(byUser['broken@fleet.acme.com'].cause?.message)
+      .to.include('broken@fleet.acme.com.json')
+      .and.include('not JSON');
+    expect(byUser['folder@fleet.acme.com'].cause?.message).to.include('EISDIR');
+    expect(byUser['broken@fleet.acme.com'].checks).to.deep.include({
+      id: 'inputs',
+      status: 'fail',
+      code: 'UNKNOWN_ERROR',
+      message: byUser['broken@fleet.acme.com'].cause?.message,
+      actions: byUser['broken@fleet.acme.com'].cause?.actions,
+    });
+    // one token request per working login; a failing one also tries its other pairs against the same host
+    expect(tokenRequests()).to.equal(FLEET - 4 + 3 * 3);
+
+    // human output: causes (most frequent first), then one row per failing login, then the count of the rest
+    const titles = ux.table.getCalls().map((call) => (call.args[0] as { title?: string }).title);
+    expect(titles).to.deep.equal(['Causes', 'Failing logins']);
+    const rows = tableRows(ux);
+    expect(rows.slice(0, 4)).to.deep.equal([
+      { Cause: 'UNKNOWN_ERROR', Logins: '2' },
+      { Cause: 'USER_NOT_APPROVED', Logins: '2' },
+      { Cause: 'KEY_FILE_NOT_FOUND', Logins: '1' },
+      { Cause: 'USER_INACTIVE', Logins: '1' },
+    ]);
+    const failing = rows.slice(4);
+    expect(failing.map((r) => r.Username)).to.deep.equal([
+      'broken@fleet.acme.com',
+      fleetUsername(2),
+      fleetUsername(3),
+      fleetUsername(4),
+      fleetUsername(5),
+      'folder@fleet.acme.com',
+    ]);
+    for (const row of failing) {
+      expect(Object.keys(row)).to.deep.equal(['Username', 'Cause', 'Reason', 'Next command']);
+      expect(row.Reason).to.not.match(/\n/);
+      expect(row.Reason.length).to.be.at.most(120);
+    }
+    expect(failing[1]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(2)} --admin-org <admin org alias>`);
+    expect(failing[3]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(4)}`);
+    expect(ux.log.args.flat()).to.include(`${FLEET - 4} JWT logins work; --verbose lists them.`);
+    expect(ux.log.args.flat()).to.include(`${FLEET - 4} of ${FLEET + 2} JWT logins work.`);
+    expect(ux.warn.args.flat().join('\n')).to.include('key.json').and.include('was not created');
+    expect(secretLeaks(`${capturedOutput(ux)}\n${JSON.stringify(all)}`, tokens)).to.deep.equal([]);
+  });
+
+  it('--verbose lists the logins that work too', async () => {
+    const all = (await JwtDiagnose.run(['--all', '--verbose'])) as DiagnoseAllResult;
+    expect(all.summary).to.include({ total: FLEET, ok: FLEET - 1, failed: 1 });
+    const calls = ux.table.getCalls().map((call) => call.args[0] as { title?: string; data: unknown[] });
+    expect(calls.map((c) => c.title)).to.deep.equal(['Causes', 'Failing logins', 'Logins that work']);
+    expect(calls[2].data).to.have.length(FLEET - 1);
+    expect(calls[2].data[0]).to.deep.equal({ Username: fleetUsername(1), 'Login URL': `${emu.url}/` });
+  });
+
+  it('diagnoses at most --concurrency logins at a time, and reports progress', async () => {
+    emu.setFaults({ latencyMs: 40 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    sandbox.stub(http, 'postForm').callsFake(async (url: string, form: Record<string, string>, timeoutMs: number) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        return await realPostForm(url, form, timeoutMs);
+      } finally {
+        inFlight--;
+      }
+    });
+    const progress: Array<{ done: number; total: number; failed: number }> = [];
+    const all = await diagnoseAll({ timeoutMs: 10_000, concurrency: 3, onProgress: (p) => progress.push(p) });
+    expect(all.summary).to.include({ total: FLEET, failed: 1 });
+    expect(maxInFlight).to.be.within(2, 3);
+    expect(progress.map((p) => p.done)).to.deep.equal(Array.from({ length: FLEET }, (_, i) => i + 1));
+    expect(progress.at(-1)).to.deep.equal({ done: FLEET, total: FLEET, failed: 1 });
+
+    // the command shows it on stderr: without a terminal, a line per tenth of the logins (none with --json)
+    await JwtDiagnose.run(['--all', '--concurrency', '2']);
+    const lines = ux.logToStderr.args.flat() as string[];
+    expect(lines.length).to.be.within(6, 12);
+    expect(lines.at(-1)).to.equal(`Diagnosing the JWT logins stored in the CLI: ${FLEET} of ${FLEET} done, 1 failing`);
+    ux.logToStderr.resetHistory();
+    await JwtDiagnose.run(['--all', '--json']);
+    expect(ux.logToStderr.called).to.equal(false);
+  });
+
+  it('ends within about one --timeout when every org hangs: the host is learned once, not once per login', async () => {
+    emu.setFaults({ hang: true });
+    const started = Date.now();
+    const all = (await JwtDiagnose.run([
+      '--all',
+      '--timeout',
+      '1',
+      '--concurrency',
+      '2',
+      '--json',
+    ])) as DiagnoseAllResult;
+    const elapsed = Date.now() - started;
+    // one login after another, two at a time, would take FLEET / 2 timeouts
+    expect(elapsed, `${elapsed} ms`).to.be.below(3500);
+    expect(tokenRequests(), 'one request to the hanging host').to.equal(1);
+    expect(all.summary).to.include({ total: FLEET, ok: 0, failed: FLEET });
+    expect(all.summary.causes).to.deep.equal({ NETWORK_ERROR: FLEET - 1, KEY_FILE_NOT_FOUND: 1 });
+    const waited = all.orgs.filter((org) => org.attempts[0]?.message?.includes('could not be reached earlier'));
+    expect(waited).to.have.length(FLEET - 2);
+  });
+});
