@@ -38,6 +38,18 @@ const SERVER_KEY = keyPath('server.key');
 const FLEET = 12;
 const realPostForm = http.postForm;
 
+/** Runs `fn` with process.stderr seen as a terminal or not, whatever the test runner's stderr is. */
+async function withStderrTerminal<T>(terminal: boolean, fn: () => Promise<T>): Promise<T> {
+  const own = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+  Object.defineProperty(process.stderr, 'isTTY', { value: terminal, configurable: true, writable: true });
+  try {
+    return await fn();
+  } finally {
+    if (own) Object.defineProperty(process.stderr, 'isTTY', own);
+    else delete (process.stderr as { isTTY?: boolean }).isTTY;
+  }
+}
+
 describe('jwt diagnose --all: a fleet of stored logins', function () {
   this.timeout(120_000);
   const sandbox = sinon.createSandbox();
@@ -189,12 +201,16 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     expect(progress.at(-1)).to.deep.equal({ done: FLEET, total: FLEET, failed: 1 });
 
     // the command shows it on stderr: without a terminal, a line per tenth of the logins (none with --json)
-    await JwtDiagnose.run(['--all', '--concurrency', '2']);
+    await withStderrTerminal(false, () => JwtDiagnose.run(['--all', '--concurrency', '2']));
     const lines = ux.logToStderr.args.flat() as string[];
     expect(lines.length).to.be.within(6, 12);
     expect(lines.at(-1)).to.equal(`Diagnosing the JWT logins stored in the CLI: ${FLEET} of ${FLEET} done, 1 failing`);
     ux.logToStderr.resetHistory();
-    await JwtDiagnose.run(['--all', '--json']);
+    await withStderrTerminal(false, () => JwtDiagnose.run(['--all', '--json']));
+    expect(ux.logToStderr.called).to.equal(false);
+
+    // on a terminal, the spinner's status changes in place instead: no lines
+    await withStderrTerminal(true, () => JwtDiagnose.run(['--all', '--concurrency', '2']));
     expect(ux.logToStderr.called).to.equal(false);
   });
 
