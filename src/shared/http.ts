@@ -56,17 +56,17 @@ function requestTimeout(timeoutMs: number): { signal: AbortSignal; done: () => v
   return { signal: controller.signal, done: (): void => clearTimeout(timer) };
 }
 
-async function postForm(url: string, form: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+/** One request with its own timeout: the answer (its body read by `body`) or the network failure, as data. */
+async function request(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  body: (response: Response) => Promise<string>,
+): Promise<HttpResult> {
   const timeout = requestTimeout(timeoutMs);
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams(form).toString(),
-      redirect: 'manual',
-      signal: timeout.signal,
-    });
-    const text = await response.text();
+    const response = await fetch(url, { ...init, redirect: 'manual', signal: timeout.signal });
+    const text = await body(response);
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => {
       headers[key] = value;
@@ -77,6 +77,19 @@ async function postForm(url: string, form: Record<string, string>, timeoutMs: nu
   } finally {
     timeout.done();
   }
+}
+
+function postForm(url: string, form: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  return request(
+    url,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+    },
+    timeoutMs,
+    (response) => response.text(),
+  );
 }
 
 /** Reads at most `maxBytes` of a response body, then lets the rest go. */
@@ -103,26 +116,13 @@ async function boundedText(response: Response, maxBytes: number): Promise<string
  * One GET without cookies or credentials, redirects not followed (a 3xx is the answer, its Location in
  * `headers.location`), at most `maxBytes` of the body read.
  */
-async function get(url: string, timeoutMs: number, maxBytes = 64 * 1024): Promise<HttpResult> {
-  const timeout = requestTimeout(timeoutMs);
-  try {
-    const response = await fetch(url, {
-      method: 'GET',
-      headers: { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' },
-      redirect: 'manual',
-      signal: timeout.signal,
-    });
-    const text = await boundedText(response, maxBytes);
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
-    return { kind: 'answer', status: response.status, headers, text };
-  } catch (error) {
-    return networkFailure(error);
-  } finally {
-    timeout.done();
-  }
+function get(url: string, timeoutMs: number, maxBytes = 64 * 1024): Promise<HttpResult> {
+  return request(
+    url,
+    { method: 'GET', headers: { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' } },
+    timeoutMs,
+    (response) => boundedText(response, maxBytes),
+  );
 }
 
 /** Replaceable in tests: `sinon.stub(http, 'postForm')`. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DiagnoseResult } from '../../src/shared/types.js';
 import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, REPO_ROOT, runSf, type IsolatedEnv, type SfRun } from '../helpers/env.js';
+import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
 import { hashTree, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
@@ -55,20 +55,7 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
   let changes: string[] | undefined;
 
   function loginArgs(username: string, key = SERVER_KEY): string[] {
-    return [
-      'org',
-      'login',
-      'jwt',
-      '--username',
-      username,
-      '--client-id',
-      CI_KEY,
-      '--jwt-key-file',
-      key,
-      '--instance-url',
-      emu.url,
-      '--json',
-    ];
+    return sfLoginJwtArgs(emu.url, username, key);
   }
 
   before(async () => {

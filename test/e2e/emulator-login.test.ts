@@ -7,25 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, runSf, type IsolatedEnv } from '../helpers/env.js';
+import { isolatedEnv, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 
 function loginArgs(emu: Emulator, username: string): string[] {
-  return [
-    'org',
-    'login',
-    'jwt',
-    '--username',
-    username,
-    '--client-id',
-    CI_KEY,
-    '--jwt-key-file',
-    keyPath('server.key'),
-    '--instance-url',
-    emu.url,
-    '--json',
-  ];
+  return sfLoginJwtArgs(emu.url, username, keyPath('server.key'));
 }
 
 describe('e2e: sf org login jwt against the emulator', function () {

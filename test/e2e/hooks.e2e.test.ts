@@ -27,7 +27,7 @@ import { expect } from 'chai';
 import type { DiagnoseAllResult } from '../../src/shared/diagnose.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
 import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, REPO_ROOT, runSf, type IsolatedEnv, type SfRun } from '../helpers/env.js';
+import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
 import { hashTree, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
@@ -131,19 +131,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
   let scratch: string;
 
   function loginArgs(username: string, key = SERVER_KEY): string[] {
-    return [
-      'org',
-      'login',
-      'jwt',
-      '--username',
-      username,
-      '--client-id',
-      CI_KEY,
-      '--jwt-key-file',
-      key,
-      '--instance-url',
-      emu.url,
-    ];
+    return sfLoginJwtArgs(emu.url, username, key, { json: false });
   }
 
   before(async () => {

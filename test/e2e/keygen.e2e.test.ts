@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadScenario, startEmulator, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, REPO_ROOT, runSf, type IsolatedEnv } from '../helpers/env.js';
+import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 
@@ -75,23 +75,7 @@ describe('e2e: sf jwt keygen with the real sf org login jwt', function () {
     app.certificate = readFileSync(result.certFile, 'utf8');
     emu = await startEmulator(scenario);
 
-    const login = await runSf(
-      [
-        'org',
-        'login',
-        'jwt',
-        '--username',
-        'ci@acme.com',
-        '--client-id',
-        CI_KEY,
-        '--jwt-key-file',
-        result.keyFile,
-        '--instance-url',
-        emu.url,
-        '--json',
-      ],
-      sandbox.env,
-    );
+    const login = await runSf(sfLoginJwtArgs(emu.url, 'ci@acme.com', result.keyFile), sandbox.env);
     expect(login.code, login.stdout + login.stderr).to.equal(0);
     expect(emu.requests.find((r) => r.path === '/services/oauth2/token')?.status).to.equal(200);
 

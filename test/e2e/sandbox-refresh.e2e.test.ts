@@ -11,10 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, REPO_ROOT, runSf, type IsolatedEnv } from '../helpers/env.js';
+import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 import { secretLeaks } from '../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const SERVER_KEY = keyPath('server.key');
 const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
@@ -62,22 +61,7 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
     const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
     expect(link.code, link.stdout + link.stderr).to.equal(0);
     const admin = await runSf(
-      [
-        'org',
-        'login',
-        'jwt',
-        '--username',
-        'admin@acme.com',
-        '--client-id',
-        CI_KEY,
-        '--jwt-key-file',
-        SERVER_KEY,
-        '--instance-url',
-        emu.url,
-        '--alias',
-        'sandbox-admin',
-        '--json',
-      ],
+      [...sfLoginJwtArgs(emu.url, 'admin@acme.com', SERVER_KEY), '--alias', 'sandbox-admin'],
       env.env,
     );
     expect(admin.code, admin.stdout + admin.stderr).to.equal(0);

@@ -96,3 +96,29 @@ export function runSf(
     });
   });
 }
+
+/** The CI app of the emulator's scenarios, which most end-to-end logins use. */
+export const CI_CLIENT_ID = '3MVG9EMULATOR.CI.APP.KEY';
+
+/** `org login jwt …` for the real sf: a login to `instanceUrl` with a key file (`--json` unless told otherwise). */
+export function sfLoginJwtArgs(
+  instanceUrl: string,
+  username: string,
+  keyFile: string,
+  opts: { clientId?: string; json?: boolean } = {},
+): string[] {
+  return [
+    'org',
+    'login',
+    'jwt',
+    '--username',
+    username,
+    '--client-id',
+    opts.clientId ?? CI_CLIENT_ID,
+    '--jwt-key-file',
+    keyFile,
+    '--instance-url',
+    instanceUrl,
+    ...(opts.json === false ? [] : ['--json']),
+  ];
+}
