@@ -40,7 +40,7 @@ import JwtKeygen from '../../src/commands/jwt/keygen.js';
 import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/shared/duration.js';
 import { KEYS_DIR, keyPath, loadScenario, startEmulator, type Emulator } from '../emulator/index.js';
-import { REPO_ROOT } from '../helpers/env.js';
+import { REPO_ROOT, sfChildEnv } from '../helpers/env.js';
 import { hashTree, storeJwtLogin, treeChanges, useTempHome, type TempHome } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
@@ -221,25 +221,8 @@ function entryPoint(): string {
 }
 
 function childEnv(home: string, tmp: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(SF|SFDX|OCLIF)_/.test(key) || key.startsWith('XDG_')) continue;
-    env[key] = value;
-  }
-  return {
-    ...env,
-    HOME: home,
-    USERPROFILE: home,
-    TMPDIR: tmp,
-    PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
-    SF_DISABLE_TELEMETRY: 'true',
-    SF_SKIP_NEW_VERSION_CHECK: 'true',
-    SF_DISABLE_AUTOUPDATE: 'true',
-    OCLIF_DISABLE_LINKED_ESM_WARNING: 'true',
-    SF_DISABLE_DNS_CHECK: 'true',
-    // a browser that opens nothing
-    BROWSER: 'true',
-  };
+  // a browser that opens nothing
+  return sfChildEnv(home, tmp, { BROWSER: 'true' });
 }
 
 async function runChild(

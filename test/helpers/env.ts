@@ -22,16 +22,17 @@ export type IsolatedEnv = {
   cleanup(): void;
 };
 
-export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): IsolatedEnv {
-  const home = mkdtempSync(join(tmpdir(), 'plugin-jwt-home-'));
-  const tmp = mkdtempSync(join(tmpdir(), 'plugin-jwt-tmp-'));
+/**
+ * The environment of an sf (or plugin) child process: this process's own, without the developer's sf setup
+ * (target org, audience override, log level, XDG dirs), with `home` and `tmp` as HOME and TMPDIR.
+ */
+export function sfChildEnv(home: string, tmp: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    // Nothing from the developer's own sf setup (target org, audience override, log level, XDG dirs).
     if (/^(SF|SFDX|OCLIF)_/.test(key) || key.startsWith('XDG_')) continue;
     env[key] = value;
   }
-  Object.assign(env, {
+  return Object.assign(env, {
     HOME: home,
     USERPROFILE: home,
     TMPDIR: tmp,
@@ -44,8 +45,13 @@ export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): IsolatedEnv {
     SF_DISABLE_DNS_CHECK: 'true',
     ...extra,
   });
+}
+
+export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): IsolatedEnv {
+  const home = mkdtempSync(join(tmpdir(), 'plugin-jwt-home-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'plugin-jwt-tmp-'));
   return {
-    env,
+    env: sfChildEnv(home, tmp, extra),
     home,
     tmp,
     cleanup: (): void => {
