@@ -18,7 +18,6 @@ import {
   attemptExchange,
   audienceProbes,
   HostReachability,
-  PRODUCTION_URL,
   runPairs,
   type ExchangeRequest,
   type ExchangeRun,
@@ -34,7 +33,7 @@ import {
 import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from './orgMatch.js';
 import { collectEvidence } from './evidence.js';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from './authorize.js';
-import { projectLoginUrl } from './inputs.js';
+import { resolveLoginUrl } from './inputs.js';
 import { listStoredLogins, type StoredJwtLogin } from './storedLogins.js';
 import { withDeadline } from './deadline.js';
 import { connectAdminOrg } from './adminOrg.js';
@@ -457,17 +456,14 @@ function inputsFailure(username: string, message: string, actions: string[]): Di
 
 /** The inputs of a stored JWT login, as resolveJwtInputs builds them from a stored login alone. */
 async function storedInputs(login: StoredJwtLogin): Promise<JwtInputs> {
-  const loginUrl = login.loginUrl ?? (await projectLoginUrl()) ?? PRODUCTION_URL;
+  const { loginUrl, loginUrlSource } = await resolveLoginUrl(undefined, login);
   return {
     username: login.username,
     clientId: login.clientId,
     jwtKeyFile: login.privateKey,
     loginUrl,
-    source: {
-      clientId: 'stored-auth',
-      jwtKeyFile: 'stored-auth',
-      loginUrl: login.loginUrl ? 'stored-auth' : 'default',
-    },
+    ...(login.orgId ? { orgId: login.orgId } : {}),
+    source: { clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: loginUrlSource },
   };
 }
 

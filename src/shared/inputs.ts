@@ -128,10 +128,13 @@ export function normalizeLoginUrl(raw: string): string {
   }
 }
 
-/** The login URL as `sf org login jwt` picks it: the flag, the stored login's, sfdcLoginUrl, production. */
-async function resolveLoginUrl(
+/**
+ * The login URL as `sf org login jwt` picks it: the flag, the stored login's, sfdcLoginUrl, production. A user
+ * name or password in it is replaced by ****, wherever it came from.
+ */
+export async function resolveLoginUrl(
   flag: string | undefined,
-  jwtAuth: StoredJwtAuth | undefined,
+  jwtAuth: { loginUrl?: string } | undefined,
 ): Promise<{ loginUrl: string; loginUrlSource: 'flag' | 'stored-auth' | 'default' }> {
   if (flag !== undefined) return { loginUrl: normalizeLoginUrl(flag), loginUrlSource: 'flag' };
   if (jwtAuth?.loginUrl) return { loginUrl: redactUserInfo(jwtAuth.loginUrl), loginUrlSource: 'stored-auth' };

@@ -21,6 +21,8 @@ export type StoredJwtLogin = {
   /** The key file's path (core stores the path, never the key). */
   privateKey: string;
   loginUrl?: string;
+  /** The org of the stored login (plain in the auth file, never a token). */
+  orgId?: string;
 };
 
 /** An auth file that could not be read or decoded. */
@@ -73,6 +75,7 @@ export async function readAuthFile(
     clientId: str(auth.clientId),
     privateKey,
     loginUrl: str(auth.loginUrl),
+    orgId: str(auth.orgId),
   };
 }
 

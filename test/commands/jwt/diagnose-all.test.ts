@@ -4,7 +4,7 @@
  * cannot be read, no CLI state created, bounded concurrency, progress, and a run that ends within about one
  * --timeout when every org hangs.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -169,6 +169,21 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     expect(ux.log.args.flat()).to.include(`${FLEET - 4} of ${FLEET + 2} JWT logins work.`);
     expect(ux.warn.args.flat().join('\n')).to.include('key.json').and.include('was not created');
     expect(secretLeaks(`${capturedOutput(ux)}\n${JSON.stringify(all)}`, tokens)).to.deep.equal([]);
+  });
+
+  it('treats a stored login URL with a password as a single diagnosis does: refused, the password never repeated', async () => {
+    const password = 'Stored-Pa55word';
+    const file = join(Global.SFDX_DIR, `${fleetUsername(1)}.json`);
+    const auth = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...auth, loginUrl: emu.url.replace('http://', `http://ci:${password}@`) }));
+
+    const all = (await JwtDiagnose.run(['--all'])) as DiagnoseAllResult;
+
+    const row = all.orgs.find((org) => org.username === fleetUsername(1));
+    expect(row?.cause?.code).to.equal('LOGIN_URL_INVALID');
+    expect(row?.cause?.message).to.include('contains a user name or password');
+    expect(row?.loginUrl).to.equal(emu.url.replace('http://', 'http://****@'));
+    expect(`${capturedOutput(ux)}\n${JSON.stringify(all)}`).not.to.include(password);
   });
 
   it('--verbose lists the logins that work too', async () => {
