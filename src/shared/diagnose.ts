@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { Global, Messages, SfError } from '@salesforce/core';
+import { Global, Messages, SfError, type Connection } from '@salesforce/core';
 import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence, ServerError } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
 import { checkKeyParse } from './checks/keyParse.js';
@@ -52,6 +52,8 @@ export type DiagnoseOptions = {
   env?: NodeJS.ProcessEnv;
   /** What the run knows about each host; shared by the logins of `--all`. */
   hosts?: HostReachability;
+  /** The admin org's connection, opened at most once and shared by the logins of `--all`. */
+  adminConnection?: () => Promise<Connection>;
 };
 
 /** Causes that only org-side records can tell apart. */
@@ -159,8 +161,9 @@ type Gathered = {
   match: OrgMatch;
 };
 
-async function gatherEvidence(adminOrg: string, inputs: JwtInputs, timeoutMs: number): Promise<Gathered> {
-  const conn = await connectAdminOrg(adminOrg);
+async function gatherEvidence(adminOrg: string, inputs: JwtInputs, options: DiagnoseOptions): Promise<Gathered> {
+  const { timeoutMs } = options;
+  const conn = await (options.adminConnection?.() ?? connectAdminOrg(adminOrg));
   const before = compareOrgs(adminOrgFacts(adminOrg, conn), {
     username: inputs.username,
     loginUrl: inputs.loginUrl,
@@ -275,7 +278,7 @@ async function evidenceStep(
       missingEvidence: messages.getMessages('evidence.missing'),
     };
   }
-  const gathered = await gatherEvidence(options.adminOrg, inputs, options.timeoutMs);
+  const gathered = await gatherEvidence(options.adminOrg, inputs, options);
   const base = { code, check: gathered.check, sandbox: gathered.sandbox };
   if (gathered.evidence) {
     return { ...base, evidence: gathered.evidence, ...causeFromEvidence(serverError, gathered, inputs) };
@@ -491,6 +494,10 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
 export async function diagnoseAll(options: DiagnoseAllOptions): Promise<DiagnoseAllRun> {
   const stored = await listStoredLogins();
   const hosts = new HostReachability();
+  // Opened when the first login needs evidence; a failure to open it is the same failing row for each of them.
+  let admin: Promise<Connection> | undefined;
+  const adminOrg = options.adminOrg;
+  const adminConnection = adminOrg ? (): Promise<Connection> => (admin ??= connectAdminOrg(adminOrg)) : undefined;
   const total = stored.jwt.length + stored.unreadable.length;
   let done = 0;
   let failed = 0;
@@ -521,7 +528,7 @@ export async function diagnoseAll(options: DiagnoseAllOptions): Promise<Diagnose
       );
     }
     try {
-      return report(await runDiagnosis(await storedInputs(login), { ...options, hosts }));
+      return report(await runDiagnosis(await storedInputs(login), { ...options, hosts, adminConnection }));
     } catch (error) {
       const err = error instanceof SfError ? error : SfError.wrap(error as Error);
       return report(inputsFailure(login.username, err.message, err.actions ?? []));

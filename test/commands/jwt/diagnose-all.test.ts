@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Global } from '@salesforce/core';
+import { Global, Org } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../../../src/shared/diagnose.js';
@@ -184,6 +184,31 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     expect(row?.cause?.message).to.include('contains a user name or password');
     expect(row?.loginUrl).to.equal(emu.url.replace('http://', 'http://****@'));
     expect(`${capturedOutput(ux)}\n${JSON.stringify(all)}`).not.to.include(password);
+  });
+
+  it('--admin-org: the admin org is opened once per run, and its records decide each failing login', async () => {
+    await storeJwtLogin({
+      username: 'admin@acme.com',
+      clientId: CI_KEY,
+      keyFile: SERVER_KEY,
+      loginUrl: emu.url,
+      alias: 'fleet-admin',
+    });
+    await patchUser(fleetUsername(2), { approvalPending: true });
+    await patchUser(fleetUsername(3), { approvalPending: true });
+    await patchUser(fleetUsername(5), { isActive: false });
+    const opened = sandbox.spy(Org, 'create');
+
+    const all = (await JwtDiagnose.run(['--all', '--admin-org', 'fleet-admin'])) as DiagnoseAllResult;
+
+    expect(opened.callCount, 'admin org connections opened').to.equal(1);
+    const byUser = Object.fromEntries(all.orgs.map((org) => [org.username, org]));
+    for (const username of [fleetUsername(2), fleetUsername(3), fleetUsername(5)]) {
+      const evidence = byUser[username].checks.find((check) => check.id === 'org-evidence');
+      expect(evidence?.status, `${username}: ${evidence?.message ?? ''}`).to.equal('pass');
+    }
+    expect(byUser[fleetUsername(5)].cause?.code).to.equal('USER_INACTIVE');
+    expect(all.summary).to.include({ total: FLEET + 1, ok: FLEET - 3, failed: 4 });
   });
 
   it('--verbose lists the logins that work too', async () => {
