@@ -8,6 +8,8 @@
  *   usernames, file names or server answers reach the terminal.
  * - Ctrl-C (and SIGTERM, SIGHUP) ends quietly: registered clean-ups run (shared/interrupt.ts), then the
  *   process exits with 130 (143, 129), without the stack trace sf-plugins-core's own handler prints.
+ * - The plugin's copy of @salesforce/core logs through the CLI's log file, without a log transport of its own
+ *   (shared/logging.ts): set up when this module loads, before any command module runs.
  * Kept out of src/commands/ (oclif loads every file there as a command).
  */
 import { Messages } from '@salesforce/core';
@@ -17,7 +19,10 @@ import type { TableOptions } from '@oclif/table';
 import { printable } from './shared/printable.js';
 import { runInterruptCleanups } from './shared/interrupt.js';
 import { checkUsernameOrAlias } from './shared/inputs.js';
+import { useMemoryRootLogger } from './shared/logging.js';
 
+// Before anything logs: the plugin's copy of core logs without a second worker thread (shared/logging.ts).
+useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 

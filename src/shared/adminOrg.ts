@@ -1,8 +1,9 @@
 /*
  * The admin org behind --admin-org (diagnose, approve and status): opening its connection, and the
- * per-request timeout that the commands apply when --timeout is not given.
+ * per-request timeout (--timeout) of the commands.
  */
 import { Messages, Org, type Connection } from '@salesforce/core';
+import { flagDurationMs } from './duration.js';
 import { checkUsernameOrAlias, resolveUsername, storedAuthExists } from './inputs.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -10,6 +11,11 @@ const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 /** Per request, when --timeout is not given. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** --timeout in milliseconds: at least a second, DEFAULT_TIMEOUT_MS when not given; a bad value is a usage error. */
+export function timeoutFlagMs(value: string | undefined): number {
+  return flagDurationMs(value, { flag: 'timeout', unit: 'seconds', defaultMs: DEFAULT_TIMEOUT_MS, minMs: 1000 });
+}
 
 /**
  * Opens the admin org's connection; an unknown alias or broken auth is a usage error naming the flag. Looks

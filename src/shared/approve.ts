@@ -8,7 +8,7 @@ import { runBrowserApproval } from './approveBrowser.js';
 import type { ApproveUi, JwtApproveResult } from './approveResult.js';
 import { redirectTarget, scopeAllowsJwt } from './authorize.js';
 import type { BrowserName } from './browser.js';
-import { DEFAULT_TIMEOUT_MS } from './adminOrg.js';
+import { timeoutFlagMs } from './adminOrg.js';
 import { flagDurationMs } from './duration.js';
 import { checkPermissionSetName } from './grants.js';
 import { resolveJwtInputs, type IdentityFlags } from './inputs.js';
@@ -54,12 +54,7 @@ export function approveDurations(flags: Pick<ApproveFlags, 'wait' | 'approval-ti
       defaultMs: DEFAULT_APPROVAL_TIMEOUT_MS,
       minMs: 1000,
     }),
-    timeoutMs: flagDurationMs(flags.timeout, {
-      flag: 'timeout',
-      unit: 'seconds',
-      defaultMs: DEFAULT_TIMEOUT_MS,
-      minMs: 1000,
-    }),
+    timeoutMs: timeoutFlagMs(flags.timeout),
   };
 }
 

@@ -13,7 +13,7 @@ import { withDeadline } from './deadline.js';
 import { connectAdminOrg } from './adminOrg.js';
 import { runDiagnosis } from './diagnose.js';
 import { readStoredAuth, resolveJwtInputs, resolveUsername, type IdentityFlags } from './inputs.js';
-import { adminOrgFacts, compareOrgs } from './orgMatch.js';
+import { adminOrgFacts, refuseOtherOrg } from './orgMatch.js';
 import { shellQuote } from './shell.js';
 import { approvalStatus } from './status.js';
 import { redirectTarget } from './authorize.js';
@@ -29,7 +29,6 @@ import {
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
-const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 // ---------------------------------------------------------------------------------------------
 // verification
@@ -86,8 +85,13 @@ export const approveTiming = {
 };
 
 /** The wait was stopped from outside (a signal) before it was decided. */
-export function abortedError(): SfError {
+function abortedError(): SfError {
   return messages.createError('error.Aborted');
+}
+
+/** Ends the wait when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError();
 }
 
 export type VerifyOptions = {
@@ -114,11 +118,11 @@ export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Pr
   let delay = FIRST_DELAY_MS;
   let tries = 0;
   for (;;) {
-    if (opts.signal?.aborted) throw abortedError();
+    throwIfAborted(opts.signal);
     tries++;
     // eslint-disable-next-line no-await-in-loop -- one login attempt at a time, on purpose
     const diagnosis = await runDiagnosis(inputs, { timeoutMs: opts.timeoutMs, adminOrg: opts.adminOrg });
-    if (opts.signal?.aborted) throw abortedError();
+    throwIfAborted(opts.signal);
     const cause = diagnosis.cause;
     const retry = cause !== null && retryable.has(cause.code) && Date.now() + delay <= deadline;
     if (!retry) {
@@ -139,18 +143,17 @@ export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Pr
   }
 }
 
+/** The spinner's status for each retry of the JWT login: how many tries, the cause, the pause. */
+export function retryStatus(ui: ApproveUi): NonNullable<VerifyOptions['onRetry']> {
+  return (tries, cause, delayMs) =>
+    ui.spinner.status(messages.getMessage('spinner.retry', [String(tries), cause, String(Math.round(delayMs / 1000))]));
+}
+
 /** verifyJwtLogin with a spinner: which user, and each retry with its cause and pause. */
 export async function verifyWithProgress(inputs: JwtInputs, opts: VerifyOptions, ui: ApproveUi): Promise<Verification> {
   ui.spinner.start(messages.getMessage('spinner.verifying', [inputs.username]));
   try {
-    return await verifyJwtLogin(inputs, {
-      ...opts,
-      onRetry: (tries, cause, delayMs) => {
-        ui.spinner.status(
-          messages.getMessage('spinner.retry', [String(tries), cause, String(Math.round(delayMs / 1000))]),
-        );
-      },
-    });
+    return await verifyJwtLogin(inputs, { ...opts, onRetry: retryStatus(ui) });
   } finally {
     ui.spinner.stop();
   }
@@ -361,18 +364,16 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
  * stored logins, or the login URL given or stored): a usage error, exit code 2. A default login URL proves
  * nothing here.
  */
-async function refuseOtherOrg(
+async function refuseGrantToOtherOrg(
   adminOrg: string,
   conn: Parameters<typeof adminOrgFacts>[1],
   username: string,
   inputs: JwtInputs | undefined,
 ): Promise<void> {
-  const orgId = inputs?.orgId ?? (await readStoredAuth(username))?.orgId;
+  // resolveJwtInputs has read the stored login already; without inputs, read it here
+  const orgId = inputs ? inputs.orgId : (await readStoredAuth(username))?.orgId;
   const loginUrl = inputs && inputs.source.loginUrl !== 'default' ? inputs.loginUrl : undefined;
-  const match = compareOrgs(adminOrgFacts(adminOrg, conn), { username, orgId, loginUrl });
-  if (match.verdict === 'different') {
-    throw shared.createError('error.AdminOrgMismatch', [adminOrg, username, match.reason], [], 2);
-  }
+  refuseOtherOrg(adminOrg, conn, { username, orgId, loginUrl });
 }
 
 /** Planning and applying a grant takes a few round trips (grants.ts), each within --timeout. */
@@ -410,7 +411,7 @@ export async function runAdminMode(opts: AdminModeOptions, ui: ApproveUi): Promi
   const clientId = inputs?.clientId?.trim();
 
   const conn = await connectAdminOrg(adminOrg);
-  await refuseOtherOrg(adminOrg, conn, username, inputs);
+  await refuseGrantToOtherOrg(adminOrg, conn, username, inputs);
   ui.spinner.start(messages.getMessage(dryRun ? 'spinner.planning' : 'spinner.granting', [adminOrg]));
   const budgetMs = opts.timeoutMs * ADMIN_ROUNDS;
   let admin: AdminApproval;

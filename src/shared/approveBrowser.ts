@@ -18,7 +18,7 @@ import {
   type RedirectResult,
   type RedirectTarget,
 } from './authorize.js';
-import { abortedError, verifyJwtLogin, verifyWithProgress, type VerifyOptions } from './approveAdmin.js';
+import { retryStatus, throwIfAborted, verifyJwtLogin, verifyWithProgress, type VerifyOptions } from './approveAdmin.js';
 import {
   browserOk,
   type ApprovalStatus,
@@ -35,8 +35,6 @@ import type { JwtInputs } from './types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
-
-export type { ApprovalStatus, BrowserApproval } from './approveResult.js';
 
 export type CompleteApprovalOptions = {
   loginUrl: string;
@@ -325,10 +323,6 @@ function noRedirectHere(approval: BrowserApproval, port: number, username: strin
   };
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortedError();
-}
-
 /** Why the outcome is not observed, in words. */
 function unobservedWords(opts: BrowserModeOptions, target: RedirectTarget): { key: string; tokens: string[] } {
   if (target.kind === 'loopback-https')
@@ -409,10 +403,7 @@ async function raceRedirectAndLogin(
       waitMs: opts.waitMs,
       timeoutMs: opts.timeoutMs,
       signal: stopLogin.signal,
-      onRetry: (tries, cause, delayMs) =>
-        ui.spinner.status(
-          messages.getMessage('spinner.retry', [String(tries), cause, String(Math.round(delayMs / 1000))]),
-        ),
+      onRetry: retryStatus(ui),
     }).then(
       (verification) => ({ kind: 'login' as const, verification }),
       (error: unknown) => ({ kind: 'login-stopped' as const, error }),

@@ -146,8 +146,3 @@ export function adminOk(
   if (result.selfAuthorize) return result.verification?.ok ?? false;
   return result.verification?.ok ?? true;
 }
-
-/** 0 when it works, 1 for a fault (the JSON still carries the full result). Usage errors (2) are thrown earlier. */
-export function approveExitCode(result: JwtApproveResult): 0 | 1 {
-  return result.ok ? 0 : 1;
-}

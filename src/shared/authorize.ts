@@ -14,6 +14,7 @@ import { checkLoginUrl, isLoopbackHost, mayCarryCredentials } from './checks/log
 import { http } from './http.js';
 import { describeNetworkFailure } from './networkError.js';
 import { onInterrupt } from './interrupt.js';
+import { serverLine } from './printable.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
@@ -200,10 +201,7 @@ function escapeHtml(text: string): string {
 
 /** Server-supplied text made safe for a terminal: no control characters, bounded length. */
 function printable(text: string | undefined, max = 500): string | undefined {
-  if (text === undefined) return undefined;
-  // eslint-disable-next-line no-control-regex -- strip terminal control characters from server text
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+  return text === undefined ? undefined : serverLine(text, max);
 }
 
 function page(res: ServerResponse, status: number, title: string, body: string): Promise<void> {
@@ -262,12 +260,13 @@ function listenError(err: NodeJS.ErrnoException, port: number, redirectUri: stri
  */
 export async function listenForRedirect(opts: ListenOptions): Promise<RedirectListener> {
   const url = parseUrl(opts.redirectUri);
-  if (!url || url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
+  // an http loopback URI with a usable port (redirectTarget names a missing or zero port)
+  const target = redirectTarget(opts.redirectUri);
+  if (!url || target.kind !== 'loopback') {
     throw messages.createError('error.RedirectNotLoopback', [opts.redirectUri]);
   }
   const address = loopbackBindAddress(url.hostname);
-  const target = redirectTarget(opts.redirectUri);
-  const requestedPort = target.kind === 'loopback' ? target.port : 80;
+  const requestedPort = target.port;
   const expectedPath = url.pathname;
 
   if (opts.signal?.aborted) throw messages.createError('error.RedirectAborted');

@@ -15,6 +15,7 @@ import { bullets } from './bullets.js';
 import { buildCause } from './classify.js';
 import { http } from './http.js';
 import { describeNetworkFailure } from './networkError.js';
+import { serverLine } from './printable.js';
 import { shellQuote } from './shell.js';
 import type { CauseCode } from './types.js';
 
@@ -39,13 +40,10 @@ export type AuthorizeCheck =
   /** The check could not tell (no answer, a 5xx, a page that says nothing): the approval goes on as without it. */
   | { status: 'unchecked'; reason: string };
 
-/** Server text made safe for a terminal: no control characters, bounded length. */
+/** Server text made safe for a terminal: no control characters, bounded length; nothing left is undefined. */
 function printable(text: string | null | undefined, max = 300): string | undefined {
-  if (text === null || text === undefined) return undefined;
-  // eslint-disable-next-line no-control-regex -- strip terminal control characters from server text
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  if (!clean) return undefined;
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+  const clean = text ? serverLine(text, max) : '';
+  return clean === '' ? undefined : clean;
 }
 
 function refusalFrom(params: URLSearchParams, source: AuthorizeRefusal['source']): AuthorizeRefusal | undefined {

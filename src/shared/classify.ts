@@ -263,11 +263,6 @@ export function describeOtherOrg(username: string, loginUrl: string): string {
   return msg('undecided.otherOrg', [username, loginUrl]);
 }
 
-/** decideApproval's cause code. */
-export function classifyApproval(evidence: OrgEvidence | undefined): CauseCode {
-  return evidence ? decideApproval(evidence).code : 'USER_NOT_APPROVED';
-}
-
 /** Maps Salesforce's OAuth error (and, for approval errors, org-side evidence) to a cause code. */
 export function classifyServerError(err: ServerError, evidence?: OrgEvidence, ctx?: ClassifyContext): CauseCode {
   const ev = evidence ?? (ctx?.evidenceCollected ? ctx.evidence : undefined);
@@ -278,7 +273,7 @@ export function classifyServerError(err: ServerError, evidence?: OrgEvidence, ct
     BY_PATTERN.find(([pattern]) => pattern.test(description))?.[1];
   if (code === 'USER_INACTIVE')
     return ev?.user?.isActive !== false && ev?.user?.isFrozen ? 'USER_FROZEN' : 'USER_INACTIVE';
-  if (code === 'USER_NOT_APPROVED') return classifyApproval(ev);
+  if (code === 'USER_NOT_APPROVED') return decideApproval(ev).code;
   return code ?? 'UNKNOWN_ERROR';
 }
 

@@ -235,11 +235,12 @@ async function gatherEvidence(adminOrg: string, inputs: JwtInputs, options: Diag
  */
 function causeFromEvidence(
   serverError: ServerError,
+  code: CauseCode,
   gathered: Gathered,
   inputs: JwtInputs,
 ): { code: CauseCode; undecided?: string } {
   const evidence = gathered.evidence as OrgEvidence;
-  if (classifyServerError(serverError) !== 'USER_NOT_APPROVED') {
+  if (code !== 'USER_NOT_APPROVED') {
     return { code: classifyServerError(serverError, evidence) };
   }
   const decision = decideApproval(evidence);
@@ -281,7 +282,7 @@ async function evidenceStep(
   const gathered = await gatherEvidence(options.adminOrg, inputs, options);
   const base = { code, check: gathered.check, sandbox: gathered.sandbox };
   if (gathered.evidence) {
-    return { ...base, evidence: gathered.evidence, ...causeFromEvidence(serverError, gathered, inputs) };
+    return { ...base, evidence: gathered.evidence, ...causeFromEvidence(serverError, code, gathered, inputs) };
   }
   if (gathered.match.verdict === 'different') {
     return { ...base, undecided: gathered.match.reason, missingEvidence: messages.getMessages('evidence.missing') };

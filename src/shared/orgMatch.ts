@@ -121,3 +121,14 @@ export function afterUserLookup(match: OrgMatch, userFound: boolean | undefined)
   }
   return match;
 }
+
+/**
+ * Nothing is read or changed through an admin org that is provably another org than the JWT user's: a usage
+ * error (exit code 2) naming both and what differs.
+ */
+export function refuseOtherOrg(adminOrg: string, conn: Conn, jwt: JwtOrgFacts): void {
+  const match = compareOrgs(adminOrgFacts(adminOrg, conn), jwt);
+  if (match.verdict === 'different') {
+    throw messages.createError('error.AdminOrgMismatch', [adminOrg, jwt.username, match.reason], [], 2);
+  }
+}

@@ -27,3 +27,13 @@ export function hasControlCharacters(text: string): boolean {
   CONTROL.lastIndex = 0;
   return ESCAPE_SEQUENCE.test(text) || CONTROL.test(text) || /[\n\t]/.test(text);
 }
+
+/**
+ * Server text (an OAuth error, its description) for one line of a message: every run of control characters,
+ * line breaks included, becomes one space; trimmed, and cut at `max` characters.
+ */
+export function serverLine(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}

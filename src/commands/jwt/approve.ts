@@ -8,7 +8,6 @@ import type { ApproveUi, JwtApproveResult } from '../../shared/approveResult.js'
 import { approveView, type ViewLine } from '../../shared/approveView.js';
 import { BROWSERS } from '../../shared/browser.js';
 import { adminOrgFlag, durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
-import { useMemoryRootLogger } from '../../shared/logging.js';
 
 export { approveTiming } from '../../shared/approveAdmin.js';
 export { DEFAULT_PERMISSION_SET } from '../../shared/approve.js';
@@ -20,8 +19,6 @@ export type {
   JwtApproveResult,
 } from '../../shared/approveResult.js';
 
-// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
-useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');

@@ -2,17 +2,13 @@ import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../command.js';
 import { DEFAULT_CONCURRENCY, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
-import { DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
+import { timeoutFlagMs } from '../../shared/adminOrg.js';
 import { fleetView } from '../../shared/fleetRows.js';
 import { resolveJwtInputs } from '../../shared/inputs.js';
 import type { DiagnoseResult } from '../../shared/types.js';
 import { adminOrgFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
-import { flagDurationMs } from '../../shared/duration.js';
 import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
-import { useMemoryRootLogger } from '../../shared/logging.js';
 
-// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
-useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -57,12 +53,7 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
 
   public async run(): Promise<JwtDiagnoseResult> {
     const { flags } = await this.parse(JwtDiagnose);
-    const timeoutMs = flagDurationMs(flags.timeout, {
-      flag: 'timeout',
-      unit: 'seconds',
-      defaultMs: DEFAULT_TIMEOUT_MS,
-      minMs: 1000,
-    });
+    const timeoutMs = timeoutFlagMs(flags.timeout);
     const options = { timeoutMs, adminOrg: flags['admin-org'] };
 
     if (flags.all) {

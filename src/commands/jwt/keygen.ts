@@ -12,11 +12,8 @@ import {
   writeKeyAndCert,
 } from '../../shared/keygen.js';
 import { bullets } from '../../shared/bullets.js';
-import { useMemoryRootLogger } from '../../shared/logging.js';
 import { shellQuote } from '../../shared/shell.js';
 
-// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
-useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
 

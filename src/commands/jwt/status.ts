@@ -1,21 +1,16 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../command.js';
-import { connectAdminOrg, DEFAULT_TIMEOUT_MS } from '../../shared/adminOrg.js';
+import { connectAdminOrg, timeoutFlagMs } from '../../shared/adminOrg.js';
 import { withDeadline } from '../../shared/deadline.js';
-import { flagDurationMs } from '../../shared/duration.js';
 import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../flags.js';
 import { readStoredAuth, resolveUsername } from '../../shared/inputs.js';
-import { adminOrgFacts, compareOrgs } from '../../shared/orgMatch.js';
+import { refuseOtherOrg } from '../../shared/orgMatch.js';
 import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../shared/status.js';
 import { statusView } from '../../shared/statusRows.js';
-import { useMemoryRootLogger } from '../../shared/logging.js';
 
-// Before anything logs: the plugin's copy of core logs without a second worker thread (logging.ts).
-useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
-const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 /** Reading the user record takes a few round trips (status.ts), each within --timeout. */
 const STATUS_ROUNDS = 4;
@@ -54,24 +49,12 @@ export default class JwtStatus extends JwtCommand<JwtStatusResult> {
     if (!adminOrg) throw messages.createError('error.MissingAdminOrg', [], [], 2);
     if (!flags.username) throw messages.createError('error.MissingUsername', [], [], 2);
 
-    const timeoutMs = flagDurationMs(flags.timeout, {
-      flag: 'timeout',
-      unit: 'seconds',
-      defaultMs: DEFAULT_TIMEOUT_MS,
-      minMs: 1000,
-    });
+    const timeoutMs = timeoutFlagMs(flags.timeout);
     const username = await resolveUsername(flags.username);
     const conn = await connectAdminOrg(adminOrg);
     // another org's records say nothing about this user: refuse before reading them
     const stored = await readStoredAuth(username);
-    const match = compareOrgs(adminOrgFacts(adminOrg, conn), {
-      username,
-      orgId: stored?.orgId,
-      loginUrl: stored?.loginUrl,
-    });
-    if (match.verdict === 'different') {
-      throw shared.createError('error.AdminOrgMismatch', [adminOrg, username, match.reason], [], 2);
-    }
+    refuseOtherOrg(adminOrg, conn, { username, orgId: stored?.orgId, loginUrl: stored?.loginUrl });
     const clientId = flags['client-id']?.trim();
     this.spinner.start(messages.getMessage('spinner.reading', [username, adminOrg]));
     const budgetMs = timeoutMs * STATUS_ROUNDS;
