@@ -11,7 +11,7 @@ import { diagnoseAll, type DiagnoseAllResult, type DiagnoseOptions } from '../sh
 import { withDeadline } from '../shared/deadline.js';
 import { describeDuration } from '../shared/duration.js';
 import type { DiagnoseResult } from '../shared/types.js';
-import { shellQuote } from './loginHint.js';
+import { commandLine } from '../shared/shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.hooks');
@@ -52,7 +52,7 @@ export function loginStatus(org: DiagnoseResult): DiagnosticStatus['status'] {
 
 /** The exact command that shows a stored login's full diagnosis: the cause, its evidence and every fix. */
 export function nextCommand(username: string, bin = 'sf'): string {
-  return `${bin} jwt diagnose --username ${shellQuote(username)}`;
+  return commandLine(`${bin} jwt diagnose`, ['--username', username]);
 }
 
 /** One line for a failing login: its cause code, the cause's message and the next command. */

@@ -5,7 +5,7 @@
  * Every sf command loads the `finally` hook, so this module imports nothing but the quoting helper, a module
  * that imports nothing itself.
  */
-import { shellQuote } from '../shared/shell.js';
+import { commandLine, type CommandPart } from '../shared/shell.js';
 
 /** `org login jwt` and its aliases, as oclif reports command ids (colon-separated). */
 export const LOGIN_JWT_IDS: ReadonlySet<string> = new Set(['org:login:jwt', 'force:auth:jwt:grant', 'auth:jwt:grant']);
@@ -133,17 +133,12 @@ export function parseIdentityFlags(
   return identity;
 }
 
-/** One shell word (the plugin's one quoting helper, itself a module without imports). */
-export { shellQuote };
-
 /** The `sf jwt diagnose` command line for the same login: the identity flags given, each value quoted. */
 export function diagnoseCommand(identity: Identity, bin = 'sf'): string {
-  const words = [bin, 'jwt', 'diagnose'];
-  for (const flag of IDENTITY_FLAGS) {
-    const value = identity[flag];
-    if (value !== undefined) words.push(`--${flag}`, shellQuote(value));
-  }
-  return words.join(' ');
+  return commandLine(
+    `${bin} jwt diagnose`,
+    ...IDENTITY_FLAGS.map((flag): CommandPart => [`--${flag}`, identity[flag]]),
+  );
 }
 
 /** SF_JWT_HINT=false (or 0, no, off) turns the hint off. */
@@ -156,14 +151,17 @@ export function hintDisabled(env: NodeJS.ProcessEnv): boolean {
  * so no login was tried and the CLI's own message already says what to fix. oclif and sf use exit code 2.
  */
 export function isUsageError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { exitCode, oclif } = error as { exitCode?: unknown; oclif?: { exit?: unknown } };
-  return (exitCode ?? oclif?.exit) === 2;
+  return exitCodeOf(error) === 2;
 }
 
 /** An error that ends the command without a failure (oclif's exit(0)). */
 export function isCleanExit(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+  return exitCodeOf(error) === 0;
+}
+
+/** The exit code an error ends the command with (sf's `exitCode`, oclif's `oclif.exit`), when it carries one. */
+function exitCodeOf(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return undefined;
   const { exitCode, oclif } = error as { exitCode?: unknown; oclif?: { exit?: unknown } };
-  return (exitCode ?? oclif?.exit) === 0;
+  return exitCode ?? oclif?.exit;
 }

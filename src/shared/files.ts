@@ -41,7 +41,8 @@ export type FileRead =
       size?: number;
     };
 
-const errorCode = (err: unknown): string | undefined =>
+/** The code of a Node.js system error (ENOENT, EACCES, …), when it has one. */
+export const errorCode = (err: unknown): string | undefined =>
   err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 
 /** Words for a file system error code (ELOOP, EROFS, ENOSPC, …); never the bare code. */

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type * as X509 from '@peculiar/x509';
 import { Messages, SfError } from '@salesforce/core';
-import { describeFsError } from './files.js';
+import { describeFsError, errorCode } from './files.js';
 import { onInterrupt } from './interrupt.js';
 import { hasControlCharacters } from './printable.js';
 
@@ -181,9 +181,6 @@ export async function generateKeyPairAndCert(opts: KeygenOptions = {}): Promise<
     commonName,
   };
 }
-
-const errorCode = (err: unknown): string | undefined =>
-  err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 
 const notWritable = (dir: string, err: unknown): SfError =>
   messages.createError(

@@ -12,8 +12,8 @@ import {
   isUsageError,
   LOGIN_JWT_FLAGS,
   parseIdentityFlags,
-  shellQuote,
 } from '../../src/hooks/loginHint.js';
+import { shellQuote } from '../../src/shared/shell.js';
 
 describe('login hint: which command ran', () => {
   const loginJwt = { id: 'org:login:jwt', aliases: ['force:auth:jwt:grant', 'auth:jwt:grant'] };
