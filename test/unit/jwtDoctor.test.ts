@@ -170,25 +170,29 @@ describe('sf doctor hook: the hook module', () => {
   });
   afterEach(() => home.restore());
 
-  it('reports through Doctor:diagnostic lifecycle events, as plugin-info listens for them', async () => {
+  /** Runs the hook with these options; returns the Doctor:diagnostic events it emitted. */
+  async function runHook(options: Record<string, unknown>): Promise<DiagnosticStatus[]> {
     const events: DiagnosticStatus[] = [];
     const lifecycle = Lifecycle.getInstance();
     lifecycle.on('Doctor:diagnostic', (status: DiagnosticStatus) => Promise.resolve(void events.push(status)));
-    const doctor = new FakeDoctor();
     try {
-      await hook.call(
-        {} as never,
-        { doctor, config: { bin: 'sf' }, context: {} } as unknown as Parameters<typeof hook>[0],
-      );
+      await hook.call({} as never, options as unknown as Parameters<typeof hook>[0]);
     } finally {
       lifecycle.removeAllListeners('Doctor:diagnostic');
     }
+    return events;
+  }
+
+  it('reports through Doctor:diagnostic lifecycle events, as plugin-info listens for them', async () => {
+    const doctor = new FakeDoctor();
+    const events = await runHook({ doctor, config: { bin: 'sf' }, context: {} });
     // an empty HOME: no stored JWT login
     expect(events).to.deep.equal([{ testName: '[plugin-jwt] No JWT logins are stored in the CLI', status: 'pass' }]);
     expect(doctor.pluginData['plugin-jwt']).to.have.length(1);
   });
 
-  it('does nothing without a doctor', async () => {
-    await hook.call({} as never, { config: {}, context: {} } as unknown as Parameters<typeof hook>[0]);
+  it('does nothing without a doctor: no diagnostic, and nothing diagnosed', async () => {
+    const events = await runHook({ config: {}, context: {} });
+    expect(events).to.deep.equal([]);
   });
 });
