@@ -20,6 +20,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FLEET_SCENARIO, fleetUsername } from '../test/emulator/index.js';
 import {
   ADMIN_APP,
   CI_APP,
@@ -40,7 +41,6 @@ const fleetSize = Number(process.env.BENCH_FLEET ?? 200);
 const fleetRuns = Number(process.env.BENCH_FLEET_RUNS ?? 3);
 const FLEET_LATENCY_MS = 100;
 const HANG_TIMEOUT_S = 5;
-const fleetUser = (i: number): string => `ci${String(i).padStart(3, '0')}@fleet.acme.com`;
 /** Of 200 logins, 20 fail: 10 lose their approval, 5 users are deactivated, 5 keys are deleted. */
 const notApproved = (i: number): boolean => i % 20 === 7;
 const deactivated = (i: number): boolean => i % 40 === 13;
@@ -122,7 +122,7 @@ async function storeFleet(emu: EmulatorProcess, home: string, keys: string): Pro
     if (keyDeleted(i)) copyFileSync(keyFile('server.key'), key);
     // eslint-disable-next-line no-await-in-loop -- one login after another, as a CI machine collects them
     const auth = await AuthInfo.create({
-      username: fleetUser(i),
+      username: fleetUsername(i),
       oauth2Options: { clientId: CI_APP, privateKeyFile: key, loginUrl: `${emu.url}/` },
     });
     // eslint-disable-next-line no-await-in-loop
@@ -134,7 +134,7 @@ async function storeFleet(emu: EmulatorProcess, home: string, keys: string): Pro
   for (let i = 1; i <= fleetSize; i++) {
     const patch = notApproved(i) ? { approvalPending: true } : deactivated(i) ? { isActive: false } : undefined;
     // eslint-disable-next-line no-await-in-loop
-    if (patch) await emu.control('PATCH', `/__users/${fleetUser(i)}`, patch);
+    if (patch) await emu.control('PATCH', `/__users/${fleetUsername(i)}`, patch);
   }
 }
 
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
 
   const healthy = await startEmulatorProcess('healthy');
   const broken = await startEmulatorProcess('admin-approved-no-grant');
-  const fleet = await startEmulatorProcess('fleet', ['--users', String(fleetSize)]);
+  const fleet = await startEmulatorProcess(FLEET_SCENARIO, ['--users', String(fleetSize)]);
   try {
     const which = await sf(withPlugin, ['which', 'jwt', 'diagnose', '--json']);
     if (!which.stdout.includes('plugin-jwt'))
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
     const fleetPairs = await pairs(
       fleetRuns,
       () => timed(p, ['jwt', 'diagnose', '--all'], 1, fleet, probe),
-      () => timed(p, ['org', 'login', 'jwt', ...login(fleet, fleetUser(nextWorking()))], 0, fleet),
+      () => timed(p, ['org', 'login', 'jwt', ...login(fleet, fleetUsername(nextWorking()))], 0, fleet),
     );
     const fleetRss = peakRssMb();
     // the same run for a script: --json instead of the tables

@@ -41,7 +41,15 @@ import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/shared/duration.js';
 import { KEYS_DIR, keyPath, loadScenario, startEmulator, type Emulator } from '../emulator/index.js';
 import { REPO_ROOT, sfChildEnv } from '../helpers/env.js';
-import { hashTree, storeJwtLogin, treeChanges, useTempHome, type TempHome } from '../helpers/org.js';
+import {
+  hashTree,
+  isCliLog,
+  secretLeaks,
+  storeJwtLogin,
+  treeChanges,
+  useTempHome,
+  type TempHome,
+} from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const SERVER_KEY = keyPath('server.key');
@@ -131,17 +139,8 @@ const KEY_MATERIAL = readdirSync(KEYS_DIR)
   .filter((f) => f.endsWith('.key'))
   .map((f) => readFileSync(join(KEYS_DIR, f), 'utf8').split('\n')[1])
   .filter((line) => line && line.length > 20);
-/** A Salesforce access token (org id, "!", token), as Salesforce and the emulator issue them. */
-const ACCESS_TOKEN = /\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.-]{20,}/;
-
 function leaks(text: string): string[] {
-  const found: string[] = [];
-  if (/-----BEGIN [A-Z0-9 ]+-----(\\n|\s)*[A-Za-z0-9+/=]{20,}/.test(text)) found.push('PEM block');
-  if (/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/.test(text)) found.push('signed JWT');
-  if (ACCESS_TOKEN.test(text)) found.push('access token');
-  if (text.includes(PASSWORD)) found.push('password');
-  for (const line of KEY_MATERIAL) if (text.includes(line)) found.push('key line');
-  return found;
+  return secretLeaks(text, [PASSWORD, ...KEY_MATERIAL]);
 }
 
 /** Every string in a JSON document, the way a reader sees them (no JSON escaping). */
@@ -155,7 +154,7 @@ function strings(value: unknown): string[] {
 /** HOME files, without the CLI's log file (the one file a run may change). */
 function homeTree(home: string): Map<string, string> {
   const tree = hashTree(home);
-  for (const path of [...tree.keys()]) if (/^\.sf\/sf-.*\.log$/.test(path)) tree.delete(path);
+  for (const path of [...tree.keys()]) if (isCliLog(path)) tree.delete(path);
   return tree;
 }
 

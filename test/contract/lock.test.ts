@@ -38,7 +38,7 @@ function devRun(cwd: string, args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'bin/dev.js', ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 120_000 },
+      { cwd, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         if (error && code === -1) reject(error);

@@ -9,33 +9,21 @@
  * it instead of a browser). The linked plugin runs the compiled lib/: `npm test` builds it first.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { JwtApproveBrowserResult } from '../../src/shared/approveResult.js';
-import { keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, REPO_ROOT, runSf, SF_RUN_JS, type IsolatedEnv, type SfRun } from '../helpers/env.js';
-import { hashTree, secretLeaks, treeChanges } from '../helpers/org.js';
+import { keyPath, loadScenario, portIsFree, startEmulator, unusedPort, type Emulator } from '../emulator/index.js';
+import { isolatedEnv, REPO_ROOT, runSf, SF_RUN_JS, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
+import { hashTree, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_USER_ID = '0055g000000CI01AAG';
 const SERVER_KEY = keyPath('server.key');
-const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
+const KEY_LINE = keyLine(SERVER_KEY);
 const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'approve.js');
 
-async function portIsFree(port: number): Promise<boolean> {
-  const probe = createServer();
-  return new Promise((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-function resultOf(run: SfRun): JwtApproveBrowserResult {
-  expect(run.json, `--json output must parse:\n${run.stdout}\n${run.stderr}`).to.be.an('object');
-  return (run.json as { result: JwtApproveBrowserResult }).result;
-}
+const resultOf = (run: SfRun): JwtApproveBrowserResult => jsonResult<JwtApproveBrowserResult>(run);
 
 describe('e2e: sf jwt approve with the real sf CLI', function () {
   this.timeout(240_000);

@@ -8,7 +8,7 @@
  * Without Chromium (/usr/bin/chromium, or CHROMIUM_PATH) the tests are skipped with the reason: reported as
  * pending, never as passed. Everything stays on 127.0.0.1: the emulator, the listener and the page.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { Browser, Page } from 'playwright-core';
@@ -18,14 +18,14 @@ import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import { browser } from '../../src/shared/browser.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
 import { keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../emulator/index.js';
-import { capturedOutput, secretLeaks, useTempHome, type TempHome } from '../helpers/org.js';
+import { capturedOutput, keyLine, secretLeaks, useTempHome, type TempHome } from '../helpers/org.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_APP_ID = '0H45g000000CIAPCA4';
 const CI_USER_ID = '0055g000000CI01AAG';
 const SERVER_KEY = keyPath('server.key');
-const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
+const KEY_LINE = keyLine(SERVER_KEY);
 /**
  * Flags that keep Chromium from phoning home: without them its background connections (updates, sync,
  * QUIC probes) are refused by the loopback-only network, many at a time. --no-sandbox because tests may

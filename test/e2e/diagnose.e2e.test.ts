@@ -5,45 +5,34 @@
  *
  * The linked plugin runs the compiled lib/: `npm test` builds it first (`npm run build`).
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DiagnoseResult } from '../../src/shared/types.js';
 import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
-import { hashTree, secretLeaks, treeChanges } from '../helpers/org.js';
+import {
+  isolatedEnv,
+  REPO_ROOT,
+  runSf,
+  sfLoginJwtArgs,
+  type IsolatedEnv,
+  type SfRun,
+  jsonResult,
+} from '../helpers/env.js';
+import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const SERVER_KEY = keyPath('server.key');
 const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'diagnose.js');
 /** A line of the key's base64 body: it must never show up in any output. */
-const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
-/** Every access token the emulator issues starts with the org id and "!". */
-const ISSUED_TOKEN = /00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.-]{10,}/;
-
-/** Every file under HOME/.sfdx and HOME/.sf, hashed. */
-function snapshot(home: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const dir of ['.sfdx', '.sf']) {
-    for (const [path, hash] of hashTree(join(home, dir))) out.set(join(dir, path), hash);
-  }
-  return out;
-}
-
-/** A change to the CLI's log file (~/.sf/sf-YYYY-MM-DD.log) rather than to its state. */
-const isCliLog = (change: string): boolean => /\.sf\/sf-[^/]*\.log$/.test(change);
+const KEY_LINE = keyLine(SERVER_KEY);
 
 function expectNoSecrets(run: SfRun): void {
-  const text = `${run.stdout}\n${run.stderr}`;
-  expect(secretLeaks(text, [KEY_LINE]), 'secret in output').to.deep.equal([]);
-  expect(ISSUED_TOKEN.test(text), 'access token in output').to.equal(false);
+  expect(secretLeaks(`${run.stdout}\n${run.stderr}`, [KEY_LINE]), 'secret in output').to.deep.equal([]);
 }
 
-function resultOf(run: SfRun): DiagnoseResult {
-  expect(run.json, `--json output must parse:\n${run.stdout}\n${run.stderr}`).to.be.an('object');
-  return (run.json as { result: DiagnoseResult }).result;
-}
+const resultOf = (run: SfRun): DiagnoseResult => jsonResult<DiagnoseResult>(run);
 
 describe('e2e: sf jwt diagnose with the real sf CLI', function () {
   this.timeout(180_000);
@@ -91,7 +80,7 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
   });
 
   it('diagnoses stored logins read-only: a healthy one, a frozen user via --admin-org, a deleted key', async () => {
-    const before = snapshot(env.home);
+    const before = cliStateTree(env.home);
     expect([...before.keys()]).to.include.members([
       join('.sfdx', 'ci@acme.com.json'),
       join('.sfdx', 'admin@acme.com.json'),
@@ -145,7 +134,7 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
     expectNoSecrets(vanished);
 
     // auth files, key store, aliases and config are byte-identical
-    changes = treeChanges(before, snapshot(env.home));
+    changes = treeChanges(before, cliStateTree(env.home));
     expect(changes.filter((change) => !isCliLog(change))).to.deep.equal([]);
   });
 

@@ -4,8 +4,8 @@
  * same login on stderr. Everything runs against the emulator, in an isolated HOME.
  *
  * The plugin is laid out there as `sf plugins install` does (a user plugin), not linked: oclif then loads the
- * hooks from the compiled lib/ (`npm test` builds it first) exactly as users get them, through the paths in
- * package.json. A linked plugin would run its TypeScript sources through tsx instead. The hook modules are
+ * hooks from the compiled lib/ (`npm test` builds it first) as it does for an installed plugin, through the
+ * paths in package.json, with none of a development link's special handling. The hook modules are
  * also loaded on their own, to count what they import: oclif loads the `finally` hook after every sf command.
  */
 import { spawn } from 'node:child_process';
@@ -28,15 +28,13 @@ import type { DiagnoseAllResult } from '../../src/shared/diagnose.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
 import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
-import { hashTree, secretLeaks, treeChanges } from '../helpers/org.js';
+import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const SERVER_KEY = keyPath('server.key');
 const LIB_HOOKS = join(REPO_ROOT, 'lib', 'hooks');
 /** A line of the key's base64 body: it must never show up in any output. */
-const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
-/** Every access token the emulator issues starts with the org id and "!". */
-const ISSUED_TOKEN = /00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.-]{10,}/;
+const KEY_LINE = keyLine(SERVER_KEY);
 const HINT = 'To find out why the JWT login failed, run: ';
 
 type DoctorDiagnosis = {
@@ -62,19 +60,8 @@ function installAsUserPlugin(home: string): void {
   );
 }
 
-function snapshot(home: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const dir of ['.sfdx', '.sf']) {
-    for (const [path, hash] of hashTree(join(home, dir))) out.set(join(dir, path), hash);
-  }
-  return out;
-}
-
-const isCliLog = (change: string): boolean => /\.sf\/sf-[^/]*\.log$/.test(change);
-
 function expectNoSecrets(text: string): void {
   expect(secretLeaks(text, [KEY_LINE]), 'secret in output').to.deep.equal([]);
-  expect(ISSUED_TOKEN.test(text), 'access token in output').to.equal(false);
 }
 
 /** The hint lines on stderr. */
@@ -130,10 +117,6 @@ describe('e2e: the hooks inside the real sf CLI', function () {
   let env: IsolatedEnv;
   let scratch: string;
 
-  function loginArgs(username: string, key = SERVER_KEY): string[] {
-    return sfLoginJwtArgs(emu.url, username, key, { json: false });
-  }
-
   before(async () => {
     if (!existsSync(join(LIB_HOOKS, 'finally.js'))) {
       throw new Error(`${LIB_HOOKS} is missing: run "npm run build" first (npm test does).`);
@@ -173,7 +156,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
     before(async () => {
       for (const username of ['ci@acme.com', 'admin@acme.com']) {
         // eslint-disable-next-line no-await-in-loop -- one login after the other, as a user would
-        const login = await runSf([...loginArgs(username), '--json'], env.env);
+        const login = await runSf(sfLoginJwtArgs(emu.url, username, SERVER_KEY), env.env);
         expect(login.code, login.stdout + login.stderr).to.equal(0);
       }
       // Then admin@acme.com's approval is revoked (as a sandbox refresh does): its stored login now fails.
@@ -183,7 +166,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
     });
 
     it('--json: a pass for the healthy login, a fail with its cause and next command for the broken one', async () => {
-      const before = snapshot(env.home);
+      const before = cliStateTree(env.home);
       expect([...before.keys()]).to.include.members([
         join('.sfdx', 'ci@acme.com.json'),
         join('.sfdx', 'admin@acme.com.json'),
@@ -227,7 +210,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
 
       // no secrets anywhere, and the stored logins, key store, aliases and config are byte-identical
       expectNoSecrets(`${run.stdout}\n${run.stderr}\n${fileText}`);
-      const changes = treeChanges(before, snapshot(env.home));
+      const changes = treeChanges(before, cliStateTree(env.home));
       expect(changes.filter((change) => !isCliLog(change))).to.deep.equal([]);
     });
 
@@ -317,7 +300,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
     });
 
     it('prints nothing after a working login, after another failing command, or with SF_JWT_HINT=false', async () => {
-      const ok = await runSf([...loginArgs('ci@acme.com'), '--json'], env.env);
+      const ok = await runSf(sfLoginJwtArgs(emu.url, 'ci@acme.com', SERVER_KEY), env.env);
       expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
       expect(ok.stderr).to.not.include('sf jwt diagnose');
       expect(ok.json).to.include({ status: 0 });
@@ -326,7 +309,10 @@ describe('e2e: the hooks inside the real sf CLI', function () {
       expect(other.code).to.not.equal(0);
       expect(other.stderr).to.not.include('sf jwt diagnose');
 
-      const off = await runSf(loginArgs('new.hire@acme.com'), { ...env.env, SF_JWT_HINT: 'false' });
+      const off = await runSf(sfLoginJwtArgs(emu.url, 'new.hire@acme.com', SERVER_KEY, { json: false }), {
+        ...env.env,
+        SF_JWT_HINT: 'false',
+      });
       expect(off.code, off.stdout + off.stderr).to.equal(1);
       expect(off.stderr).to.include('JwtGrantError');
       expect(off.stderr).to.not.include('sf jwt diagnose');

@@ -18,16 +18,13 @@ import { expect } from 'chai';
 import { installPackedPlugin, packCleanCopy } from '../../scripts/lib.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
 import { keyPath, startEmulator, TOKEN_PATH, type Emulator } from '../emulator/index.js';
-import { isolatedEnv, runSf, type IsolatedEnv, type SfRun } from '../helpers/env.js';
+import { isolatedEnv, runSf, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
 
 const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const SERVER_KEY = keyPath('server.key');
 
-function resultOf(run: SfRun): DiagnoseResult {
-  expect(run.json, `--json output must parse:\n${run.stdout}\n${run.stderr}`).to.be.an('object');
-  return (run.json as { result: DiagnoseResult }).result;
-}
+const resultOf = (run: SfRun): DiagnoseResult => jsonResult<DiagnoseResult>(run);
 
 describe('e2e: the packed plugin, installed from its tarball into the real sf', function () {
   this.timeout(600_000);

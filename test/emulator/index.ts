@@ -1,7 +1,7 @@
 /*
  * The Salesforce emulator used by tests and the demo: a loopback server that behaves like one org.
  */
-export { startEmulator, loadScenario, unusedPort, SCENARIOS_DIR, TOKEN_PATH } from './server.js';
+export { startEmulator, loadScenario, portIsFree, unusedPort, SCENARIOS_DIR, TOKEN_PATH } from './server.js';
 export type { Emulator, RecordedRequest, RestHandler } from './server.js';
 export { OAUTH_ERRORS, JWT_BEARER, REMOTE_ACCESS_ERROR_PAGE, acceptedAudiences } from './oauth.js';
 export { KEYS_DIR, keyPath, readKeyFile, signAssertion, pkceChallenge } from './keys.js';

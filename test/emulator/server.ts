@@ -92,6 +92,15 @@ export async function unusedPort(): Promise<number> {
   return port;
 }
 
+/** Whether nothing listens on 127.0.0.1:`port` (a listener that should be gone, is). */
+export async function portIsFree(port: number): Promise<boolean> {
+  const probe = createServer();
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 export async function startEmulator(scenario: Scenario | string, opts: { port?: number } = {}): Promise<Emulator> {
   const store = new OrgStore(
     typeof scenario === 'string' ? loadScenario(scenario) : resolveScenarioCertificates(scenario),

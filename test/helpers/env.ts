@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 
 /** The repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -127,4 +128,10 @@ export function sfLoginJwtArgs(
     instanceUrl,
     ...(opts.json === false ? [] : ['--json']),
   ];
+}
+
+/** The `result` of a `--json` run, after checking that stdout was one JSON document. */
+export function jsonResult<T>(run: SfRun): T {
+  expect(run.json, `--json output must parse:\n${run.stdout}\n${run.stderr}`).to.be.an('object');
+  return (run.json as { result: T }).result;
 }

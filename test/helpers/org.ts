@@ -34,7 +34,8 @@ export function useTempHome(prefix = 'plugin-jwt-cmd-'): TempHome {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
-      rmSync(home, { recursive: true, force: true });
+      // the CLI's log writer may still be flushing into HOME: retry instead of failing on ENOTEMPTY
+      rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
 }
@@ -132,14 +133,33 @@ export function tableRows(ux: UxStubs): Array<Record<string, string>> {
   });
 }
 
+/** A Salesforce access token (org id, "!", token), as Salesforce and the emulator issue them. */
+export const ACCESS_TOKEN = /00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.-]{10,}/;
+
 /**
- * Secrets found in output: a PEM block with content, a signed JWT, or any of the given strings (tokens, key
- * lines). A bare "-----BEGIN PRIVATE KEY-----" is allowed: messages quote that line to say which file to pass.
+ * Secrets found in output: a PEM block with content, a signed JWT, an access token, or any of the given strings
+ * (tokens, key lines, passwords). A bare "-----BEGIN PRIVATE KEY-----" is allowed: messages quote that line to say which file to pass.
  */
 export function secretLeaks(text: string, tokens: string[] = []): string[] {
   const leaks: string[] = [];
   if (/-----BEGIN [A-Z0-9 ]+-----(\\n|\s)*[A-Za-z0-9+/=]{20,}/.test(text)) leaks.push('PEM block');
   if (/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/.test(text)) leaks.push('JWT');
+  if (ACCESS_TOKEN.test(text)) leaks.push('access token');
   for (const token of tokens) if (token && text.includes(token)) leaks.push(`token ${token.slice(0, 6)}…`);
   return leaks;
 }
+
+/** The first line of a key file's base64 body: no output may ever contain it. */
+export const keyLine = (keyFile: string): string => readFileSync(keyFile, 'utf8').split('\n')[1];
+
+/** Every file under HOME/.sfdx and HOME/.sf (the CLI's state and its log), hashed, by path relative to HOME. */
+export function cliStateTree(home: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of ['.sfdx', '.sf']) {
+    for (const [path, hash] of hashTree(join(home, dir))) out.set(join(dir, path), hash);
+  }
+  return out;
+}
+
+/** A change to the CLI's log file (~/.sf/sf-YYYY-MM-DD.log) rather than to its state. */
+export const isCliLog = (path: string): boolean => /(^|\/)\.sf\/sf-[^/]*\.log$/.test(path);

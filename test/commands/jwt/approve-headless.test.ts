@@ -5,7 +5,6 @@
  * request to the listener, and the usage errors (exit code 2). The "browser" is the test itself, walking
  * the emulator's consent page the way a browser does.
  */
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import sinon from 'sinon';
@@ -19,6 +18,7 @@ import { silentUi } from '../../../src/shared/approveResult.js';
 import {
   keyPath,
   loadScenario,
+  portIsFree,
   REMOTE_ACCESS_ERROR_PAGE,
   startEmulator,
   unusedPort,
@@ -62,14 +62,6 @@ async function consent(
 }
 
 /** Resolves when nothing listens on the port (it can be bound). */
-async function portIsFree(port: number): Promise<boolean> {
-  const probe = createServer();
-  return new Promise((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
 describe('jwt approve: headless and refused before sign-in', function () {
   this.timeout(60_000);
   const sandbox = sinon.createSandbox();
