@@ -467,7 +467,7 @@ export function tokenBelongsToApp(t: TokenRecord, app: EvidenceApp): boolean {
 }
 
 /** Grants with `assignedToUser` set from the assignments (or the user's profile for profile-owned sets). */
-export function markAssigned(
+function markAssigned(
   grants: GrantRecord[],
   assignments: Assignments | undefined,
   user: NonNullable<OrgEvidence['user']>,
@@ -494,6 +494,23 @@ export function noteHiddenTokens(rowCount: number, errors: Errors): boolean {
 }
 
 /**
+ * markAssigned, counting the permission sets inside the user's permission set groups too: the groups are
+ * expanded (one more query) only when no grant reaches the user otherwise.
+ */
+export async function markAssignedThroughGroups(
+  conn: Connection,
+  grants: GrantRecord[],
+  assignments: Assignments | undefined,
+  user: NonNullable<OrgEvidence['user']>,
+  errors: Errors,
+): Promise<NonNullable<OrgEvidence['grants']>> {
+  const marked = markAssigned(grants, assignments, user);
+  if (!assignments?.groupIds.size || marked.some((g) => g.assignedToUser)) return marked;
+  await expandGroups(conn, assignments, errors);
+  return markAssigned(grants, assignments, user);
+}
+
+/**
  * The grants with whether each reaches the user (expanding permission set groups when needed). Assignments that
  * could not be read are unknown, not absent: then only a grant through the user's profile is known to reach the
  * user, and nothing is said about the others (undefined when none is known).
@@ -505,11 +522,7 @@ async function grantsWithReach(
   user: NonNullable<OrgEvidence['user']>,
   errors: Errors,
 ): Promise<OrgEvidence['grants']> {
-  let marked = markAssigned(grants, assignments, user);
-  if (assignments?.groupIds.size && !marked.some((g) => g.assignedToUser)) {
-    await expandGroups(conn, assignments, errors);
-    marked = markAssigned(grants, assignments, user);
-  }
+  const marked = await markAssignedThroughGroups(conn, grants, assignments, user, errors);
   if (assignments) return marked;
   const reaching = marked.filter((g) => g.assignedToUser);
   return reaching.length ? reaching : undefined;

@@ -7,7 +7,7 @@ import type { Connection } from '@salesforce/core';
 import type { OrgEvidence } from './types.js';
 import { appHasRefreshScope, grantReachesUser } from './classify.js';
 import {
-  markAssigned,
+  markAssignedThroughGroups,
   noteHiddenTokens,
   readAssignments,
   readFrozen,
@@ -98,7 +98,8 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
     if (!noteHiddenTokens(rows.length, errors)) report.oauthTokens = rows;
   }
   if (grants) {
-    report.grants = markAssigned(grants, assignments, user).map((g) => ({
+    const marked = await markAssignedThroughGroups(conn, grants, assignments, user, errors);
+    report.grants = marked.map((g) => ({
       ...g,
       via:
         g.isOwnedByProfile && g.profileId === user.profileId

@@ -93,6 +93,21 @@ describe('approvalStatus', () => {
     expect(report.approved).to.equal(false);
   });
 
+  it('counts a grant that reaches the user through a permission set group', async () => {
+    const fake = fakeConnection({
+      queries: routes([
+        [/FROM PermissionSetAssignment/, [{ PermissionSetId: '0PSgrpAgg', PermissionSetGroupId: '0PGA' }]],
+        [/FROM PermissionSetGroupComponent WHERE PermissionSetGroupId IN \('0PGA'\)/, [{ PermissionSetId: '0PSX' }]],
+        [/FROM SetupEntityAccess/, [{ ParentId: '0PSX', Parent: { Name: 'JWT_Access' } }]],
+      ]),
+      metadata: { Admin_App: ADMIN_MD },
+    });
+    const report = await approvalStatus(fake.conn, { username: 'ci@acme.com', appName: 'Admin_App' });
+    expect(report.grants?.map((g) => g.via)).to.deep.equal(['permission-set']);
+    expect(report.approved).to.equal(true);
+    expect(report.errors).to.equal(undefined);
+  });
+
   it('keeps going and reports what could not be read', async () => {
     const fake = fakeConnection({
       queries: routes([[/FROM OauthToken/, apiError('INSUFFICIENT_ACCESS', 'no access')]]),
