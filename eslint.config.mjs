@@ -34,6 +34,16 @@ export default [
     },
   },
   {
+    // the emulator and the scripts are type-checked with the tests (test/tsconfig.json)
+    files: ['test/**/*.ts', 'emulator/**/*.ts', 'scripts/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: './test/tsconfig.json',
+        sourceType: 'module',
+      },
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     languageOptions: {
       parserOptions: {

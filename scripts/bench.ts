@@ -20,7 +20,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_SCENARIO, fleetUsername } from '../test/emulator/index.js';
+import { FLEET_SCENARIO, fleetUsername } from '../emulator/index.js';
 import {
   ADMIN_APP,
   CI_APP,

@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../test/emulator/index.js';
+import { startEmulator, type Emulator } from '../emulator/index.js';
 import { ADMIN_APP, CI_APP, keyFile as key, ROOT as root, runNode, scratchEnv } from './lib.js';
 
 const { home, env } = scratchEnv('plugin-jwt-demo-');

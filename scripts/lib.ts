@@ -20,7 +20,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';
 export const ADMIN_APP = '3MVG9EMULATOR.ADMIN.APP.KEY';
-export const keyFile = (name: string): string => join(ROOT, 'test', 'fixtures', 'keys', name);
+export const keyFile = (name: string): string => join(ROOT, 'emulator', 'keys', name);
 
 /** A temp HOME and the environment that keeps sf quiet and local in it. */
 export function scratchEnv(prefix: string): { home: string; env: NodeJS.ProcessEnv } {
@@ -59,7 +59,7 @@ export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, 
   });
 }
 
-/** An emulator in its own process (test/emulator/cli.ts), so the measured commands share no event loop with it. */
+/** An emulator in its own process (emulator/cli.ts), so the measured commands share no event loop with it. */
 export type EmulatorProcess = {
   url: string;
   requestCount(): Promise<number>;
@@ -72,7 +72,7 @@ export function startEmulatorProcess(scenario: string, extraArgs: string[] = [])
   return new Promise((resolvePromise, reject) => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test', 'emulator', 'cli.ts'), '--scenario', scenario, ...extraArgs],
+      ['--import', 'tsx', join(ROOT, 'emulator', 'cli.ts'), '--scenario', scenario, ...extraArgs],
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -39,7 +39,8 @@ import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import JwtKeygen from '../../src/commands/jwt/keygen.js';
 import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/shared/duration.js';
-import { KEYS_DIR, keyPath, loadScenario, startEmulator, type Emulator } from '../emulator/index.js';
+import { KEYS_DIR, keyPath, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
+import { FIXTURE_KEYS_DIR } from '../helpers/keys.js';
 import { REPO_ROOT, sfChildEnv } from '../helpers/env.js';
 import {
   hashTree,
@@ -135,9 +136,10 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const NODE_HTTP_WARNING =
   /^\(node:\d+\) Warning: Using insecure protocol: http: on url: http:\/\/127\.0\.0\.1:\d+\n?/gm;
 
-const KEY_MATERIAL = readdirSync(KEYS_DIR)
+const KEY_MATERIAL = [KEYS_DIR, FIXTURE_KEYS_DIR]
+  .flatMap((dir) => readdirSync(dir).map((f) => join(dir, f)))
   .filter((f) => f.endsWith('.key'))
-  .map((f) => readFileSync(join(KEYS_DIR, f), 'utf8').split('\n')[1])
+  .map((f) => readFileSync(f, 'utf8').split('\n')[1])
   .filter((line) => line && line.length > 20);
 function leaks(text: string): string[] {
   return secretLeaks(text, [PASSWORD, ...KEY_MATERIAL]);

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { JwtApproveBrowserResult } from '../../src/shared/approveResult.js';
-import { keyPath, loadScenario, portIsFree, startEmulator, unusedPort, type Emulator } from '../emulator/index.js';
+import { keyPath, loadScenario, portIsFree, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
 import { isolatedEnv, REPO_ROOT, runSf, SF_RUN_JS, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
 import { hashTree, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 

@@ -17,7 +17,7 @@ import JwtApprove, { type JwtApproveBrowserResult } from '../../src/commands/jwt
 import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import { browser } from '../../src/shared/browser.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../emulator/index.js';
+import { keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
 import { capturedOutput, keyLine, secretLeaks, useTempHome, type TempHome } from '../helpers/org.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
+import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
 import {
   isolatedEnv,
   REPO_ROOT,

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
+import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
 import { isolatedEnv, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';

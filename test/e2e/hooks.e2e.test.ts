@@ -26,7 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { DiagnoseAllResult } from '../../src/shared/diagnose.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
+import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
 import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 

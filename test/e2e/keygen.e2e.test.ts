@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { loadScenario, startEmulator, type Emulator } from '../emulator/index.js';
+import { loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';

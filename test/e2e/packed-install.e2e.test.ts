@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { installPackedPlugin, packCleanCopy } from '../../scripts/lib.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, startEmulator, TOKEN_PATH, type Emulator } from '../emulator/index.js';
+import { keyPath, startEmulator, TOKEN_PATH, type Emulator } from '../../emulator/index.js';
 import { isolatedEnv, runSf, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
 
 const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
+import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 import { keyLine, secretLeaks } from '../helpers/org.js';
 

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { checkAuthorizeUrl, describeRefusal, refusalInPage } from '../../src/shared/authorizeCheck.js';
-import { unusedPort } from '../emulator/index.js';
+import { unusedPort } from '../../emulator/index.js';
 
 const REDIRECT = 'http://localhost:1717/OauthRedirect';
 

@@ -18,8 +18,8 @@ import {
   unusedPort,
   type Emulator,
   type Faults,
-} from '../emulator/index.js';
-import { isValidId } from '../emulator/ids.js';
+} from '../../emulator/index.js';
+import { isValidId } from '../../emulator/ids.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
@@ -654,7 +654,7 @@ describe('emulator: cli.ts', () => {
   it('prints the listening line first, serves the scenario and stops cleanly on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'test/emulator/cli.ts', '--scenario', 'sandbox', '--port', '0'],
+      ['--import', 'tsx', 'emulator/cli.ts', '--scenario', 'sandbox', '--port', '0'],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -671,7 +671,7 @@ describe('emulator: cli.ts', () => {
   });
 
   it('exposes fixture key paths for the real CLI', () => {
-    expect(keyPath('server.key')).to.match(/test\/fixtures\/keys\/server\.key$/);
+    expect(keyPath('server.key')).to.match(/emulator\/keys\/server\.key$/);
   });
 });
 

@@ -4,11 +4,11 @@ import { expect } from 'chai';
 // jsforce is the client @salesforce/core's Connection is built on; the emulator must satisfy it.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Connection } from '@jsforce/jsforce-node';
-import type { EmuRequest, EmuResponse } from '../emulator/http-types.js';
-import { handleRest, releaseLabel } from '../emulator/rest.js';
-import type { Scenario } from '../emulator/scenario.js';
-import { OrgStore } from '../emulator/store.js';
-import { readKeyFile } from '../emulator/keys.js';
+import type { EmuRequest, EmuResponse } from '../../emulator/http-types.js';
+import { handleRest, releaseLabel } from '../../emulator/rest.js';
+import type { Scenario } from '../../emulator/scenario.js';
+import { OrgStore } from '../../emulator/store.js';
+import { readKeyFile } from '../../emulator/keys.js';
 
 const ORG = '00D5g00000TEST1AAA';
 const P_ADMIN = '00e5g00000ADMINAAA';

@@ -9,8 +9,8 @@ import {
   type Row,
   type SObjectDescribe,
   type SoqlDataSource,
-} from '../emulator/soql.js';
-import { idSuffix, isValidId, makeId, sameId, to18 } from '../emulator/ids.js';
+} from '../../emulator/soql.js';
+import { idSuffix, isValidId, makeId, sameId, to18 } from '../../emulator/ids.js';
 
 /*
  * A tiny org of its own, so the engine is tested apart from the emulator's store: users with

@@ -3,7 +3,7 @@
  * temporary HOME so no real sf state is read or written, and hands back a real Connection.
  */
 import { AuthInfo, Org, type Connection } from '@salesforce/core';
-import { keyPath, startEmulator, type Emulator } from '../emulator/index.js';
+import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
 import { useTempHome } from '../helpers/org.js';
 
 /** Admin_App: "Admin approved users are pre-authorized", granted to admin@acme.com through its profile. */

@@ -27,7 +27,7 @@ const core = require(resolve('node_modules/@salesforce/core/lib/util/sfdcUrl.js'
   getLoginAudienceCombos: (a: string, l: string) => Array<[string, string]>;
 };
 
-const key = createPrivateKey(readFileSync('test/fixtures/keys/server.key', 'utf8'));
+const key = createPrivateKey(readFileSync('emulator/keys/server.key', 'utf8'));
 const answer = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
   kind: 'answer',
   status,
@@ -104,7 +104,7 @@ describe('token exchange', () => {
     });
 
     it('refuses to sign with a 1024-bit key (jose), which the key-size check reports first', async () => {
-      const weak = createPrivateKey(readFileSync('test/fixtures/keys/weak1024.key', 'utf8'));
+      const weak = createPrivateKey(readFileSync('emulator/keys/weak1024.key', 'utf8'));
       try {
         await signAssertion(weak, coreClaims('a', 'b', 'c'));
         expect.fail('signing should fail');

@@ -13,7 +13,7 @@ import JwtApprove, { approveTiming, type JwtApproveAdminResult } from '../../../
 import { flagDurationMs } from '../../../src/shared/duration.js';
 import { browser } from '../../../src/shared/browser.js';
 import { http } from '../../../src/shared/http.js';
-import { keyPath, loadScenario, startEmulator, type Emulator, type Scenario } from '../../emulator/index.js';
+import { keyPath, loadScenario, startEmulator, type Emulator, type Scenario } from '../../../emulator/index.js';
 import {
   capturedOutput,
   secretLeaks,

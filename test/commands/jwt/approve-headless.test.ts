@@ -24,7 +24,7 @@ import {
   unusedPort,
   type Emulator,
   type Scenario,
-} from '../../emulator/index.js';
+} from '../../../emulator/index.js';
 import { capturedOutput, secretLeaks, useTempHome, type TempHome } from '../../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';

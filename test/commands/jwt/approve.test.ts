@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { SinonStub } from 'sinon';
 import { TestContext } from '@salesforce/core/testSetup';
@@ -9,10 +8,11 @@ import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
 import { browser } from '../../../src/shared/browser.js';
+import { keyPath } from '../../../emulator/index.js';
 import { http } from '../../../src/shared/http.js';
 import { JWT_BEARER_GRANT } from '../../../src/shared/token.js';
 
-const KEY = fileURLToPath(new URL('../../fixtures/keys/server.key', import.meta.url));
+const KEY = keyPath('server.key');
 const USERNAME = 'ci@acme.com.uat';
 const CLIENT_ID = '3MVG9fakeClientId';
 const CODE = 'aPrxCODE-value-0123456789';

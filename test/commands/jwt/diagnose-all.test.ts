@@ -21,7 +21,7 @@ import {
   startEmulator,
   TOKEN_PATH,
   type Emulator,
-} from '../../emulator/index.js';
+} from '../../../emulator/index.js';
 import {
   capturedOutput,
   hashTree,

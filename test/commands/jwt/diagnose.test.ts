@@ -17,7 +17,7 @@ import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import type { DiagnoseAllResult } from '../../../src/shared/diagnose.js';
 import { http } from '../../../src/shared/http.js';
 import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/shared/types.js';
-import { KEYS_DIR, keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
+import { KEYS_DIR, keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../../../emulator/index.js';
 import {
   capturedOutput,
   hashTree,

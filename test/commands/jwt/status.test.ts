@@ -8,7 +8,7 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtStatus, { type JwtStatusResult } from '../../../src/commands/jwt/status.js';
-import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
+import { keyPath, startEmulator, type Emulator } from '../../../emulator/index.js';
 import {
   capturedOutput,
   hashTree,

@@ -3,13 +3,12 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { checkCertFile, EXPIRY_WARNING_DAYS, publicKeyFingerprint } from '../../../src/shared/checks/cert.js';
 import { createSelfSignedCertificate, generateKeyPairAndCert } from '../../../src/shared/keygen.js';
+import { fixtureKey } from '../../helpers/keys.js';
 
-const KEYS = fileURLToPath(new URL('../../fixtures/keys/', import.meta.url));
-const key = (name: string): KeyObject => createPrivateKey(readFileSync(KEYS + name));
+const key = (name: string): KeyObject => createPrivateKey(readFileSync(fixtureKey(name)));
 const DAY = 24 * 60 * 60 * 1000;
 
 describe('checks: certificate', () => {
@@ -39,19 +38,19 @@ describe('checks: certificate', () => {
   });
 
   it('passes the openssl certificate of the same key (PEM)', async () => {
-    const check = await checkCertFile(KEYS + 'server.crt', server, now);
+    const check = await checkCertFile(fixtureKey('server.crt'), server, now);
     expect(check).to.include({ id: 'cert', status: 'pass' });
     expect(check.message).to.include(publicKeyFingerprint(server)).and.to.include('2036-11-22');
   });
 
   it('passes the same certificate in DER form', async () => {
     const der = join(dir, 'server.der');
-    await writeFile(der, new X509Certificate(readFileSync(KEYS + 'server.crt')).raw);
+    await writeFile(der, new X509Certificate(readFileSync(fixtureKey('server.crt'))).raw);
     expect((await checkCertFile(der, server, now)).status).to.equal('pass');
   });
 
   it('passes a PKCS#1 key against the certificate of the same key pair', async () => {
-    expect((await checkCertFile(KEYS + 'server.crt', key('pkcs1.key'), now)).status).to.equal('pass');
+    expect((await checkCertFile(fixtureKey('server.crt'), key('pkcs1.key'), now)).status).to.equal('pass');
   });
 
   it('reads a certificate made by keygen', async () => {
@@ -64,9 +63,9 @@ describe('checks: certificate', () => {
   });
 
   it('fails KEY_CERT_MISMATCH for another key, with both public-key fingerprints and the fix', async () => {
-    const check = await checkCertFile(KEYS + 'other.crt', server, now);
+    const check = await checkCertFile(fixtureKey('other.crt'), server, now);
     expect(check).to.include({ id: 'cert', status: 'fail', code: 'KEY_CERT_MISMATCH' });
-    const certFingerprint = publicKeyFingerprint(new X509Certificate(readFileSync(KEYS + 'other.crt')).publicKey);
+    const certFingerprint = publicKeyFingerprint(new X509Certificate(readFileSync(fixtureKey('other.crt'))).publicKey);
     expect(check.message).to.include(certFingerprint).and.to.include(publicKeyFingerprint(server));
     expect(certFingerprint).to.match(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     const actions = check.actions?.join('\n') ?? '';
@@ -74,7 +73,7 @@ describe('checks: certificate', () => {
   });
 
   it('skips with a reason when there is no key', async () => {
-    const check = await checkCertFile(KEYS + 'server.crt', undefined, now);
+    const check = await checkCertFile(fixtureKey('server.crt'), undefined, now);
     expect(check).to.include({ id: 'cert', status: 'skip' });
     expect(check.message).to.include('private key could not be read');
   });
@@ -126,10 +125,10 @@ describe('checks: certificate', () => {
     const cases: Array<[string, () => string, string]> = [
       ['a missing file', (): string => join(dir, 'missing.crt'), 'does not exist'],
       ['a directory', (): string => dir, 'directory'],
-      ['an empty file', (): string => KEYS + 'empty.key', 'empty'],
-      ['a private key', (): string => KEYS + 'server.key', 'private key, not a certificate'],
-      ['a public key', (): string => KEYS + 'public.pem', 'public key, not a certificate'],
-      ['garbage', (): string => KEYS + 'garbage.key', 'not an X.509 certificate'],
+      ['an empty file', (): string => fixtureKey('empty.key'), 'empty'],
+      ['a private key', (): string => fixtureKey('server.key'), 'private key, not a certificate'],
+      ['a public key', (): string => fixtureKey('public.pem'), 'public key, not a certificate'],
+      ['garbage', (): string => fixtureKey('garbage.key'), 'not an X.509 certificate'],
     ];
     for (const [what, path, words] of cases) {
       it(what, async () => {

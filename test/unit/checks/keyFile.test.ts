@@ -1,11 +1,9 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { checkKeyFile } from '../../../src/shared/checks/keyFile.js';
-
-const KEYS = fileURLToPath(new URL('../../fixtures/keys/', import.meta.url));
+import { fixtureKey } from '../../helpers/keys.js';
 
 describe('checks: key file', () => {
   let dir: string;
@@ -17,11 +15,11 @@ describe('checks: key file', () => {
   });
 
   it('passes and returns the text of a readable key', async () => {
-    const { check, pem } = await checkKeyFile(join(KEYS, 'server.key'), 'flag');
+    const { check, pem } = await checkKeyFile(fixtureKey('server.key'), 'flag');
     expect(check).to.include({ id: 'key-file', status: 'pass' });
     expect(check.code).to.equal(undefined);
     expect(pem).to.match(/^-----BEGIN PRIVATE KEY-----/);
-    expect(check.message).to.include(join(KEYS, 'server.key'));
+    expect(check.message).to.include(fixtureKey('server.key'));
     expect(check.message).not.to.include('MII'); // never the key itself
   });
 
@@ -45,7 +43,7 @@ describe('checks: key file', () => {
   });
 
   it('treats a path through a regular file as not found', async () => {
-    const { check } = await checkKeyFile(join(KEYS, 'server.key', 'x'), 'flag');
+    const { check } = await checkKeyFile(join(fixtureKey('server.key'), 'x'), 'flag');
     expect(check.code).to.equal('KEY_FILE_NOT_FOUND');
   });
 
@@ -57,7 +55,7 @@ describe('checks: key file', () => {
   });
 
   it('refuses an empty file, and one with only whitespace', async () => {
-    const empty = await checkKeyFile(join(KEYS, 'empty.key'), 'flag');
+    const empty = await checkKeyFile(fixtureKey('empty.key'), 'flag');
     expect(empty.check).to.include({ status: 'fail', code: 'KEY_UNREADABLE' });
     expect(empty.check.message).to.include('empty');
     const blank = join(dir, 'blank.key');

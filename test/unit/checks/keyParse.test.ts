@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { checkKeyParse } from '../../../src/shared/checks/keyParse.js';
+import { fixtureKey } from '../../helpers/keys.js';
 
-const KEYS = fileURLToPath(new URL('../../fixtures/keys/', import.meta.url));
 const fixture = (name: string): { pem: string; path: string } => ({
-  pem: readFileSync(KEYS + name, 'utf8'),
-  path: KEYS + name,
+  pem: readFileSync(fixtureKey(name), 'utf8'),
+  path: fixtureKey(name),
 });
 const parse = (name: string): ReturnType<typeof checkKeyParse> => {
   const { pem, path } = fixture(name);
@@ -37,7 +36,7 @@ describe('checks: key parse', () => {
     const { check, key } = parse('encrypted.key');
     expect(check).to.include({ status: 'fail', code: 'KEY_UNREADABLE' });
     expect(check.message).to.include('encrypted');
-    expect(check.actions?.[0]).to.include(`openssl pkey -in ${KEYS}encrypted.key -out server.key`);
+    expect(check.actions?.[0]).to.include(`openssl pkey -in ${fixtureKey('encrypted.key')} -out server.key`);
     expect(key).to.equal(undefined);
   });
 
@@ -45,7 +44,7 @@ describe('checks: key parse', () => {
     const { check } = parse('encrypted-pkcs1.key');
     expect(check).to.include({ status: 'fail', code: 'KEY_UNREADABLE' });
     expect(check.message).to.include('encrypted');
-    expect(check.actions?.[0]).to.include(`openssl rsa -in ${KEYS}encrypted-pkcs1.key -out server.key`);
+    expect(check.actions?.[0]).to.include(`openssl rsa -in ${fixtureKey('encrypted-pkcs1.key')} -out server.key`);
   });
 
   it('names a certificate as the thing to upload, not to sign with', () => {

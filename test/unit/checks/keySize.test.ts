@@ -1,11 +1,10 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { checkKeySize, MIN_RSA_BITS } from '../../../src/shared/checks/keySize.js';
+import { fixtureKey } from '../../helpers/keys.js';
 
-const KEYS = fileURLToPath(new URL('../../fixtures/keys/', import.meta.url));
-const load = (name: string): ReturnType<typeof createPrivateKey> => createPrivateKey(readFileSync(KEYS + name));
+const load = (name: string): ReturnType<typeof createPrivateKey> => createPrivateKey(readFileSync(fixtureKey(name)));
 
 describe('checks: key size', () => {
   it('passes a 2048-bit key', () => {

@@ -8,20 +8,20 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** test/fixtures/keys, absolute. */
-export const KEYS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'keys');
+/** emulator/keys, absolute. */
+export const KEYS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'keys');
 
-/** Absolute path of a file under test/fixtures/keys/. */
+/** Absolute path of a file under emulator/keys/. */
 export function keyPath(fileName: string): string {
   return join(KEYS_DIR, fileName);
 }
 
-/** The text of a file under test/fixtures/keys/. */
+/** The text of a file under emulator/keys/. */
 export function readKeyFile(fileName: string): string {
   return readFileSync(keyPath(fileName), 'utf8');
 }
 
-/** A certificate given as PEM text stays as is; a file name is read from test/fixtures/keys/. */
+/** A certificate given as PEM text stays as is; a file name is read from emulator/keys/. */
 export function resolveCertificate(certificate: string): string {
   return certificate.includes('-----BEGIN') ? certificate : readKeyFile(certificate);
 }
@@ -71,7 +71,7 @@ export function verifyRs256(jwt: DecodedJwt, publicKey: KeyObject): boolean {
 
 /**
  * Signs claims as an RS256 JWT with node:crypto, for tests. Works with any key size (jose and
- * jsonwebtoken refuse keys under 2048 bits). `key` is PEM text or a file name under test/fixtures/keys/.
+ * jsonwebtoken refuse keys under 2048 bits). `key` is PEM text or a file name under emulator/keys/.
  */
 export function signAssertion(claims: Record<string, unknown>, key: string | KeyObject): string {
   const keyObject =

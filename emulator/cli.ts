@@ -1,7 +1,7 @@
 /*
  * Runs the emulator out of process:
- *   node --import tsx test/emulator/cli.ts --scenario <name> [--port 0]
- *   node --import tsx test/emulator/cli.ts --scenario fleet [--users 200]   (fleet.ts)
+ *   node --import tsx emulator/cli.ts --scenario <name> [--port 0]
+ *   node --import tsx emulator/cli.ts --scenario fleet [--users 200]   (fleet.ts)
  * The first line on stdout is always "Salesforce emulator listening on http://127.0.0.1:PORT".
  * SIGTERM and SIGINT close it cleanly.
  */

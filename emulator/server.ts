@@ -74,7 +74,7 @@ const INVALID_SESSION: EmuResponse = {
   body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
 };
 
-/** Reads test/emulator/scenarios/<name>.json; certificate file names become PEM text. */
+/** Reads emulator/scenarios/<name>.json; certificate file names become PEM text. */
 export function loadScenario(name: string): Scenario {
   const scenario = JSON.parse(readFileSync(join(SCENARIOS_DIR, `${name}.json`), 'utf8')) as Scenario;
   return resolveScenarioCertificates(scenario);

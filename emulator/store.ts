@@ -342,9 +342,9 @@ export class OrgStore {
       case 'Profile':
         return d.profiles.map((p) => ({ Id: p.id, Name: p.name, UserType: 'Standard' }));
       case 'PermissionSet':
-        return d.permissionSets.map((p) => this.permissionSetRow(p));
+        return d.permissionSets.map((p) => permissionSetRow(p));
       case 'PermissionSetAssignment':
-        return d.permissionSetAssignments.map((a) => this.assignmentRow(a));
+        return d.permissionSetAssignments.map((a) => assignmentRow(a));
       case 'SetupEntityAccess':
         return d.setupEntityAccess.map((s) => this.setupEntityAccessRow(s));
       case 'ConnectedApplication':
@@ -451,7 +451,7 @@ export class OrgStore {
     if (this.isRestricted(userId)) {
       throw new ApiError(403, [{ message: INSUFFICIENT_PRIVILEGES, errorCode: 'INSUFFICIENT_ACCESS' }]);
     }
-    const values = this.checkFields(obj, body);
+    const values = checkFields(obj, body);
     switch (obj.name) {
       case 'PermissionSet':
         return this.createPermissionSet(values);
@@ -497,7 +497,7 @@ export class OrgStore {
         this.remove('SetupEntityAccess', d.setupEntityAccess, s, this.setupEntityAccessRow(s));
       }
       for (const a of d.permissionSetAssignments.filter((x) => x.permissionSetId === rowId)) {
-        this.remove('PermissionSetAssignment', d.permissionSetAssignments, a, this.assignmentRow(a));
+        this.remove('PermissionSetAssignment', d.permissionSetAssignments, a, assignmentRow(a));
       }
       const ps = d.permissionSets.find((p) => p.id === rowId) as ScenarioPermissionSet;
       this.remove('PermissionSet', d.permissionSets, ps, row);
@@ -547,33 +547,6 @@ export class OrgStore {
     return all.some((x) => x && sameId(x, id));
   }
 
-  private permissionSetRow(p: ScenarioPermissionSet): Row {
-    const owned = p.isOwnedByProfile ?? false;
-    return {
-      Id: p.id,
-      Name: p.name,
-      Label: p.label ?? p.name,
-      Description: null,
-      IsOwnedByProfile: owned,
-      ProfileId: owned ? (p.profileId ?? null) : null,
-      IsCustom: !owned,
-      Type: owned ? 'Profile' : 'Regular',
-      NamespacePrefix: null,
-    };
-  }
-
-  private assignmentRow(a: ScenarioAssignment): Row {
-    return {
-      Id: a.id ?? null,
-      AssigneeId: a.assigneeId,
-      PermissionSetId: a.permissionSetId,
-      PermissionSetGroupId: null,
-      IsActive: true,
-      ExpirationDate: null,
-      IsRevoked: false,
-    };
-  }
-
   private setupEntityAccessRow(s: ScenarioSetupEntityAccess): Row {
     const app = this.data.apps.find((a) => sameId(a.id, s.setupEntityId));
     return {
@@ -582,48 +555,6 @@ export class OrgStore {
       SetupEntityId: s.setupEntityId,
       SetupEntityType: s.setupEntityType ?? (app ? appKind(app) : 'ConnectedApplication'),
     };
-  }
-
-  /** Known, createable fields only; names mapped to their canonical casing. */
-  private checkFields(obj: SObjectDescribe, body: Record<string, unknown>): Record<string, unknown> {
-    const values: Record<string, unknown> = {};
-    const readOnly: string[] = [];
-    for (const [key, value] of Object.entries(body)) {
-      if (key === 'attributes') continue;
-      const field = obj.fields.find((x) => x.name.toLowerCase() === key.toLowerCase());
-      if (!field) {
-        throw new ApiError(400, [
-          { message: `No such column '${key}' on sobject of type ${obj.name}`, errorCode: 'INVALID_FIELD' },
-        ]);
-      }
-      if (!field.createable) readOnly.push(field.name);
-      values[field.name] = value;
-    }
-    if (readOnly.length) {
-      throw new ApiError(400, [
-        {
-          message: `Unable to create/update fields: ${readOnly.join(
-            ', ',
-          )}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-          errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
-          fields: readOnly,
-        },
-      ]);
-    }
-    const missing = obj.fields
-      .filter((x) => x.createable && (x.nillable === false || x.type === 'reference'))
-      .filter((x) => values[x.name] === undefined || values[x.name] === null || values[x.name] === '')
-      .map((x) => x.name);
-    if (missing.length) {
-      throw new ApiError(400, [
-        {
-          message: `Required fields are missing: [${missing.join(', ')}]`,
-          errorCode: 'REQUIRED_FIELD_MISSING',
-          fields: missing,
-        },
-      ]);
-    }
-    return values;
   }
 
   /** The canonical id of the referenced record, or an error in Salesforce's words. */
@@ -678,7 +609,7 @@ export class OrgStore {
     const id = this.newId('PermissionSet');
     const ps: ScenarioPermissionSet = { id, name, label: String(values.Label) };
     this.data.permissionSets.push(ps);
-    this.recordCreate('PermissionSet', id, this.permissionSetRow(ps));
+    this.recordCreate('PermissionSet', id, permissionSetRow(ps));
     return id;
   }
 
@@ -726,7 +657,7 @@ export class OrgStore {
     const id = this.newId('PermissionSetAssignment');
     const psa: ScenarioAssignment = { id, assigneeId: user.id, permissionSetId: ps.id };
     this.data.permissionSetAssignments.push(psa);
-    this.recordCreate('PermissionSetAssignment', id, this.assignmentRow(psa));
+    this.recordCreate('PermissionSetAssignment', id, assignmentRow(psa));
     return id;
   }
 
@@ -750,4 +681,73 @@ function ecaIpRelaxation(value: AppMetadataExtras['ipRelaxation']): string {
 
 export function notFound(): ApiError {
   return new ApiError(404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+}
+
+function permissionSetRow(p: ScenarioPermissionSet): Row {
+  const owned = p.isOwnedByProfile ?? false;
+  return {
+    Id: p.id,
+    Name: p.name,
+    Label: p.label ?? p.name,
+    Description: null,
+    IsOwnedByProfile: owned,
+    ProfileId: owned ? (p.profileId ?? null) : null,
+    IsCustom: !owned,
+    Type: owned ? 'Profile' : 'Regular',
+    NamespacePrefix: null,
+  };
+}
+
+function assignmentRow(a: ScenarioAssignment): Row {
+  return {
+    Id: a.id ?? null,
+    AssigneeId: a.assigneeId,
+    PermissionSetId: a.permissionSetId,
+    PermissionSetGroupId: null,
+    IsActive: true,
+    ExpirationDate: null,
+    IsRevoked: false,
+  };
+}
+
+/** Known, createable fields only; names mapped to their canonical casing. */
+function checkFields(obj: SObjectDescribe, body: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  const readOnly: string[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'attributes') continue;
+    const field = obj.fields.find((x) => x.name.toLowerCase() === key.toLowerCase());
+    if (!field) {
+      throw new ApiError(400, [
+        { message: `No such column '${key}' on sobject of type ${obj.name}`, errorCode: 'INVALID_FIELD' },
+      ]);
+    }
+    if (!field.createable) readOnly.push(field.name);
+    values[field.name] = value;
+  }
+  if (readOnly.length) {
+    throw new ApiError(400, [
+      {
+        message: `Unable to create/update fields: ${readOnly.join(
+          ', ',
+        )}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+        errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+        fields: readOnly,
+      },
+    ]);
+  }
+  const missing = obj.fields
+    .filter((x) => x.createable && (x.nillable === false || x.type === 'reference'))
+    .filter((x) => values[x.name] === undefined || values[x.name] === null || values[x.name] === '')
+    .map((x) => x.name);
+  if (missing.length) {
+    throw new ApiError(400, [
+      {
+        message: `Required fields are missing: [${missing.join(', ')}]`,
+        errorCode: 'REQUIRED_FIELD_MISSING',
+        fields: missing,
+      },
+    ]);
+  }
+  return values;
 }

@@ -1,7 +1,7 @@
 /*
  * A scenario is the data of one emulated Salesforce org: its users, apps, permission sets, grants,
- * approvals and the faults to inject. Fixtures under test/emulator/scenarios/ are plain data of this
- * shape; certificates are referenced by file name under test/fixtures/keys/ (or given inline as PEM).
+ * approvals and the faults to inject. Fixtures under emulator/scenarios/ are plain data of this
+ * shape; certificates are referenced by file name under emulator/keys/ (or given inline as PEM).
  */
 
 export type ScenarioUser = {
@@ -32,7 +32,7 @@ export type ScenarioApp = {
   consumerKey: string;
   /** Optional consumer secret for the authorization-code grant. */
   consumerSecret?: string;
-  /** PEM text, or a file name under test/fixtures/keys/. */
+  /** PEM text, or a file name under emulator/keys/. */
   certificate?: string;
   /** Metadata scope names: Api, Web, RefreshToken, OfflineAccess, Full, … */
   scopes: string[];
