@@ -39,7 +39,8 @@ import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import JwtKeygen from '../../src/commands/jwt/keygen.js';
 import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/shared/duration.js';
-import { KEYS_DIR, keyPath, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
+import { KEYS_DIR, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { FIXTURE_KEYS_DIR } from '../helpers/keys.js';
 import { REPO_ROOT, sfChildEnv } from '../helpers/env.js';
 import {
@@ -53,7 +54,7 @@ import {
 } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const PASSWORD = 's3cret-Pa55word';
 
 type CommandName = 'diagnose' | 'approve' | 'status' | 'keygen';
@@ -426,21 +427,21 @@ const rows: Row[] = [
   {
     name: 'a key file with garbage in it',
     command: 'diagnose',
-    args: (ctx) => withKey(ctx, keyPath('garbage.key')),
+    args: (ctx) => withKey(ctx, fixtureKey('garbage.key')),
     exit: 1,
     message: /is not a PEM private key/,
   },
   {
     name: 'a certificate passed as the key',
     command: 'diagnose',
-    args: (ctx) => withKey(ctx, keyPath('server.crt')),
+    args: (ctx) => withKey(ctx, fixtureKey('server.crt')),
     exit: 1,
     message: /is a certificate, not a private key/,
   },
   {
     name: 'an encrypted key',
     command: 'diagnose',
-    args: (ctx) => withKey(ctx, keyPath('encrypted.key')),
+    args: (ctx) => withKey(ctx, fixtureKey('encrypted.key')),
     exit: 1,
     message: /encrypted private key/,
   },
@@ -455,7 +456,7 @@ const rows: Row[] = [
   {
     name: 'a 1024-bit key',
     command: 'diagnose',
-    args: (ctx) => withKey(ctx, keyPath('weak1024.key')),
+    args: (ctx) => withKey(ctx, fixtureKey('weak1024.key')),
     exit: 1,
     message: /only 1024 bits long/,
     json: causeIs('KEY_TOO_SHORT'),
@@ -463,7 +464,7 @@ const rows: Row[] = [
   {
     name: 'an empty key file',
     command: 'diagnose',
-    args: (ctx) => withKey(ctx, keyPath('empty.key')),
+    args: (ctx) => withKey(ctx, fixtureKey('empty.key')),
     exit: 1,
     message: /is empty/,
   },

@@ -13,13 +13,14 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { JwtApproveBrowserResult } from '../../src/shared/approveResult.js';
-import { keyPath, loadScenario, portIsFree, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
+import { loadScenario, portIsFree, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, REPO_ROOT, runSf, SF_RUN_JS, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
 import { hashTree, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_USER_ID = '0055g000000CI01AAG';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'approve.js');
 

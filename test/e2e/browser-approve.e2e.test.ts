@@ -17,14 +17,15 @@ import JwtApprove, { type JwtApproveBrowserResult } from '../../src/commands/jwt
 import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import { browser } from '../../src/shared/browser.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
+import { loadScenario, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { capturedOutput, keyLine, secretLeaks, useTempHome, type TempHome } from '../helpers/org.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_APP_ID = '0H45g000000CIAPCA4';
 const CI_USER_ID = '0055g000000CI01AAG';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 /**
  * Flags that keep Chromium from phoning home: without them its background connections (updates, sync,

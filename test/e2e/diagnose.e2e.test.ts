@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import {
   isolatedEnv,
   REPO_ROOT,
@@ -23,7 +24,7 @@ import {
 import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'diagnose.js');
 /** A line of the key's base64 body: it must never show up in any output. */
 const KEY_LINE = keyLine(SERVER_KEY);

@@ -6,13 +6,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 
 function loginArgs(emu: Emulator, username: string): string[] {
-  return sfLoginJwtArgs(emu.url, username, keyPath('server.key'));
+  return sfLoginJwtArgs(emu.url, username, fixtureKey('server.key'));
 }
 
 describe('e2e: sf org login jwt against the emulator', function () {

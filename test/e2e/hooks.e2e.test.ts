@@ -26,12 +26,13 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { DiagnoseAllResult } from '../../src/shared/diagnose.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
 import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const LIB_HOOKS = join(REPO_ROOT, 'lib', 'hooks');
 /** A line of the key's base64 body: it must never show up in any output. */
 const KEY_LINE = keyLine(SERVER_KEY);

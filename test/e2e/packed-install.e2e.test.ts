@@ -17,12 +17,13 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { installPackedPlugin, packCleanCopy } from '../../scripts/lib.js';
 import type { DiagnoseResult } from '../../src/shared/types.js';
-import { keyPath, startEmulator, TOKEN_PATH, type Emulator } from '../../emulator/index.js';
+import { startEmulator, TOKEN_PATH, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, runSf, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
 
 const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP = '3MVG9EMULATOR.ADMIN.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 
 const resultOf = (run: SfRun): DiagnoseResult => jsonResult<DiagnoseResult>(run);
 

@@ -10,12 +10,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
 import { keyLine, secretLeaks } from '../helpers/org.js';
 
 const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 const SCRIPT = join(REPO_ROOT, 'scripts', 'sandbox-refresh-example.sh');
 const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'approve.js');

@@ -3,7 +3,8 @@
  * temporary HOME so no real sf state is read or written, and hands back a real Connection.
  */
 import { AuthInfo, Org, type Connection } from '@salesforce/core';
-import { keyPath, startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { fixtureKey } from '../helpers/keys.js';
 import { useTempHome } from '../helpers/org.js';
 
 /** Admin_App: "Admin approved users are pre-authorized", granted to admin@acme.com through its profile. */
@@ -31,7 +32,7 @@ export async function emulatedOrg(scenario: string, adminUsername = 'admin@acme.
   try {
     const authInfo = await AuthInfo.create({
       username: adminUsername,
-      oauth2Options: { clientId: ADMIN_CLIENT_ID, privateKeyFile: keyPath('server.key'), loginUrl: emu.url },
+      oauth2Options: { clientId: ADMIN_CLIENT_ID, privateKeyFile: fixtureKey('server.key'), loginUrl: emu.url },
     });
     await authInfo.save();
     const org = await Org.create({ aliasOrUsername: adminUsername });

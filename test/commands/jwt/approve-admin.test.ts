@@ -13,7 +13,8 @@ import JwtApprove, { approveTiming, type JwtApproveAdminResult } from '../../../
 import { flagDurationMs } from '../../../src/shared/duration.js';
 import { browser } from '../../../src/shared/browser.js';
 import { http } from '../../../src/shared/http.js';
-import { keyPath, loadScenario, startEmulator, type Emulator, type Scenario } from '../../../emulator/index.js';
+import { loadScenario, startEmulator, type Emulator, type Scenario } from '../../../emulator/index.js';
+import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
   secretLeaks,
@@ -25,7 +26,7 @@ import {
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
 const CI_USER_ID = '0055g000000CI01AAG';
 const ADMIN_APP_ID = '0H45g000000ADAPCA4';

@@ -16,7 +16,6 @@ import { createPkce, DEFAULT_SCOPE } from '../../../src/shared/authorize.js';
 import { runApprove } from '../../../src/shared/approve.js';
 import { silentUi } from '../../../src/shared/approveResult.js';
 import {
-  keyPath,
   loadScenario,
   portIsFree,
   REMOTE_ACCESS_ERROR_PAGE,
@@ -25,12 +24,13 @@ import {
   type Emulator,
   type Scenario,
 } from '../../../emulator/index.js';
+import { fixtureKey } from '../../helpers/keys.js';
 import { capturedOutput, secretLeaks, useTempHome, type TempHome } from '../../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_USER_ID = '0055g000000CI01AAG';
 const CI_APP_ID = '0H45g000000CIAPCA4';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
 
 /** Walks the emulator's consent page as a browser does: GET the URL, submit the form, follow the redirect when asked. */

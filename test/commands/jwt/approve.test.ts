@@ -8,11 +8,12 @@ import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
 import { browser } from '../../../src/shared/browser.js';
-import { keyPath } from '../../../emulator/index.js';
+import {} from '../../../emulator/index.js';
+import { fixtureKey } from '../../helpers/keys.js';
 import { http } from '../../../src/shared/http.js';
 import { JWT_BEARER_GRANT } from '../../../src/shared/token.js';
 
-const KEY = keyPath('server.key');
+const KEY = fixtureKey('server.key');
 const USERNAME = 'ci@acme.com.uat';
 const CLIENT_ID = '3MVG9fakeClientId';
 const CODE = 'aPrxCODE-value-0123456789';

@@ -14,14 +14,8 @@ import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../../../src/shared/diagnose.js';
 import { http } from '../../../src/shared/http.js';
-import {
-  fleetScenario,
-  fleetUsername,
-  keyPath,
-  startEmulator,
-  TOKEN_PATH,
-  type Emulator,
-} from '../../../emulator/index.js';
+import { fleetScenario, fleetUsername, startEmulator, TOKEN_PATH, type Emulator } from '../../../emulator/index.js';
+import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
   hashTree,
@@ -34,7 +28,7 @@ import {
 } from '../../helpers/org.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const FLEET = 12;
 const realPostForm = http.postForm;
 

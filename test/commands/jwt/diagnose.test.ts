@@ -17,7 +17,8 @@ import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import type { DiagnoseAllResult } from '../../../src/shared/diagnose.js';
 import { http } from '../../../src/shared/http.js';
 import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/shared/types.js';
-import { KEYS_DIR, keyPath, loadScenario, startEmulator, unusedPort, type Emulator } from '../../../emulator/index.js';
+import { KEYS_DIR, loadScenario, startEmulator, unusedPort, type Emulator } from '../../../emulator/index.js';
+import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
   hashTree,
@@ -33,7 +34,7 @@ import {
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const TOKEN_PATH = '/services/oauth2/token';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 /** Base64 lines of every fixture key: none of them may ever show up in output. */
 const KEY_MATERIAL = [
   'server.key',
@@ -43,7 +44,7 @@ const KEY_MATERIAL = [
   'encrypted.key',
   'encrypted-pkcs1.key',
   'ec.key',
-].map((file) => readFileSync(keyPath(file), 'utf8').split('\n')[1]);
+].map((file) => readFileSync(fixtureKey(file), 'utf8').split('\n')[1]);
 const realPostForm = http.postForm;
 
 type Outcome = {
@@ -237,7 +238,7 @@ describe('jwt diagnose', function () {
 
     it('accepts a PKCS#1 key', async () => {
       const target = await emulator('healthy');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, keyPath('pkcs1.key')));
+      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, fixtureKey('pkcs1.key')));
       expectOk(outcome);
       expect(check(outcome.result, 'key-parse').message).to.include('PKCS#1');
     });
@@ -341,7 +342,7 @@ describe('jwt diagnose', function () {
     for (const { what, file, check: id, words } of unreadable) {
       it(`KEY_UNREADABLE for ${what}, naming it, before any request`, async () => {
         const target = await emulator('healthy');
-        const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, keyPath(file)));
+        const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, fixtureKey(file)));
         const cause = expectFault(outcome, 'KEY_UNREADABLE');
         expect(check(outcome.result, id)).to.include({ status: 'fail', code: 'KEY_UNREADABLE' });
         expect(cause.message).to.include(words);
@@ -361,7 +362,7 @@ describe('jwt diagnose', function () {
 
     it('KEY_TOO_SHORT for a 1024-bit key: key-size fails, the exchange is skipped, no token request', async () => {
       const target = await emulator('weak-key');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, keyPath('weak1024.key')));
+      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, fixtureKey('weak1024.key')));
       const cause = expectFault(outcome, 'KEY_TOO_SHORT');
       expect(check(outcome.result, 'key-size')).to.include({ status: 'fail', code: 'KEY_TOO_SHORT' });
       expect(check(outcome.result, 'key-size').message).to.include('1024');
@@ -372,7 +373,7 @@ describe('jwt diagnose', function () {
 
     it('KEY_CERT_MISMATCH for a certificate that is not the key’s, even though the login works', async () => {
       const target = await emulator('healthy');
-      const outcome = await diagnose([...flagsFor(target), '--cert-file', keyPath('other.crt')]);
+      const outcome = await diagnose([...flagsFor(target), '--cert-file', fixtureKey('other.crt')]);
       expectFault(outcome, 'KEY_CERT_MISMATCH');
       expect(check(outcome.result, 'cert')).to.include({ status: 'fail', code: 'KEY_CERT_MISMATCH' });
       expect(check(outcome.result, 'token-exchange').status).to.equal('pass');
@@ -388,7 +389,7 @@ describe('jwt diagnose', function () {
 
     it('passes the cert check for the key’s own certificate', async () => {
       const target = await emulator('healthy');
-      const outcome = await diagnose([...flagsFor(target), '--cert-file', keyPath('server.crt')]);
+      const outcome = await diagnose([...flagsFor(target), '--cert-file', fixtureKey('server.crt')]);
       expectOk(outcome);
       expect(check(outcome.result, 'cert').status).to.be.oneOf(['pass', 'warn']);
     });
@@ -774,7 +775,7 @@ describe('jwt diagnose', function () {
     it('explicit flags win over the stored login', async () => {
       await emulator('healthy');
       await login({ username: 'ci@acme.com', alias: 'ci' });
-      const withKey = await diagnose(['-o', 'ci', '--jwt-key-file', keyPath('other.key')]);
+      const withKey = await diagnose(['-o', 'ci', '--jwt-key-file', fixtureKey('other.key')]);
       expectFault(withKey, 'INVALID_ASSERTION');
       expect(withKey.result.source).to.include({ jwtKeyFile: 'flag', clientId: 'stored-auth' });
       process.exitCode = undefined;

@@ -8,7 +8,8 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtStatus, { type JwtStatusResult } from '../../../src/commands/jwt/status.js';
-import { keyPath, startEmulator, type Emulator } from '../../../emulator/index.js';
+import { startEmulator, type Emulator } from '../../../emulator/index.js';
+import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
   hashTree,
@@ -22,7 +23,7 @@ import {
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
-const SERVER_KEY = keyPath('server.key');
+const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
 
 describe('jwt status', function () {
