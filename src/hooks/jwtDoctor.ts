@@ -7,11 +7,11 @@
  * Loaded by the `sf-doctor-plugin-jwt` hook only when `sf doctor` runs.
  */
 import { Lifecycle, Messages } from '@salesforce/core';
-import { diagnoseAll, type DiagnoseAllResult, type DiagnoseOptions } from '../shared/diagnose.js';
-import { withDeadline } from '../shared/deadline.js';
-import { describeDuration } from '../shared/duration.js';
-import type { DiagnoseResult } from '../shared/types.js';
-import { commandLine } from '../shared/shell.js';
+import { diagnoseAll, type DiagnoseAllResult, type DiagnoseOptions } from '../diagnose/diagnose.js';
+import { withDeadline } from '../utils/deadline.js';
+import { describeDuration } from '../utils/duration.js';
+import type { DiagnoseResult } from '../diagnose/types.js';
+import { commandLine } from '../utils/shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.hooks');

@@ -5,7 +5,7 @@
  * Every sf command loads the `finally` hook, so this module imports nothing but the quoting helper, a module
  * that imports nothing itself.
  */
-import { commandLine, type CommandPart } from '../shared/shell.js';
+import { commandLine, type CommandPart } from '../utils/shell.js';
 
 /** `org login jwt` and its aliases, as oclif reports command ids (colon-separated). */
 export const LOGIN_JWT_IDS: ReadonlySet<string> = new Set(['org:login:jwt', 'force:auth:jwt:grant', 'auth:jwt:grant']);

@@ -38,7 +38,7 @@ import JwtApprove from '../../src/commands/jwt/approve.js';
 import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import JwtKeygen from '../../src/commands/jwt/keygen.js';
 import JwtStatus from '../../src/commands/jwt/status.js';
-import { MAX_TIMER_MS } from '../../src/shared/duration.js';
+import { MAX_TIMER_MS } from '../../src/utils/duration.js';
 import { KEYS_DIR, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { FIXTURE_KEYS_DIR } from '../helpers/keys.js';

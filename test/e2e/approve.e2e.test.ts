@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { JwtApproveBrowserResult } from '../../src/shared/approveResult.js';
+import type { JwtApproveBrowserResult } from '../../src/approve/result.js';
 import { loadScenario, portIsFree, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, REPO_ROOT, runSf, SF_RUN_JS, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';

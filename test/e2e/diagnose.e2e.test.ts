@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { DiagnoseResult } from '../../src/shared/types.js';
+import type { DiagnoseResult } from '../../src/diagnose/types.js';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { installPackedPlugin, packCleanCopy } from '../../scripts/lib.js';
-import type { DiagnoseResult } from '../../src/shared/types.js';
+import type { DiagnoseResult } from '../../src/diagnose/types.js';
 import { startEmulator, TOKEN_PATH, type Emulator } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, runSf, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';

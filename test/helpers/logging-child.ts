@@ -3,7 +3,7 @@
  * and a secret, then reports on stderr whether the root logger keeps its records in memory.
  */
 import { Logger } from '@salesforce/core';
-import { useMemoryRootLogger } from '../../src/shared/logging.js';
+import { useMemoryRootLogger } from '../../src/utils/logging.js';
 
 const memory = useMemoryRootLogger();
 const logger = Logger.childFromRoot('jwt-test');

@@ -1,23 +1,30 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
-import { JwtCommand } from '../../command.js';
-import { DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../../shared/authorize.js';
-import { runApprove } from '../../shared/approve.js';
-import { isContainerMode } from '../../shared/approveBrowser.js';
-import type { ApproveUi, JwtApproveResult } from '../../shared/approveResult.js';
-import { approveView, type ViewLine } from '../../shared/approveView.js';
-import { BROWSERS } from '../../shared/browser.js';
-import { adminOrgFlag, durationFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag } from '../../flags.js';
+import { JwtCommand } from '../../cli/command.js';
+import { DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../../approve/authorize.js';
+import { runApprove } from '../../approve/approve.js';
+import { isContainerMode } from '../../approve/browser.js';
+import type { ApproveUi, JwtApproveResult } from '../../approve/result.js';
+import { approveView, type ViewLine } from '../../approve/view.js';
+import { BROWSERS } from '../../utils/browser.js';
+import {
+  adminOrgFlag,
+  durationFlag,
+  exitCodesHelp,
+  identityFlags,
+  loginOnlyFlags,
+  timeoutFlag,
+} from '../../cli/flags.js';
 
-export { approveTiming } from '../../shared/approveAdmin.js';
-export { DEFAULT_PERMISSION_SET } from '../../shared/approve.js';
+export { approveTiming } from '../../approve/admin.js';
+export { DEFAULT_PERMISSION_SET } from '../../approve/approve.js';
 export type {
   ApprovalStatus,
   BrowserApproval,
   JwtApproveAdminResult,
   JwtApproveBrowserResult,
   JwtApproveResult,
-} from '../../shared/approveResult.js';
+} from '../../approve/result.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');

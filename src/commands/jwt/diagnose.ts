@@ -1,13 +1,20 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
-import { JwtCommand } from '../../command.js';
-import { DEFAULT_CONCURRENCY, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../shared/diagnose.js';
-import { timeoutFlagMs } from '../../shared/adminOrg.js';
-import { fleetView } from '../../shared/fleetRows.js';
-import { resolveJwtInputs } from '../../shared/inputs.js';
-import type { DiagnoseResult } from '../../shared/types.js';
-import { adminOrgFlag, exitCodesHelp, identityFlags, loginOnlyFlags, timeoutFlag, usernameFlag } from '../../flags.js';
-import { attemptRows, checkRows, evidenceRows } from '../../shared/render.js';
+import { JwtCommand } from '../../cli/command.js';
+import { DEFAULT_CONCURRENCY, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../diagnose/diagnose.js';
+import { timeoutFlagMs } from '../../org/adminOrg.js';
+import { fleetView } from '../../diagnose/fleetView.js';
+import { resolveJwtInputs } from '../../org/inputs.js';
+import type { DiagnoseResult } from '../../diagnose/types.js';
+import {
+  adminOrgFlag,
+  exitCodesHelp,
+  identityFlags,
+  loginOnlyFlags,
+  timeoutFlag,
+  usernameFlag,
+} from '../../cli/flags.js';
+import { attemptRows, checkRows, evidenceRows } from '../../diagnose/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');

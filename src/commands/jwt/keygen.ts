@@ -1,6 +1,6 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
-import { JwtCommand } from '../../command.js';
+import { JwtCommand } from '../../cli/command.js';
 import {
   assertCanWrite,
   DEFAULT_BITS,
@@ -10,9 +10,9 @@ import {
   validateKeygenOptions,
   validateOutputDir,
   writeKeyAndCert,
-} from '../../shared/keygen.js';
-import { bullets } from '../../shared/bullets.js';
-import { shellQuote } from '../../shared/shell.js';
+} from '../../keys/generate.js';
+import { bullets } from '../../utils/bullets.js';
+import { shellQuote } from '../../utils/shell.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');

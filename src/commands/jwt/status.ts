@@ -1,13 +1,13 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
-import { JwtCommand } from '../../command.js';
-import { connectAdminOrg, timeoutFlagMs } from '../../shared/adminOrg.js';
-import { withDeadline } from '../../shared/deadline.js';
-import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../flags.js';
-import { readStoredAuth, resolveUsername } from '../../shared/inputs.js';
-import { refuseOtherOrg } from '../../shared/orgMatch.js';
-import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../shared/status.js';
-import { statusView } from '../../shared/statusRows.js';
+import { JwtCommand } from '../../cli/command.js';
+import { connectAdminOrg, timeoutFlagMs } from '../../org/adminOrg.js';
+import { withDeadline } from '../../utils/deadline.js';
+import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../cli/flags.js';
+import { readStoredAuth, resolveUsername } from '../../org/inputs.js';
+import { refuseOtherOrg } from '../../org/orgMatch.js';
+import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../status/status.js';
+import { statusView } from '../../status/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');

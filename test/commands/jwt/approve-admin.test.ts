@@ -10,9 +10,9 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveAdminResult } from '../../../src/commands/jwt/approve.js';
-import { flagDurationMs } from '../../../src/shared/duration.js';
-import { browser } from '../../../src/shared/browser.js';
-import { http } from '../../../src/shared/http.js';
+import { flagDurationMs } from '../../../src/utils/duration.js';
+import { browser } from '../../../src/utils/browser.js';
+import { http } from '../../../src/utils/http.js';
 import { loadScenario, startEmulator, type Emulator, type Scenario } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import {

@@ -11,10 +11,10 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
-import { browser } from '../../../src/shared/browser.js';
-import { createPkce, DEFAULT_SCOPE } from '../../../src/shared/authorize.js';
-import { runApprove } from '../../../src/shared/approve.js';
-import { silentUi } from '../../../src/shared/approveResult.js';
+import { browser } from '../../../src/utils/browser.js';
+import { createPkce, DEFAULT_SCOPE } from '../../../src/approve/authorize.js';
+import { runApprove } from '../../../src/approve/approve.js';
+import { silentUi } from '../../../src/approve/result.js';
 import {
   loadScenario,
   portIsFree,

@@ -7,11 +7,11 @@ import { TestContext } from '@salesforce/core/testSetup';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
-import { browser } from '../../../src/shared/browser.js';
+import { browser } from '../../../src/utils/browser.js';
 import {} from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
-import { http } from '../../../src/shared/http.js';
-import { JWT_BEARER_GRANT } from '../../../src/shared/token.js';
+import { http } from '../../../src/utils/http.js';
+import { JWT_BEARER_GRANT } from '../../../src/diagnose/token.js';
 
 const KEY = fixtureKey('server.key');
 const USERNAME = 'ci@acme.com.uat';

@@ -14,9 +14,9 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
-import type { DiagnoseAllResult } from '../../../src/shared/diagnose.js';
-import { http } from '../../../src/shared/http.js';
-import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/shared/types.js';
+import type { DiagnoseAllResult } from '../../../src/diagnose/diagnose.js';
+import { http } from '../../../src/utils/http.js';
+import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/diagnose/types.js';
 import { KEYS_DIR, loadScenario, startEmulator, unusedPort, type Emulator } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import {

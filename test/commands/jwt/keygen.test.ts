@@ -7,7 +7,7 @@ import { TestContext } from '@salesforce/core/testSetup';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtKeygen from '../../../src/commands/jwt/keygen.js';
-import { checkCertFile } from '../../../src/shared/checks/cert.js';
+import { checkCertFile } from '../../../src/diagnose/checks/cert.js';
 
 const SHA256_WITH_RSA = Buffer.from('06092a864886f70d01010b', 'hex');
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,0 +1,338 @@
+/* eslint-disable camelcase -- OAuth 2.0 wire names (grant_type, error_description, access_token) */
+/*
+ * The JWT bearer token exchange, reproduced from @salesforce/core's JWT login (AuthInfo authJwt and
+ * tryJwtAuth, with the pairs of getLoginAudienceCombos in util/sfdcUrl.js): the same claims (exp in
+ * milliseconds, as core sends it), the same (POST host, aud) pairs in the same order, one explicit attempt
+ * per pair, every attempt kept with its structured OAuth error. The assertion and any token in the answer
+ * are never kept, returned or logged.
+ */
+import type { KeyObject } from 'node:crypto';
+import { Messages } from '@salesforce/core';
+import { SignJWT } from 'jose';
+import { appendPath, http, type HttpResult } from '../utils/http.js';
+import { describeNetworkFailure } from '../utils/networkError.js';
+import type { Attempt, ServerError } from './types.js';
+import { mayCarryCredentials } from './checks/loginUrl.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.token');
+
+export const PRODUCTION_URL = 'https://login.salesforce.com';
+export const SANDBOX_URL = 'https://test.salesforce.com';
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/**
+ * Core's `SfdcUrl.getJwtAudienceUrl`: SF_AUDIENCE_URL (or SFDX_AUDIENCE_URL) verbatim, gs1 for that
+ * instance, otherwise production, even for sandboxes.
+ */
+export function audienceCandidate(
+  loginUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+  createdOrgInstance = '',
+): string {
+  const override = env.SF_AUDIENCE_URL ?? env.SFDX_AUDIENCE_URL;
+  if (override) return override;
+  const origin = safeOrigin(loginUrl) ?? '';
+  if (/^gs1/i.test(createdOrgInstance.trim()) || /gs1\.my\.salesforce\.com/i.test(origin)) {
+    return 'https://gs1.salesforce.com';
+  }
+  return PRODUCTION_URL;
+}
+
+/** Core's `getLoginAudienceCombos`, pair for pair: same order, same filter, same de-duplication. */
+export function loginAudienceCombos(audienceUrl: string, loginUrl: string): Array<[host: string, audience: string]> {
+  const pairs: Array<[string, string]> = [
+    [loginUrl, loginUrl],
+    [SANDBOX_URL, SANDBOX_URL],
+    [PRODUCTION_URL, PRODUCTION_URL],
+    [audienceUrl, audienceUrl],
+    [audienceUrl, PRODUCTION_URL],
+    [audienceUrl, SANDBOX_URL],
+    [loginUrl, audienceUrl],
+    [loginUrl, PRODUCTION_URL],
+    [loginUrl, SANDBOX_URL],
+    [PRODUCTION_URL, audienceUrl],
+    [SANDBOX_URL, audienceUrl],
+  ];
+  const filtered = pairs.filter(
+    ([login, audience]) =>
+      !(
+        (login === PRODUCTION_URL && audience === SANDBOX_URL) ||
+        (login === SANDBOX_URL && audience === PRODUCTION_URL)
+      ),
+  );
+  // Map keeps the first position of a key and the last value set for it, exactly as core's reduce does.
+  const reduced = new Map<string, [string, string]>();
+  for (const [login, audience] of filtered) {
+    reduced.set(`${new URL(login).origin}:${new URL(audience).origin}`, [login, audience]);
+  }
+  return [...reduced.values()];
+}
+
+export type AssertionClaims = { iss: string; sub: string; aud: string; exp: number; iat: number };
+
+/** Claims exactly as core builds them: exp = Date.now() + 300 (milliseconds), iat in seconds. */
+export function coreClaims(clientId: string, username: string, audience: string, now = Date.now()): AssertionClaims {
+  return { iss: clientId, sub: username, aud: audience, exp: now + 300, iat: Math.floor(now / 1000) };
+}
+
+/** Signs RS256 with jose from a node KeyObject (PKCS#1 or PKCS#8 source). Throws for keys under 2048 bits. */
+export async function signAssertion(key: KeyObject, claims: AssertionClaims): Promise<string> {
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(key);
+}
+
+export type ExchangeRequest = {
+  key: KeyObject;
+  clientId: string;
+  username: string;
+  timeoutMs: number;
+};
+
+/** What an attempt learned, beyond the Attempt record, that later steps need (never a token). */
+export type AttemptOutcome = {
+  attempt: Attempt;
+  /** From a successful answer: the instance URL and the org/user ids in `id`. */
+  instanceUrl?: string;
+  identity?: { orgId: string; userId: string };
+};
+
+/** An assertion may go over plain http only to a loopback address. */
+export function mayCarryAssertion(host: string): boolean {
+  try {
+    return mayCarryCredentials(new URL(host));
+  } catch {
+    return false;
+  }
+}
+
+function safeOrigin(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function isOAuthError(body: unknown): body is ServerError {
+  return typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string';
+}
+
+/** A short, secret-free summary of a body that is not Salesforce's OAuth JSON. */
+export function summarizeBody(text: string, contentType = ''): string {
+  const trimmed = text.trim();
+  if (!trimmed) return messages.getMessage('body.empty');
+  if (/html/i.test(contentType) || /^<(!doctype|html)/i.test(trimmed)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
+    return title ? messages.getMessage('body.htmlTitled', [title.slice(0, 80)]) : messages.getMessage('body.html');
+  }
+  // Never echo a body that could carry a token.
+  if (/access_token|refresh_token|assertion|token/i.test(trimmed)) return messages.getMessage('body.notOAuth');
+  const oneLine = trimmed.replace(/\s+/g, ' ');
+  return messages.getMessage('body.excerpt', [oneLine.length > 80 ? `${oneLine.slice(0, 80)}…` : oneLine]);
+}
+
+/** Turns one HTTP result into an Attempt. */
+export function interpretAnswer(
+  host: string,
+  audience: string,
+  result: HttpResult,
+  durationMs: number,
+  kind: Attempt['kind'],
+): AttemptOutcome {
+  const base = { host, audience, durationMs, kind };
+  if (result.kind === 'network-error') {
+    return { attempt: { ...base, outcome: 'network-error', message: describeNetworkFailure(result) } };
+  }
+  const serverDate = result.headers.date ? new Date(result.headers.date) : undefined;
+  const withDate = {
+    ...base,
+    status: result.status,
+    ...(serverDate && !Number.isNaN(serverDate.getTime()) ? { serverDate: serverDate.toISOString() } : {}),
+  };
+  let body: unknown;
+  try {
+    body = JSON.parse(result.text) as unknown;
+  } catch {
+    body = undefined;
+  }
+  if (result.status === 200 && typeof body === 'object' && body !== null) {
+    const answer = body as { access_token?: unknown; instance_url?: unknown; id?: unknown };
+    const idMatch = typeof answer.id === 'string' ? /\/id\/([^/]+)\/([^/?#]+)/.exec(answer.id) : null;
+    if (typeof answer.access_token === 'string' && typeof answer.instance_url === 'string' && idMatch) {
+      return {
+        attempt: { ...withDate, outcome: 'success' },
+        instanceUrl: answer.instance_url,
+        identity: { orgId: idMatch[1], userId: idMatch[2] },
+      };
+    }
+  }
+  if (result.status >= 400 && result.status < 500 && isOAuthError(body)) {
+    const serverError: ServerError = {
+      error: body.error,
+      ...(typeof body.error_description === 'string' ? { error_description: body.error_description } : {}),
+    };
+    return { attempt: { ...withDate, outcome: 'oauth-error', serverError } };
+  }
+  return {
+    attempt: {
+      ...withDate,
+      outcome: 'unexpected-response',
+      message: messages.getMessage('attempt.unexpected', [
+        String(result.status),
+        summarizeBody(result.text, result.headers['content-type']),
+      ]),
+    },
+  };
+}
+
+/** One POST of a freshly signed assertion to `<host>/services/oauth2/token`. */
+export async function attemptExchange(
+  host: string,
+  audience: string,
+  req: ExchangeRequest,
+  kind: Attempt['kind'] = 'pair',
+): Promise<AttemptOutcome> {
+  const assertion = await signAssertion(req.key, coreClaims(req.clientId, req.username, audience));
+  const started = Date.now();
+  const result = await http.postForm(
+    appendPath(host, 'services/oauth2/token'),
+    { grant_type: JWT_BEARER_GRANT, assertion },
+    req.timeoutMs,
+  );
+  return interpretAnswer(host, audience, result, Date.now() - started, kind);
+}
+
+export type ExchangeRun = {
+  attempts: Attempt[];
+  /** The first pair: the user's own login URL as host and audience. */
+  first: AttemptOutcome;
+  /** The first successful attempt, if any (core stops there). */
+  success?: AttemptOutcome;
+};
+
+/**
+ * What one run has learned about each host (origin): a host that failed at the network level (refused,
+ * reset, DNS, TLS, timeout) is not tried again, by this login or any other of the run. While the first
+ * request to a host is under way, other logins wait for its outcome instead of sending their own, so a
+ * host that hangs or does not resolve costs one --timeout per run, not one per login.
+ */
+export class HostReachability {
+  private readonly unreachable = new Map<string, string>();
+  private readonly answered = new Set<string>();
+  private readonly firstTries = new Map<string, Promise<unknown>>();
+
+  /**
+   * Runs one attempt against `origin` and records what it showed about the host; or, without a request, says
+   * why the host is known to be unreachable. Waits while another login's first request to the host is under
+   * way. (Checking and claiming the first request happen without an await in between: one first request.)
+   */
+  public async attempt(
+    origin: string,
+    run: () => Promise<AttemptOutcome>,
+  ): Promise<AttemptOutcome | { unreachable: string }> {
+    for (;;) {
+      const reason = this.unreachable.get(origin);
+      if (reason !== undefined) return { unreachable: reason };
+      const first = this.answered.has(origin) ? undefined : this.firstTries.get(origin);
+      if (!first) break;
+      // eslint-disable-next-line no-await-in-loop -- wait for the request that tells, then look again
+      await first;
+    }
+    const isFirst = !this.answered.has(origin);
+    const pending = run();
+    if (isFirst)
+      this.firstTries.set(
+        origin,
+        pending.catch(() => undefined),
+      );
+    try {
+      const outcome = await pending;
+      if (outcome.attempt.outcome === 'network-error') this.unreachable.set(origin, outcome.attempt.message ?? '');
+      else this.answered.add(origin);
+      return outcome;
+    } finally {
+      if (isFirst) this.firstTries.delete(origin);
+    }
+  }
+}
+
+/**
+ * Tries core's pairs one after another until one succeeds, as `sf org login jwt` does. A host that
+ * failed at the network level is not tried again (one timeout per host at most): its later pairs are
+ * recorded as skipped. `hosts` is shared by the logins of one run (`--all`); a first pair whose host is
+ * already known to be unreachable is reported as that network error, without a request.
+ */
+export async function runPairs(
+  loginUrl: string,
+  req: ExchangeRequest,
+  env: NodeJS.ProcessEnv = process.env,
+  hosts: HostReachability = new HostReachability(),
+): Promise<ExchangeRun> {
+  const pairs = loginAudienceCombos(audienceCandidate(loginUrl, env), loginUrl);
+  const attempts: Attempt[] = [];
+  let first: AttemptOutcome | undefined;
+  let success: AttemptOutcome | undefined;
+  for (const [host, audience] of pairs) {
+    const origin = safeOrigin(host) ?? host;
+    if (!mayCarryAssertion(host)) {
+      attempts.push({
+        host,
+        audience,
+        outcome: 'skipped',
+        message: messages.getMessage('attempt.insecure', [host]),
+        durationMs: 0,
+        kind: 'pair',
+      });
+      continue;
+    }
+    // eslint-disable-next-line no-await-in-loop -- sequential on purpose: core tries the pairs in order
+    const tried = await hosts.attempt(origin, () => attemptExchange(host, audience, req));
+    if ('unreachable' in tried) {
+      const message = messages.getMessage('attempt.unreachable', [origin, tried.unreachable]);
+      const outcome = first ? 'skipped' : 'network-error';
+      const attempt: Attempt = { host, audience, outcome, message, durationMs: 0, kind: 'pair' };
+      first ??= { attempt };
+      attempts.push(attempt);
+      continue;
+    }
+    const outcome = tried;
+    first ??= outcome;
+    // A fallback host that cannot be reached is listed as skipped, never as a cause.
+    if (outcome.attempt.outcome === 'network-error' && outcome !== first) {
+      outcome.attempt = {
+        ...outcome.attempt,
+        outcome: 'skipped',
+        message: messages.getMessage('attempt.fallbackUnreachable', [origin, outcome.attempt.message ?? '']),
+      };
+    }
+    attempts.push(outcome.attempt);
+    if (outcome.attempt.outcome === 'success') {
+      success = outcome;
+      break;
+    }
+  }
+  return { attempts, first: first as AttemptOutcome, success };
+}
+
+/** Audiences worth probing against the user's login URL when it rejected the audience. */
+export function audienceProbes(
+  loginUrl: string,
+  alreadyTried: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const origin = safeOrigin(loginUrl);
+  const candidates = [
+    loginUrl,
+    origin,
+    loginUrl.endsWith('/') ? loginUrl.slice(0, -1) : `${loginUrl}/`,
+    PRODUCTION_URL,
+    SANDBOX_URL,
+    audienceCandidate(loginUrl, env),
+  ];
+  const tried = new Set(alreadyTried);
+  const out: string[] = [];
+  for (const candidate of candidates) {
+    if (candidate && !tried.has(candidate) && !out.includes(candidate)) out.push(candidate);
+  }
+  return out;
+}
