@@ -6,7 +6,9 @@
  * (cause code, words), and the admin mode only record ids and names.
  */
 import { Messages, SfError, type Connection } from '@salesforce/core';
-import type { Cause, CauseCode, JwtInputs, OrgEvidence } from '../diagnose/types.js';
+import type { Cause, CauseCode } from '../diagnose/types.js';
+import type { JwtInputs } from '../org/inputs.js';
+import type { OrgEvidence } from '../org/types.js';
 import { withDeadline } from '../utils/deadline.js';
 import { connectAdminOrg } from '../org/adminOrg.js';
 import { runDiagnosis } from '../diagnose/diagnose.js';
@@ -14,7 +16,8 @@ import { readStoredAuth, resolveJwtInputs, resolveUsername, type IdentityFlags }
 import { adminOrgFacts, refuseOtherOrg } from '../org/orgMatch.js';
 import { shellQuote } from '../utils/shell.js';
 import { approvalStatus } from '../status/status.js';
-import { resolveApp, type EvidenceError } from '../org/evidence.js';
+import { resolveApp } from '../org/apps.js';
+import { type EvidenceError } from '../org/query.js';
 import {
   applyGrant,
   planGrant,
@@ -23,7 +26,7 @@ import {
   type GrantSObject,
   type GrantStep,
 } from '../org/grants.js';
-import { redirectTarget } from './authorize.js';
+import { redirectTarget } from './listener.js';
 import { adminOk } from './result.js';
 import type { ApproveUi, JwtApproveAdminResult } from './result.js';
 

@@ -9,7 +9,8 @@ import { browser, type BrowserName } from '../utils/browser.js';
 import { bullets } from '../utils/bullets.js';
 import { describeDuration } from '../utils/duration.js';
 import { shellQuote } from '../utils/shell.js';
-import type { JwtInputs } from '../diagnose/types.js';
+import type { JwtInputs } from '../org/inputs.js';
+import { buildAuthorizeUrl, createPkce, createState } from '../org/authorizeUrl.js';
 import { checkAuthorizeUrl, describeRefusal } from './precheck.js';
 import {
   browserOk,
@@ -19,19 +20,15 @@ import {
   type JwtApproveBrowserResult,
 } from './result.js';
 import { retryStatus, throwIfAborted, verifyJwtLogin, verifyWithProgress, type VerifyOptions } from './admin.js';
+import { consumerSecretFromEnv, exchangeCode } from './codeExchange.js';
+import { describeAuthorizeError } from './authorizeErrors.js';
 import {
-  buildAuthorizeUrl,
-  consumerSecretFromEnv,
-  createPkce,
-  createState,
-  describeAuthorizeError,
-  exchangeCode,
   listenForRedirect,
   redirectTarget,
   type RedirectListener,
   type RedirectResult,
   type RedirectTarget,
-} from './authorize.js';
+} from './listener.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');

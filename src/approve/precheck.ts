@@ -11,13 +11,13 @@
  */
 import { Messages } from '@salesforce/core';
 import { bullets } from '../utils/bullets.js';
-import { buildCause } from '../diagnose/classify.js';
+import { buildCause } from '../diagnose/causes.js';
 import { http } from '../utils/http.js';
 import { describeNetworkFailure } from '../utils/networkError.js';
-import { serverLine } from '../utils/printable.js';
+import { serverText } from '../utils/printable.js';
 import { shellQuote } from '../utils/shell.js';
 import type { CauseCode } from '../diagnose/types.js';
-import { describeAuthorizeError } from './authorize.js';
+import { describeAuthorizeError } from './authorizeErrors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
@@ -40,16 +40,10 @@ export type AuthorizeCheck =
   /** The check could not tell (no answer, a 5xx, a page that says nothing): the approval goes on as without it. */
   | { status: 'unchecked'; reason: string };
 
-/** Server text made safe for a terminal: no control characters, bounded length; nothing left is undefined. */
-function printable(text: string | null | undefined, max = 300): string | undefined {
-  const clean = text ? serverLine(text, max) : '';
-  return clean === '' ? undefined : clean;
-}
-
 function refusalFrom(params: URLSearchParams, source: AuthorizeRefusal['source']): AuthorizeRefusal | undefined {
-  const error = printable(params.get('error'), 100);
+  const error = serverText(params.get('error'), 100);
   if (!error) return undefined;
-  const description = printable(params.get('error_description'));
+  const description = serverText(params.get('error_description'), 300);
   // eslint-disable-next-line camelcase
   return { error, ...(description ? { error_description: description } : {}), source };
 }

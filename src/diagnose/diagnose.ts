@@ -8,15 +8,18 @@ import { join } from 'node:path';
 import { Global, Messages, SfError, type Connection } from '@salesforce/core';
 import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from '../org/orgMatch.js';
 import { collectEvidence } from '../org/evidence.js';
-import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../approve/authorize.js';
-import { resolveLoginUrl } from '../org/inputs.js';
+import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../org/authorizeUrl.js';
+import { resolveLoginUrl } from '../org/loginUrl.js';
 import { listStoredLogins, type StoredJwtLogin } from '../org/authStore.js';
 import { withDeadline } from '../utils/deadline.js';
 import { connectAdminOrg } from '../org/adminOrg.js';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
 import { printable } from '../utils/printable.js';
-import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, JwtInputs, OrgEvidence, ServerError } from './types.js';
+import type { JwtInputs } from '../org/inputs.js';
+import type { OrgEvidence } from '../org/types.js';
+import { usernameLacksSandboxSuffix } from '../org/sandbox.js';
+import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, ServerError } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
 import { checkKeyParse } from './checks/keyParse.js';
 import { checkKeySize } from './checks/keySize.js';
@@ -24,22 +27,10 @@ import { checkCertFile } from './checks/cert.js';
 import { checkLoginUrl } from './checks/loginUrl.js';
 import { checkClientId } from './checks/clientId.js';
 import { checkClock, measureSkewSeconds } from './checks/clock.js';
-import {
-  attemptExchange,
-  audienceProbes,
-  HostReachability,
-  runPairs,
-  type ExchangeRequest,
-  type ExchangeRun,
-} from './token.js';
-import {
-  buildCause,
-  classifyServerError,
-  decideApproval,
-  describeOtherOrg,
-  describeUndecided,
-  usernameLacksSandboxSuffix,
-} from './classify.js';
+import { attemptExchange, HostReachability, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
+import { audienceProbes } from './pairs.js';
+import { classifyServerError, decideApproval, describeOtherOrg, describeUndecided } from './classify.js';
+import { buildCause } from './causes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');

@@ -11,63 +11,14 @@ import { Messages } from '@salesforce/core';
 import { SignJWT } from 'jose';
 import { appendPath, http, type HttpResult } from '../utils/http.js';
 import { describeNetworkFailure } from '../utils/networkError.js';
+import { mayCarryCredentials, originOf } from '../utils/url.js';
 import type { Attempt, ServerError } from './types.js';
-import { mayCarryCredentials } from './checks/loginUrl.js';
+import { audienceCandidate, loginAudienceCombos } from './pairs.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.token');
 
-export const PRODUCTION_URL = 'https://login.salesforce.com';
-export const SANDBOX_URL = 'https://test.salesforce.com';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-
-/**
- * Core's `SfdcUrl.getJwtAudienceUrl`: SF_AUDIENCE_URL (or SFDX_AUDIENCE_URL) verbatim, gs1 for that
- * instance, otherwise production, even for sandboxes.
- */
-export function audienceCandidate(
-  loginUrl: string,
-  env: NodeJS.ProcessEnv = process.env,
-  createdOrgInstance = '',
-): string {
-  const override = env.SF_AUDIENCE_URL ?? env.SFDX_AUDIENCE_URL;
-  if (override) return override;
-  const origin = safeOrigin(loginUrl) ?? '';
-  if (/^gs1/i.test(createdOrgInstance.trim()) || /gs1\.my\.salesforce\.com/i.test(origin)) {
-    return 'https://gs1.salesforce.com';
-  }
-  return PRODUCTION_URL;
-}
-
-/** Core's `getLoginAudienceCombos`, pair for pair: same order, same filter, same de-duplication. */
-export function loginAudienceCombos(audienceUrl: string, loginUrl: string): Array<[host: string, audience: string]> {
-  const pairs: Array<[string, string]> = [
-    [loginUrl, loginUrl],
-    [SANDBOX_URL, SANDBOX_URL],
-    [PRODUCTION_URL, PRODUCTION_URL],
-    [audienceUrl, audienceUrl],
-    [audienceUrl, PRODUCTION_URL],
-    [audienceUrl, SANDBOX_URL],
-    [loginUrl, audienceUrl],
-    [loginUrl, PRODUCTION_URL],
-    [loginUrl, SANDBOX_URL],
-    [PRODUCTION_URL, audienceUrl],
-    [SANDBOX_URL, audienceUrl],
-  ];
-  const filtered = pairs.filter(
-    ([login, audience]) =>
-      !(
-        (login === PRODUCTION_URL && audience === SANDBOX_URL) ||
-        (login === SANDBOX_URL && audience === PRODUCTION_URL)
-      ),
-  );
-  // Map keeps the first position of a key and the last value set for it, exactly as core's reduce does.
-  const reduced = new Map<string, [string, string]>();
-  for (const [login, audience] of filtered) {
-    reduced.set(`${new URL(login).origin}:${new URL(audience).origin}`, [login, audience]);
-  }
-  return [...reduced.values()];
-}
 
 export type AssertionClaims = { iss: string; sub: string; aud: string; exp: number; iat: number };
 
@@ -102,14 +53,6 @@ export function mayCarryAssertion(host: string): boolean {
     return mayCarryCredentials(new URL(host));
   } catch {
     return false;
-  }
-}
-
-function safeOrigin(url: string): string | undefined {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return undefined;
   }
 }
 
@@ -273,7 +216,7 @@ export async function runPairs(
   let first: AttemptOutcome | undefined;
   let success: AttemptOutcome | undefined;
   for (const [host, audience] of pairs) {
-    const origin = safeOrigin(host) ?? host;
+    const origin = originOf(host) ?? host;
     if (!mayCarryAssertion(host)) {
       attempts.push({
         host,
@@ -312,27 +255,4 @@ export async function runPairs(
     }
   }
   return { attempts, first: first as AttemptOutcome, success };
-}
-
-/** Audiences worth probing against the user's login URL when it rejected the audience. */
-export function audienceProbes(
-  loginUrl: string,
-  alreadyTried: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): string[] {
-  const origin = safeOrigin(loginUrl);
-  const candidates = [
-    loginUrl,
-    origin,
-    loginUrl.endsWith('/') ? loginUrl.slice(0, -1) : `${loginUrl}/`,
-    PRODUCTION_URL,
-    SANDBOX_URL,
-    audienceCandidate(loginUrl, env),
-  ];
-  const tried = new Set(alreadyTried);
-  const out: string[] = [];
-  for (const candidate of candidates) {
-    if (candidate && !tried.has(candidate) && !out.includes(candidate)) out.push(candidate);
-  }
-  return out;
 }

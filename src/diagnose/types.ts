@@ -1,7 +1,10 @@
 /*
- * The JSON contract of `sf jwt` and the shapes the shared modules pass to each other.
+ * The JSON contract of `sf jwt diagnose` (and of the causes every command reports), and the shapes the
+ * diagnosis passes around.
  * Nothing here may ever hold an access token, refresh token, private key or signed assertion.
  */
+import type { InputSource } from '../org/inputs.js';
+import type { OrgEvidence } from '../org/types.js';
 
 /** Stable cause codes (README.md, "Cause codes"). Codes never change meaning; new ones may be added. */
 export const CAUSE_CODES = [
@@ -109,59 +112,7 @@ export type DiagnoseResult = {
   /** Evidence the plugin could not collect, and how to get it. */
   missingEvidence?: string[];
   /** Where the inputs came from: explicit flags or the CLI's stored auth. */
-  source?: {
-    clientId?: 'flag' | 'stored-auth';
-    jwtKeyFile?: 'flag' | 'stored-auth';
-    loginUrl?: 'flag' | 'stored-auth' | 'default';
-  };
+  source?: InputSource;
   /** Non-blocking findings (expiring certificate, fallback pair works, small skew). */
   warnings?: string[];
-};
-
-/** Inputs to a JWT diagnosis, after flags and stored auth were merged. */
-export type JwtInputs = {
-  username: string;
-  clientId?: string;
-  jwtKeyFile?: string;
-  /** As the user gave it; `--instance-url` arrives as URL.href (with a trailing slash). */
-  loginUrl: string;
-  certFile?: string;
-  appName?: string;
-  /** The org id of the user's login stored in the CLI, when there is one (to check --admin-org against). */
-  orgId?: string;
-  source: NonNullable<DiagnoseResult['source']>;
-};
-
-/** Org-side records that explain an approval failure. */
-export type OrgEvidence = {
-  user?: {
-    id: string;
-    username: string;
-    isActive: boolean;
-    isFrozen?: boolean;
-    profileId?: string;
-    profileName?: string;
-  } | null;
-  app?: {
-    id?: string;
-    name: string;
-    label?: string;
-    kind: 'ConnectedApplication' | 'ExternalClientApplication';
-    /** true = "Admin approved users are pre-authorized". */
-    adminApprovedOnly?: boolean;
-    scopes?: string[];
-    callbackUrls?: string[];
-  } | null;
-  /** Permission sets (incl. profile-owned) that grant the app, and whether the user has each. */
-  grants?: Array<{
-    permissionSetId: string;
-    permissionSetName?: string;
-    isOwnedByProfile?: boolean;
-    profileId?: string;
-    assignedToUser: boolean;
-  }>;
-  /** The user's approvals (OauthToken rows); never the token values. */
-  oauthTokens?: Array<{ appName: string; createdDate?: string; lastUsedDate?: string; useCount?: number }>;
-  /** Queries that failed, with the reason (e.g. INSUFFICIENT_ACCESS). */
-  errors?: Array<{ what: string; message: string }>;
 };

@@ -2,7 +2,8 @@
  * Table rows for the human output. Plain data in, plain rows out; column titles come from messages.
  */
 import { Messages } from '@salesforce/core';
-import type { Attempt, Check, OrgEvidence } from './types.js';
+import type { OrgEvidence } from '../org/types.js';
+import type { Attempt, Check } from './types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');

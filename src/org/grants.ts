@@ -9,10 +9,10 @@
  * completed by the next plan.
  */
 import { Messages, type Connection, type SfError } from '@salesforce/core';
-import type { OrgEvidence } from '../diagnose/types.js';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
-import { describeError, errorCodeOf } from './evidence.js';
+import type { OrgEvidence } from './types.js';
+import { describeError, errorCodeOf } from './query.js';
 import { soqlString } from './soql.js';
 import { batchedQuery } from './queryBatch.js';
 

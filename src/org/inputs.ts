@@ -5,14 +5,33 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Global, Messages, SfError, SfProject, StateAggregator } from '@salesforce/core';
-import type { JwtInputs } from '../diagnose/types.js';
-import { PRODUCTION_URL } from '../diagnose/token.js';
-import { redactUserInfo } from '../diagnose/checks/loginUrl.js';
+import { Global, Messages, SfError, StateAggregator } from '@salesforce/core';
 import { hasControlCharacters } from '../utils/printable.js';
+import { resolveLoginUrl } from './loginUrl.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');
+
+/** Where each input of a JWT login came from: explicit flags, the CLI's stored auth, or the default. */
+export type InputSource = {
+  clientId?: 'flag' | 'stored-auth';
+  jwtKeyFile?: 'flag' | 'stored-auth';
+  loginUrl?: 'flag' | 'stored-auth' | 'default';
+};
+
+/** The inputs of a JWT login (to diagnose, approve, verify), after flags and stored auth were merged. */
+export type JwtInputs = {
+  username: string;
+  clientId?: string;
+  jwtKeyFile?: string;
+  /** As the user gave it; `--instance-url` arrives as URL.href (with a trailing slash). */
+  loginUrl: string;
+  certFile?: string;
+  appName?: string;
+  /** The org id of the user's login stored in the CLI, when there is one (to check --admin-org against). */
+  orgId?: string;
+  source: InputSource;
+};
 
 export type IdentityFlags = {
   username?: string;
@@ -99,46 +118,6 @@ export async function resolveUsername(usernameOrAlias: string): Promise<string> 
   if (!aliasFileExists()) return usernameOrAlias;
   const state = await StateAggregator.getInstance();
   return state.aliases.resolveUsername(usernameOrAlias);
-}
-
-/** Login URL as plugin-auth resolves it when --instance-url is absent: sfdcLoginUrl, else production. */
-export async function projectLoginUrl(): Promise<string | undefined> {
-  try {
-    const project = await SfProject.resolve();
-    const config = await project.resolveProjectConfig();
-    const url = (config as { sfdcLoginUrl?: unknown }).sfdcLoginUrl;
-    return typeof url === 'string' && url ? normalizeLoginUrl(url) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * `--instance-url` arrives in core as `URL.href` (with a trailing slash); keep unparsable input as typed. A user
- * name or password in it is replaced by **** here, before anything can echo it (the login URL check still
- * refuses the URL).
- */
-export function normalizeLoginUrl(raw: string): string {
-  const trimmed = redactUserInfo(raw.trim());
-  try {
-    const url = new URL(trimmed);
-    return /^https?:$/.test(url.protocol) ? url.href : trimmed;
-  } catch {
-    return trimmed;
-  }
-}
-
-/**
- * The login URL as `sf org login jwt` picks it: the flag, the stored login's, sfdcLoginUrl, production. A user
- * name or password in it is replaced by ****, wherever it came from.
- */
-export async function resolveLoginUrl(
-  flag: string | undefined,
-  jwtAuth: { loginUrl?: string } | undefined,
-): Promise<{ loginUrl: string; loginUrlSource: 'flag' | 'stored-auth' | 'default' }> {
-  if (flag !== undefined) return { loginUrl: normalizeLoginUrl(flag), loginUrlSource: 'flag' };
-  if (jwtAuth?.loginUrl) return { loginUrl: redactUserInfo(jwtAuth.loginUrl), loginUrlSource: 'stored-auth' };
-  return { loginUrl: (await projectLoginUrl()) ?? PRODUCTION_URL, loginUrlSource: 'default' };
 }
 
 function usageError(key: string, tokens: string[] = []): SfError {

@@ -10,7 +10,7 @@
  * A user found through the admin org settles it too (usernames are unique across all Salesforce orgs).
  */
 import { Messages } from '@salesforce/core';
-import { isLoopbackHost } from '../diagnose/checks/loginUrl.js';
+import { isLoopbackHost } from '../utils/url.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');

@@ -4,20 +4,19 @@
  * user has them. Built from the evidence readers (two rounds of parallel requests; see evidence.ts).
  */
 import type { Connection } from '@salesforce/core';
-import type { OrgEvidence } from '../diagnose/types.js';
-import { appHasRefreshScope, grantReachesUser } from '../diagnose/classify.js';
+import type { OrgEvidence } from '../org/types.js';
+import { appHasRefreshScope, grantReachesUser } from '../org/evidence.js';
 import {
   markAssignedThroughGroups,
   noteHiddenTokens,
   readAssignments,
-  readFrozen,
   readGrants,
   readOauthTokens,
-  readUser,
-  resolveApp,
   tokenBelongsToApp,
-  type EvidenceError,
-} from '../org/evidence.js';
+} from '../org/access.js';
+import { readFrozen, readUser } from '../org/users.js';
+import { resolveApp } from '../org/apps.js';
+import { type EvidenceError } from '../org/query.js';
 
 export type StatusOptions = { username: string; clientId?: string; appName?: string };
 

@@ -37,3 +37,12 @@ export function serverLine(text: string, max: number): string {
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
+
+/**
+ * Server text for a message (an OAuth error, its description, a page's error): serverLine's cleaning, cut at
+ * `max` characters; undefined when nothing is left.
+ */
+export function serverText(text: string | null | undefined, max = 500): string | undefined {
+  const clean = text ? serverLine(text, max) : '';
+  return clean === '' ? undefined : clean;
+}

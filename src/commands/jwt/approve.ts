@@ -1,7 +1,7 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../cli/command.js';
-import { DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../../approve/authorize.js';
+import { DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../../org/authorizeUrl.js';
 import { runApprove } from '../../approve/approve.js';
 import { isContainerMode } from '../../approve/browser.js';
 import type { ApproveUi, JwtApproveResult } from '../../approve/result.js';

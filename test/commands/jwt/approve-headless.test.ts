@@ -12,7 +12,7 @@ import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
 import { browser } from '../../../src/utils/browser.js';
-import { createPkce, DEFAULT_SCOPE } from '../../../src/approve/authorize.js';
+import { createPkce, DEFAULT_SCOPE } from '../../../src/org/authorizeUrl.js';
 import { runApprove } from '../../../src/approve/approve.js';
 import { silentUi } from '../../../src/approve/result.js';
 import {

@@ -8,19 +8,20 @@ import { apps } from 'open';
 import type { SfError } from '@salesforce/core';
 import {
   buildAuthorizeUrl,
-  consumerSecretFromEnv,
   createPkce,
   createState,
   DEFAULT_REDIRECT_URI,
   DEFAULT_SCOPE,
-  describeAuthorizeError,
-  exchangeCode,
+  scopeAllowsJwt,
+} from '../../../src/org/authorizeUrl.js';
+import { consumerSecretFromEnv, exchangeCode } from '../../../src/approve/codeExchange.js';
+import { describeAuthorizeError } from '../../../src/approve/authorizeErrors.js';
+import {
   isLoopbackRedirect,
   listenForRedirect,
   redirectTarget,
-  scopeAllowsJwt,
   waitForRedirect,
-} from '../../../src/approve/authorize.js';
+} from '../../../src/approve/listener.js';
 import { appFor, browser } from '../../../src/utils/browser.js';
 import { http } from '../../../src/utils/http.js';
 

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { completeApproval } from '../../../src/approve/browser.js';
-import type { RedirectListener, RedirectResult } from '../../../src/approve/authorize.js';
+import type { RedirectListener, RedirectResult } from '../../../src/approve/listener.js';
 import { http } from '../../../src/utils/http.js';
 
 const listener = (result: Promise<RedirectResult>): RedirectListener => ({

@@ -3,15 +3,14 @@ import { expect } from 'chai';
 import {
   APPROVAL_CAUSES,
   APPROVAL_DECISION_ORDER,
-  buildCause,
-  causeFromServerError,
   classifyServerError,
   decideApproval,
   normalizeDescription,
-  usernameLacksSandboxSuffix,
-  type ClassifyContext,
 } from '../../../src/diagnose/classify.js';
-import { CAUSE_CODES, type CauseCode, type OrgEvidence, type ServerError } from '../../../src/diagnose/types.js';
+import { buildCause, causeFromServerError, type CauseContext } from '../../../src/diagnose/causes.js';
+import { usernameLacksSandboxSuffix } from '../../../src/org/sandbox.js';
+import { CAUSE_CODES, type CauseCode, type ServerError } from '../../../src/diagnose/types.js';
+import { type OrgEvidence } from '../../../src/org/types.js';
 
 const NOT_APPROVED: ServerError = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
 
@@ -257,7 +256,7 @@ const rows: Row[] = [
   },
 ];
 
-const baseCtx: ClassifyContext = {
+const baseCtx: CauseContext = {
   username: 'ci@acme.com',
   clientId: '3MVG9abc',
   loginUrl: 'https://acme.my.salesforce.com',
@@ -286,7 +285,7 @@ describe('classifyServerError', () => {
   });
 
   it('uses ctx.evidence when evidence was collected and none is passed directly', () => {
-    const ctx: ClassifyContext = { ...baseCtx, evidenceCollected: true, evidence: { user: null } };
+    const ctx: CauseContext = { ...baseCtx, evidenceCollected: true, evidence: { user: null } };
     expect(classifyServerError(NOT_APPROVED, undefined, ctx)).to.equal('USER_NOT_FOUND');
     expect(classifyServerError(NOT_APPROVED, undefined, { ...ctx, evidenceCollected: false })).to.equal(
       'USER_NOT_APPROVED',

@@ -7,18 +7,15 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import {
-  audienceCandidate,
-  audienceProbes,
   coreClaims,
   HostReachability,
   interpretAnswer,
-  loginAudienceCombos,
-  PRODUCTION_URL,
   runPairs,
-  SANDBOX_URL,
   signAssertion,
   summarizeBody,
 } from '../../../src/diagnose/token.js';
+import { audienceCandidate, audienceProbes, loginAudienceCombos } from '../../../src/diagnose/pairs.js';
+import { PRODUCTION_URL, SANDBOX_URL } from '../../../src/org/loginUrl.js';
 import { http, type HttpResult } from '../../../src/utils/http.js';
 
 const require = createRequire(import.meta.url);

@@ -1,9 +1,11 @@
 /* eslint-disable camelcase -- Salesforce API names (CI_App) and OAuth fields (error_description) */
 import { expect } from 'chai';
-import { collectEvidence, describeError, resolveApp, METADATA_CHUNK } from '../../../src/org/evidence.js';
+import { collectEvidence } from '../../../src/org/evidence.js';
+import { describeError } from '../../../src/org/query.js';
+import { resolveApp, METADATA_CHUNK } from '../../../src/org/apps.js';
 import { escapeSoql, soqlString } from '../../../src/org/soql.js';
 import { classifyServerError } from '../../../src/diagnose/classify.js';
-import type { OrgEvidence } from '../../../src/diagnose/types.js';
+import type { OrgEvidence } from '../../../src/org/types.js';
 import { apiError, fakeConnection, type Answer } from '../../helpers/fakeConnection.js';
 import { emulatedOrg } from '../../helpers/emulatedOrg.js';
 

@@ -8,7 +8,7 @@ import {
   selfAuthorizeExplanation,
   type GrantPlan,
 } from '../../../src/org/grants.js';
-import type { OrgEvidence } from '../../../src/diagnose/types.js';
+import type { OrgEvidence } from '../../../src/org/types.js';
 import { collectEvidence } from '../../../src/org/evidence.js';
 import { classifyServerError } from '../../../src/diagnose/classify.js';
 import { apiError, fakeConnection, type Answer } from '../../helpers/fakeConnection.js';

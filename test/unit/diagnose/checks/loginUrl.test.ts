@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { checkLoginUrl, isLoopbackHost, redactUserInfo } from '../../../../src/diagnose/checks/loginUrl.js';
+import { checkLoginUrl } from '../../../../src/diagnose/checks/loginUrl.js';
+import { isLoopbackHost, redactUserInfo } from '../../../../src/utils/url.js';
 
 describe('checks: login URL', () => {
   it('passes https URLs and returns the URL', () => {

@@ -1,0 +1,370 @@
+/*
+ * A cause code → its message and next steps (with the exact commands, quoted), and the facts that support it.
+ * Pure: no I/O besides loading messages/jwt.causes.md.
+ */
+import { Messages } from '@salesforce/core';
+import type { OrgEvidence } from '../org/types.js';
+import { approvalsForApp, grantsReachingUser } from '../org/evidence.js';
+import { looksLikeSandbox, sandboxNameFromUrl, usernameLacksSandboxSuffix } from '../org/sandbox.js';
+import { commandLine, placeholder, shellQuote, type CommandPart, type Placeholder } from '../utils/shell.js';
+import { printable } from '../utils/printable.js';
+import { classifyServerError } from './classify.js';
+import type { Cause, CauseCode, ServerError } from './types.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
+
+export type CauseContext = {
+  username: string;
+  clientId?: string;
+  loginUrl?: string;
+  audience?: string;
+  serverError?: ServerError;
+  evidence?: OrgEvidence;
+  /** true when org-side evidence was collected (an --admin-org was given and reached). */
+  evidenceCollected: boolean;
+  /**
+   * Set when org-side evidence was collected but can't decide the cause: what was not known, in words (records
+   * that could not be read, or an admin org that may be another org). The cause is then the default.
+   */
+  undecided?: string;
+  /** For approval causes: the authorize URL, put into the actions. */
+  approvalUrl?: string;
+  /** AUDIENCE_INVALID: an audience verified to work against the login URL. */
+  workingAudience?: string;
+  /** CLOCK_SKEW: local clock minus server clock, in seconds. */
+  skewSeconds?: number;
+  /** The --admin-org given, for commands in actions. */
+  adminOrg?: string;
+  appName?: string;
+  /** NETWORK_ERROR: the network error words; UNEXPECTED_RESPONSE: HTTP status and a short, secret-free body excerpt. */
+  detail?: string;
+  /** The org is known to be a sandbox (e.g. from the stored auth). */
+  isSandbox?: boolean;
+  /** The sandbox name, when known from elsewhere than the login URL (e.g. the admin org's username suffix). */
+  sandboxName?: string;
+};
+
+const msg = (key: string, tokens: Array<string | number> = []): string => messages.getMessage(key, tokens);
+
+function appLabel(ctx: CauseContext): string {
+  const app = ctx.evidence?.app;
+  return app?.label ?? app?.name ?? ctx.appName ?? msg('placeholder.app');
+}
+
+function adminOrgName(ctx: CauseContext): string {
+  return ctx.adminOrg ?? msg('placeholder.adminOrg');
+}
+
+function adminOrgPart(ctx: CauseContext): CommandPart {
+  const value: string | Placeholder = ctx.adminOrg ?? placeholder(msg('placeholder.adminOrg'));
+  return ['--admin-org', value];
+}
+
+/** `--client-id X` or `--app-name Y` for commands that need the app. */
+function appPart(ctx: CauseContext): CommandPart {
+  if (ctx.clientId) return ['--client-id', ctx.clientId.trim()];
+  return ['--app-name', ctx.evidence?.app?.name ?? ctx.appName];
+}
+
+function clientIdPart(ctx: CauseContext): CommandPart {
+  return ['--client-id', ctx.clientId ? ctx.clientId.trim() : undefined];
+}
+
+function approveCommand(ctx: CauseContext): string {
+  return commandLine('sf jwt approve', ['--username', ctx.username], appPart(ctx), ['--instance-url', ctx.loginUrl]);
+}
+
+/** A permission set to name in `sf jwt approve --admin-org`: an existing granting one, else a new name. */
+export function suggestedPermissionSet(ctx: CauseContext): string {
+  const existing = ctx.evidence?.grants?.find((g) => !g.isOwnedByProfile && g.permissionSetName);
+  if (existing?.permissionSetName) return existing.permissionSetName;
+  const base = (ctx.evidence?.app?.name ?? ctx.appName ?? 'Connected_App').replace(/[^A-Za-z0-9_]/g, '_');
+  return `${/^[A-Za-z]/.test(base) ? '' : 'App_'}${base}_JWT_Users`.replace(/_+/g, '_');
+}
+
+function adminApproveCommand(ctx: CauseContext): string {
+  return commandLine('sf jwt approve', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx), [
+    '--permission-set',
+    suggestedPermissionSet(ctx),
+  ]);
+}
+
+function statusCommand(ctx: CauseContext): string {
+  return commandLine('sf jwt status', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx));
+}
+
+function diagnoseWithAdminOrg(ctx: CauseContext): string {
+  return commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx), adminOrgPart(ctx));
+}
+
+function approvalUrlAction(ctx: CauseContext): string[] {
+  return ctx.approvalUrl ? [msg('action.approvalUrl', [ctx.username, ctx.approvalUrl])] : [];
+}
+
+/** What to say when evidence was not collected or some of it could not be read. */
+function evidenceNotes(ctx: CauseContext): string[] {
+  if (!ctx.evidenceCollected) return [];
+  const errors = ctx.evidence?.errors ?? [];
+  return errors.length ? [msg('note.evidenceErrors', [errors.map((e) => `${e.what} (${e.message})`).join('; ')])] : [];
+}
+
+function grantSummary(ctx: CauseContext): string {
+  const ev = ctx.evidence;
+  const reaching = ev ? grantsReachingUser(ev) : undefined;
+  if (reaching?.length) {
+    return msg('summary.grants', [reaching.map((g) => g.permissionSetName ?? g.permissionSetId).join(', ')]);
+  }
+  const approvals = ev ? approvalsForApp(ev) : undefined;
+  if (approvals?.length) {
+    return msg('summary.approvals', [approvals.length, approvals[0].createdDate ?? msg('placeholder.unknownDate')]);
+  }
+  return msg('summary.nothingMissing');
+}
+
+type Rendered = { message: string; actions: string[]; evidence?: Record<string, unknown> };
+type Renderer = (ctx: CauseContext) => Rendered;
+
+const setupUserPath = (ctx: CauseContext): string => msg('path.user', [ctx.username]);
+
+const RENDERERS: Record<CauseCode, Renderer> = {
+  KEY_FILE_NOT_FOUND: () => ({
+    message: msg('KEY_FILE_NOT_FOUND'),
+    actions: [msg('action.keyPath'), msg('action.keygen')],
+  }),
+  KEY_UNREADABLE: () => ({
+    message: msg('KEY_UNREADABLE'),
+    actions: [msg('action.keyFormat'), msg('action.keygen')],
+  }),
+  KEY_TOO_SHORT: (ctx) => ({
+    message: msg('KEY_TOO_SHORT'),
+    actions: [msg('action.keygen'), msg('action.uploadCert', [appLabel(ctx)])],
+  }),
+  KEY_CERT_MISMATCH: (ctx) => ({
+    message: msg('KEY_CERT_MISMATCH'),
+    actions: [msg('action.matchingPair'), msg('action.uploadCert', [appLabel(ctx)])],
+  }),
+  LOGIN_URL_INVALID: (ctx) => ({
+    message: msg('LOGIN_URL_INVALID', [ctx.loginUrl ?? msg('placeholder.loginUrl')]),
+    actions: [msg('action.loginUrl')],
+  }),
+  NETWORK_ERROR: (ctx) => ({
+    message: msg('NETWORK_ERROR', [
+      ctx.loginUrl ?? msg('placeholder.loginUrl'),
+      ctx.detail ?? msg('placeholder.noDetail'),
+    ]),
+    actions: [msg('action.network'), msg('action.timeout')],
+  }),
+  UNEXPECTED_RESPONSE: (ctx) => ({
+    message: msg('UNEXPECTED_RESPONSE', [
+      ctx.loginUrl ?? msg('placeholder.loginUrl'),
+      ctx.detail ?? msg('placeholder.noDetail'),
+    ]),
+    actions: [msg('action.loginUrl'), msg('action.retryLater')],
+  }),
+  CLOCK_SKEW: (ctx) => ({
+    message:
+      ctx.skewSeconds === undefined
+        ? msg('CLOCK_SKEW.unknown')
+        : msg('CLOCK_SKEW', [
+            Math.abs(Math.round(ctx.skewSeconds)),
+            ctx.skewSeconds < 0 ? msg('word.behind') : msg('word.ahead'),
+          ]),
+    actions: [msg('action.syncClock')],
+    evidence: ctx.skewSeconds === undefined ? undefined : { skewSeconds: ctx.skewSeconds },
+  }),
+  INVALID_CLIENT_ID: (ctx) => ({
+    message:
+      ctx.clientId !== undefined && ctx.clientId !== ctx.clientId.trim().replace(/^["']|["']$/g, '')
+        ? msg('INVALID_CLIENT_ID.whitespace', [JSON.stringify(ctx.clientId)])
+        : msg('INVALID_CLIENT_ID', [ctx.loginUrl ?? msg('placeholder.loginUrl')]),
+    actions: [msg('action.copyConsumerKey', [appLabel(ctx)]), msg('action.rightOrg', [ctx.username])],
+  }),
+  APP_NOT_INSTALLED: (ctx) => ({
+    message: msg('APP_NOT_INSTALLED', [ctx.loginUrl ?? msg('placeholder.loginUrl')]),
+    actions: [msg('action.installEca'), msg('action.useMyDomain'), msg('action.waitNewSandbox')],
+  }),
+  INVALID_ASSERTION: (ctx) => ({
+    message: msg('INVALID_ASSERTION'),
+    actions: [
+      msg('action.uploadCert', [appLabel(ctx)]),
+      msg('action.certCheck', [commandLine('sf jwt diagnose', ['--username', ctx.username])]),
+      msg('action.keygen'),
+    ],
+  }),
+  AUDIENCE_INVALID: (ctx) => {
+    const aud = ctx.audience ?? ctx.loginUrl ?? msg('placeholder.loginUrl');
+    const login = ctx.loginUrl ?? msg('placeholder.loginUrl');
+    if (ctx.workingAudience) {
+      return {
+        message: msg('AUDIENCE_INVALID.verified', [aud, login, ctx.workingAudience]),
+        actions: [msg('action.audienceEnv', [shellQuote(ctx.workingAudience)]), msg('action.sandboxLoginUrl')],
+        evidence: { workingAudience: ctx.workingAudience },
+      };
+    }
+    return { message: msg('AUDIENCE_INVALID', [aud, login]), actions: [msg('action.sandboxLoginUrl')] };
+  },
+  USER_NOT_FOUND: (ctx) => {
+    const sandboxHint = looksLikeSandbox(ctx) && usernameLacksSandboxSuffix(ctx.username);
+    const suggestion = `${ctx.username}.${sandboxNameFromUrl(ctx.loginUrl) ?? ctx.sandboxName ?? msg('placeholder.sandboxName')}`;
+    return {
+      message: sandboxHint
+        ? msg('USER_NOT_FOUND.sandbox', [ctx.username, suggestion])
+        : msg('USER_NOT_FOUND', [ctx.username]),
+      actions: [
+        ...(sandboxHint
+          ? [msg('action.sandboxUsername', [commandLine('sf org login jwt', ['--username', suggestion])])]
+          : []),
+        msg('action.checkUsername'),
+        ...evidenceNotes(ctx),
+      ],
+      evidence: ctx.evidence?.user === null ? { user: null } : undefined,
+    };
+  },
+  USER_INACTIVE: (ctx) => {
+    if (!ctx.evidence?.user) {
+      // Salesforce answers inactive_user for a deactivated and for a frozen user alike
+      return {
+        message: msg('USER_INACTIVE.orFrozen', [ctx.username]),
+        actions: [
+          msg('action.reactivate', [setupUserPath(ctx)]),
+          msg('action.unfreeze', [setupUserPath(ctx)]),
+          ...(ctx.evidenceCollected
+            ? evidenceNotes(ctx)
+            : [msg('action.tellInactiveFrozen', [diagnoseWithAdminOrg(ctx)])]),
+        ],
+      };
+    }
+    return {
+      message: msg('USER_INACTIVE', [ctx.username]),
+      actions: [msg('action.reactivate', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
+      evidence: { user: ctx.evidence.user },
+    };
+  },
+  USER_FROZEN: (ctx) => ({
+    message: msg('USER_FROZEN', [ctx.username]),
+    actions: [msg('action.unfreeze', [setupUserPath(ctx)]), ...evidenceNotes(ctx)],
+    evidence: ctx.evidence?.user ? { user: ctx.evidence.user } : undefined,
+  }),
+  USER_NOT_PREAUTHORIZED: (ctx) => ({
+    message: msg('USER_NOT_PREAUTHORIZED', [
+      appLabel(ctx),
+      ctx.evidence?.user?.profileName ?? ctx.evidence?.user?.profileId ?? msg('placeholder.profile'),
+      ctx.username,
+    ]),
+    actions: [
+      msg('action.adminApprove', [adminApproveCommand(ctx)]),
+      msg('action.managePermissionSets', [appLabel(ctx), ctx.username]),
+      msg('action.status', [statusCommand(ctx)]),
+      ...evidenceNotes(ctx),
+    ],
+    evidence: { user: ctx.evidence?.user, app: ctx.evidence?.app, grants: ctx.evidence?.grants },
+  }),
+  APP_SCOPE_MISSING_REFRESH_TOKEN: (ctx) => ({
+    message: msg('APP_SCOPE_MISSING_REFRESH_TOKEN', [
+      appLabel(ctx),
+      (ctx.evidence?.app?.scopes ?? []).join(', ') || msg('placeholder.none'),
+    ]),
+    actions: [
+      msg('action.addRefreshScope', [appLabel(ctx)]),
+      msg('action.approveAfterScope', [ctx.username, approveCommand(ctx)]),
+      ...approvalUrlAction(ctx),
+      ...evidenceNotes(ctx),
+    ],
+    evidence: { app: ctx.evidence?.app },
+  }),
+  USER_NOT_APPROVED: (ctx) => {
+    if (!ctx.evidenceCollected || ctx.undecided !== undefined) {
+      return {
+        message:
+          ctx.undecided === undefined
+            ? msg('USER_NOT_APPROVED.noEvidence', [ctx.username])
+            : msg('USER_NOT_APPROVED.undecided', [ctx.username, adminOrgName(ctx), ctx.undecided]),
+        actions: [
+          msg('action.approve', [ctx.username, approveCommand(ctx)]),
+          ...approvalUrlAction(ctx),
+          msg(ctx.undecided === undefined ? 'action.tellApart' : 'action.tellApartWithRights', [
+            diagnoseWithAdminOrg(ctx),
+          ]),
+          msg('action.userRecord', [msg('path.userOauth', [ctx.username])]),
+        ],
+      };
+    }
+    const policyKnown = ctx.evidence?.app?.adminApprovedOnly === false;
+    return {
+      message: msg(policyKnown ? 'USER_NOT_APPROVED' : 'USER_NOT_APPROVED.policyUnknown', [
+        appLabel(ctx),
+        ctx.username,
+      ]),
+      actions: [
+        msg('action.approve', [ctx.username, approveCommand(ctx)]),
+        ...approvalUrlAction(ctx),
+        msg('action.status', [statusCommand(ctx)]),
+        ...evidenceNotes(ctx),
+      ],
+      evidence: { app: ctx.evidence?.app, oauthTokens: ctx.evidence?.oauthTokens ?? null },
+    };
+  },
+  APPROVAL_NOT_PROPAGATED: (ctx) => ({
+    message: msg('APPROVAL_NOT_PROPAGATED', [ctx.username, grantSummary(ctx)]),
+    actions: [
+      msg('action.waitRetry', [commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx))]),
+      msg('action.waitApprove', [`${approveCommand(ctx)} --wait 10m`]),
+      ...approvalUrlAction(ctx),
+      ...evidenceNotes(ctx),
+    ],
+    evidence: {
+      user: ctx.evidence?.user,
+      app: ctx.evidence?.app,
+      grants: ctx.evidence?.grants,
+      oauthTokens: ctx.evidence?.oauthTokens,
+    },
+  }),
+  NOT_ADMIN_APPROVED: (ctx) => ({
+    message: msg('NOT_ADMIN_APPROVED', [ctx.username, appLabel(ctx)]),
+    actions: [
+      msg('action.adminApprove', [adminApproveCommand(ctx)]),
+      msg('action.managePermissionSets', [appLabel(ctx), ctx.username]),
+      ...(ctx.evidenceCollected ? [] : [msg('action.tellApart', [diagnoseWithAdminOrg(ctx)])]),
+    ],
+  }),
+  IP_RESTRICTED: (ctx) => ({
+    message: msg('IP_RESTRICTED', [ctx.username]),
+    actions: [
+      msg('action.ipRelaxation', [appLabel(ctx)]),
+      msg('action.profileIpRanges', [ctx.evidence?.user?.profileName ?? msg('placeholder.profile')]),
+    ],
+  }),
+  ORG_INACTIVE: (ctx) => ({
+    message: msg('ORG_INACTIVE', [ctx.loginUrl ?? msg('placeholder.loginUrl')]),
+    actions: [msg('action.orgInactive')],
+  }),
+  RATE_LIMITED: (ctx) => ({
+    message: msg('RATE_LIMITED', [ctx.username]),
+    actions: [msg('action.rateLimit')],
+  }),
+  UNKNOWN_ERROR: (ctx) => ({
+    message: ctx.serverError
+      ? msg('UNKNOWN_ERROR', [printable(ctx.serverError.error), printable(ctx.serverError.error_description ?? '')])
+      : msg('UNKNOWN_ERROR.noServerError'),
+    actions: [msg('action.unknown')],
+  }),
+};
+
+/** Message, actions and supporting facts for a cause code. Works for every code in CAUSE_CODES. */
+export function buildCause(code: CauseCode, ctx: CauseContext): Cause {
+  const rendered = RENDERERS[code](ctx);
+  const cause: Cause = { code, message: rendered.message, actions: rendered.actions };
+  if (ctx.serverError) cause.serverError = { ...ctx.serverError };
+  if (rendered.evidence) {
+    const facts = Object.fromEntries(Object.entries(rendered.evidence).filter(([, v]) => v !== undefined));
+    if (Object.keys(facts).length) cause.evidence = facts;
+  }
+  return cause;
+}
+
+/** classifyServerError + buildCause in one call, with the server error kept on the cause. */
+export function causeFromServerError(err: ServerError, ctx: CauseContext): Cause {
+  const code = classifyServerError(err, ctx.evidenceCollected ? ctx.evidence : undefined, ctx);
+  return buildCause(code, { ...ctx, serverError: err });
+}
