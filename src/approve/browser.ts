@@ -11,6 +11,13 @@ import { describeDuration } from '../utils/duration.js';
 import { shellQuote } from '../utils/shell.js';
 import type { JwtInputs } from '../org/inputs.js';
 import { buildAuthorizeUrl, createPkce, createState } from '../org/authorizeUrl.js';
+import {
+  retryStatus,
+  throwIfAborted,
+  verifyJwtLogin,
+  verifyWithProgress,
+  type VerifyOptions,
+} from '../diagnose/verify.js';
 import { checkAuthorizeUrl, describeRefusal } from './precheck.js';
 import {
   browserOk,
@@ -19,7 +26,6 @@ import {
   type BrowserApproval,
   type JwtApproveBrowserResult,
 } from './result.js';
-import { retryStatus, throwIfAborted, verifyJwtLogin, verifyWithProgress, type VerifyOptions } from './admin.js';
 import { consumerSecretFromEnv, exchangeCode } from './codeExchange.js';
 import { describeAuthorizeError } from './authorizeErrors.js';
 import {
@@ -297,13 +303,13 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
     if (inputs.jwtKeyFile) {
       // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
       const waitMs = APPROVAL_FAILED.has(result.approval.status) ? 0 : opts.waitMs;
-      result.verification = await verifyWithProgress(inputs, verifyOpts(waitMs), ui);
+      result.verification = await verifyWithProgress(inputs, verifyOpts(waitMs), ui.spinner);
     }
   } else {
     const why = unobservedWords(opts, plan.target);
     const status = plan.target.kind === 'loopback' ? 'not-observed' : 'not-received';
     result.approval = notObserved(status, why.key, why.tokens, plan.poll ? [] : confirm);
-    if (plan.poll) result.verification = await verifyWithProgress(inputs, verifyOpts(opts.waitMs), ui);
+    if (plan.poll) result.verification = await verifyWithProgress(inputs, verifyOpts(opts.waitMs), ui.spinner);
   }
 
   result.ok = browserOk(result.approval, result.verification);
@@ -400,7 +406,7 @@ async function raceRedirectAndLogin(
       waitMs: opts.waitMs,
       timeoutMs: opts.timeoutMs,
       signal: stopLogin.signal,
-      onRetry: retryStatus(ui),
+      onRetry: retryStatus(ui.spinner),
     }).then(
       (verification) => ({ kind: 'login' as const, verification }),
       (error: unknown) => ({ kind: 'login-stopped' as const, error }),
@@ -436,7 +442,7 @@ async function raceRedirectAndLogin(
     const verification = await verifyWithProgress(
       inputs,
       { waitMs, timeoutMs: opts.timeoutMs, signal: opts.signal },
-      ui,
+      ui.spinner,
     );
     return { approval: first.approval, verification };
   } finally {

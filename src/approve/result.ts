@@ -5,7 +5,9 @@
  */
 import type { ApprovalStatusReport } from '../status/status.js';
 import type { CauseCode } from '../diagnose/types.js';
-import type { AdminApproval, Verification } from './admin.js';
+import type { Spinner } from '../utils/view.js';
+import type { Verification } from '../diagnose/verify.js';
+import type { AdminApproval } from './grant.js';
 import type { AuthorizeRefusal } from './precheck.js';
 
 export type ApprovalStatus =
@@ -113,7 +115,7 @@ export type ApproveUi = {
   url: (line: string, waiting: boolean) => void;
   info: (text: string) => void;
   warn: (text: string) => void;
-  spinner: { start: (text: string) => void; status: (text: string) => void; stop: () => void };
+  spinner: Spinner;
 };
 
 /** A UI that shows nothing (for callers that only want the result). */

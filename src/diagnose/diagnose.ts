@@ -3,38 +3,23 @@
  * org-side evidence when an admin org is named, then the cause — the first blocking fault in check order.
  * Read-only, and nothing secret is ever part of the result.
  */
-import type { KeyObject } from 'node:crypto';
-import { join } from 'node:path';
-import { Global, Messages, SfError, type Connection } from '@salesforce/core';
-import { adminOrgFacts, afterUserLookup, compareOrgs, type OrgMatch } from '../org/orgMatch.js';
-import { collectEvidence } from '../org/evidence.js';
+import { Messages, type Connection } from '@salesforce/core';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../org/authorizeUrl.js';
-import { resolveLoginUrl } from '../org/loginUrl.js';
-import { listStoredLogins, type StoredJwtLogin } from '../org/authStore.js';
-import { withDeadline } from '../utils/deadline.js';
-import { connectAdminOrg } from '../org/adminOrg.js';
+import type { JwtInputs } from '../org/inputs.js';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
 import { printable } from '../utils/printable.js';
-import type { JwtInputs } from '../org/inputs.js';
-import type { OrgEvidence } from '../org/types.js';
-import { usernameLacksSandboxSuffix } from '../org/sandbox.js';
-import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, ServerError } from './types.js';
-import { checkKeyFile } from './checks/keyFile.js';
-import { checkKeyParse } from './checks/keyParse.js';
-import { checkKeySize } from './checks/keySize.js';
-import { checkCertFile } from './checks/cert.js';
-import { checkLoginUrl } from './checks/loginUrl.js';
-import { checkClientId } from './checks/clientId.js';
+import type { Attempt, Cause, CauseCode, Check, DiagnoseResult } from './types.js';
 import { checkClock, measureSkewSeconds } from './checks/clock.js';
 import { attemptExchange, HostReachability, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
 import { audienceProbes } from './pairs.js';
-import { classifyServerError, decideApproval, describeOtherOrg, describeUndecided } from './classify.js';
+import { classifyServerError } from './classify.js';
 import { buildCause } from './causes.js';
+import { runLocalChecks, skip } from './localChecks.js';
+import { evidenceStep } from './orgEvidence.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
-const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 export type DiagnoseOptions = {
   timeoutMs: number;
@@ -47,53 +32,8 @@ export type DiagnoseOptions = {
   adminConnection?: () => Promise<Connection>;
 };
 
-/** Causes that only org-side records can tell apart. */
-const NEEDS_EVIDENCE: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'USER_INACTIVE', 'NOT_ADMIN_APPROVED']);
 /** Causes fixed by an approval: the result carries the authorize URL. */
 const APPROVAL_CAUSES: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'APPROVAL_NOT_PROPAGATED']);
-
-const skip = (id: Check['id'], reason: string): Check => ({ id, status: 'skip', message: reason });
-
-type LocalChecks = { checks: Check[]; key?: KeyObject; loginUrlOk: boolean };
-
-async function runLocalChecks(inputs: JwtInputs): Promise<LocalChecks> {
-  const source = (from: string | undefined): string => messages.getMessage(`source.${from ?? 'flag'}`);
-  const checks: Check[] = [
-    {
-      id: 'inputs',
-      status: 'pass',
-      message: messages.getMessage('inputs.ok', [
-        inputs.username,
-        source(inputs.source.clientId),
-        source(inputs.source.jwtKeyFile),
-        source(inputs.source.loginUrl),
-      ]),
-    },
-  ];
-  let key: KeyObject | undefined;
-
-  const keyPath = inputs.jwtKeyFile as string;
-  const file = await checkKeyFile(keyPath, inputs.source.jwtKeyFile ?? 'flag');
-  checks.push(file.check);
-  if (file.pem !== undefined) {
-    const parsed = checkKeyParse(file.pem, keyPath);
-    checks.push(parsed.check);
-    key = parsed.key;
-  } else {
-    checks.push(skip('key-parse', messages.getMessage('skip.noKeyFile')));
-  }
-  const sizeCheck = key ? checkKeySize(key) : skip('key-size', messages.getMessage('skip.noKey'));
-  checks.push(sizeCheck);
-  checks.push(
-    inputs.certFile !== undefined
-      ? await checkCertFile(inputs.certFile, key)
-      : skip('cert', messages.getMessage('skip.noCertFile')),
-  );
-  const url = checkLoginUrl(inputs.loginUrl);
-  checks.push(url.check);
-  checks.push(checkClientId(inputs.clientId as string));
-  return { checks, key: sizeCheck.status === 'fail' ? undefined : key, loginUrlOk: url.check.status !== 'fail' };
-}
 
 function isAudienceRejected(attempt: Attempt | undefined): boolean {
   return /audience is invalid/i.test(attempt?.serverError?.error_description ?? '');
@@ -126,159 +66,8 @@ function exchangeCode(first: Attempt): CauseCode {
   return 'UNKNOWN_ERROR';
 }
 
-function causeFromCheck(check: Check): Cause {
+export function causeFromCheck(check: Check): Cause {
   return { code: check.code as CauseCode, message: check.message, actions: check.actions ?? [] };
-}
-
-/**
- * The sandbox suffix carried by the admin org's username when the JWT username lacks one: an admin
- * admin@acme.com.uat next to ci@acme.com says the org is the sandbox "uat".
- */
-export function sandboxSuffixFromAdmin(adminUsername: string | undefined, username: string): string | undefined {
-  if (!adminUsername || !usernameLacksSandboxSuffix(username)) return undefined;
-  const match = /^[^@]+@(.+)\.([A-Za-z0-9_]+)$/.exec(adminUsername);
-  if (!match || !usernameLacksSandboxSuffix(`x@${match[1]}`)) return undefined;
-  return match[2];
-}
-
-/** Evidence takes up to three round trips (evidence.ts), each within --timeout. */
-const EVIDENCE_ROUNDS = 3;
-
-type Gathered = {
-  evidence?: OrgEvidence;
-  check: Check;
-  sandbox: { isSandbox?: boolean; sandboxName?: string };
-  /** Whether the admin org is the login's org (after the user lookup, when there was one). */
-  match: OrgMatch;
-};
-
-async function gatherEvidence(adminOrg: string, inputs: JwtInputs, options: DiagnoseOptions): Promise<Gathered> {
-  const { timeoutMs } = options;
-  const conn = await (options.adminConnection?.() ?? connectAdminOrg(adminOrg));
-  const before = compareOrgs(adminOrgFacts(adminOrg, conn), {
-    username: inputs.username,
-    loginUrl: inputs.loginUrl,
-    orgId: inputs.orgId,
-  });
-  if (before.verdict === 'different') {
-    // another org's records say nothing about this login: not read at all
-    return {
-      sandbox: {},
-      match: before,
-      check: {
-        id: 'org-evidence',
-        status: 'warn',
-        message: messages.getMessage('evidence.otherOrg', [adminOrg, before.reason]),
-        actions: shared.getMessages('error.AdminOrgMismatch.actions'),
-      },
-    };
-  }
-  const sandboxName = sandboxSuffixFromAdmin(conn.getUsername(), inputs.username);
-  const sandbox = sandboxName ? { isSandbox: true, sandboxName } : {};
-  try {
-    const evidence = await withDeadline(
-      collectEvidence(conn, { username: inputs.username, clientId: inputs.clientId, appName: inputs.appName }),
-      timeoutMs * EVIDENCE_ROUNDS,
-      () =>
-        new Error(messages.getMessage('evidence.timeout', [String(Math.round((timeoutMs * EVIDENCE_ROUNDS) / 1000))])),
-    );
-    const match = afterUserLookup(before, evidence.user ? true : undefined);
-    const failures = evidence.errors ?? [];
-    let check: Check;
-    if (evidence.user === null && match.verdict !== 'same') {
-      check = {
-        id: 'org-evidence',
-        status: 'warn',
-        message: messages.getMessage('evidence.maybeOtherOrg', [adminOrg, inputs.username, inputs.loginUrl]),
-        actions: shared.getMessages('error.AdminOrgMismatch.actions'),
-      };
-    } else if (failures.length) {
-      check = {
-        id: 'org-evidence',
-        status: 'warn',
-        message: messages.getMessage('evidence.partial', [
-          adminOrg,
-          failures.map((f) => `${f.what}: ${f.message}`).join('; '),
-        ]),
-      };
-    } else {
-      check = { id: 'org-evidence', status: 'pass', message: messages.getMessage('evidence.collected', [adminOrg]) };
-    }
-    return { evidence, sandbox, match, check };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      sandbox,
-      match: before,
-      check: {
-        id: 'org-evidence',
-        status: 'warn',
-        message: messages.getMessage('evidence.failed', [adminOrg, reason]),
-      },
-    };
-  }
-}
-
-/**
- * The cause of "user hasn't approved this consumer" (and the other answers that need evidence) from what the
- * admin org showed. Records that could not be read, and a user missing from an org that may be another org,
- * decide nothing: the cause is then the default without evidence, with `undecided` saying why.
- */
-function causeFromEvidence(
-  serverError: ServerError,
-  code: CauseCode,
-  gathered: Gathered,
-  inputs: JwtInputs,
-): { code: CauseCode; undecided?: string } {
-  const evidence = gathered.evidence as OrgEvidence;
-  if (code !== 'USER_NOT_APPROVED') {
-    return { code: classifyServerError(serverError, evidence) };
-  }
-  const decision = decideApproval(evidence);
-  if (decision.code === 'USER_NOT_FOUND' && gathered.match.verdict !== 'same') {
-    return { code: 'USER_NOT_APPROVED', undecided: describeOtherOrg(inputs.username, inputs.loginUrl) };
-  }
-  return decision.decided
-    ? { code: decision.code }
-    : { code: decision.code, undecided: describeUndecided(decision, evidence) };
-}
-
-type EvidenceStep = {
-  code: CauseCode;
-  check: Check;
-  evidence?: OrgEvidence;
-  undecided?: string;
-  sandbox: { isSandbox?: boolean; sandboxName?: string };
-  missingEvidence?: string[];
-};
-
-/** The org-evidence step: only for answers that need it, only with --admin-org, only from the login's org. */
-async function evidenceStep(
-  serverError: ServerError | undefined,
-  code: CauseCode,
-  inputs: JwtInputs,
-  options: DiagnoseOptions,
-): Promise<EvidenceStep> {
-  if (!serverError || !NEEDS_EVIDENCE.has(code)) {
-    return { code, sandbox: {}, check: skip('org-evidence', messages.getMessage('skip.notNeeded')) };
-  }
-  if (!options.adminOrg) {
-    return {
-      code,
-      sandbox: {},
-      check: skip('org-evidence', messages.getMessage('skip.noAdminOrg')),
-      missingEvidence: messages.getMessages('evidence.missing'),
-    };
-  }
-  const gathered = await gatherEvidence(options.adminOrg, inputs, options);
-  const base = { code, check: gathered.check, sandbox: gathered.sandbox };
-  if (gathered.evidence) {
-    return { ...base, evidence: gathered.evidence, ...causeFromEvidence(serverError, code, gathered, inputs) };
-  }
-  if (gathered.match.verdict === 'different') {
-    return { ...base, undecided: gathered.match.reason, missingEvidence: messages.getMessages('evidence.missing') };
-  }
-  return base;
 }
 
 /** Runs every check and names the cause. Never throws for a diagnosable fault. */
@@ -423,119 +212,4 @@ function finish(result: DiagnoseResult, warnings: string[], exchangeCause?: Caus
     cause,
     ...(warnings.length ? { warnings } : {}),
   };
-}
-
-/** Logins diagnosed at the same time by `--all`, unless --concurrency says otherwise. */
-export const DEFAULT_CONCURRENCY = 8;
-
-export type DiagnoseAllOptions = DiagnoseOptions & {
-  /** How many logins are diagnosed at the same time (default DEFAULT_CONCURRENCY). */
-  concurrency?: number;
-  /** Called after each login's diagnosis: how many are done, of how many, and how many failed. */
-  onProgress?: (progress: { done: number; total: number; failed: number }) => void;
-};
-
-export type DiagnoseAllResult = {
-  orgs: DiagnoseResult[];
-  summary: { total: number; ok: number; failed: number; causes: Partial<Record<CauseCode, number>> };
-};
-
-/** diagnoseAll's result, plus findings about the CLI's stored state that belong in warnings, not in the result. */
-export type DiagnoseAllRun = DiagnoseAllResult & { warnings: string[] };
-
-/** A login that could not be diagnosed: one failing `inputs` check carries the reason. */
-function inputsFailure(username: string, message: string, actions: string[]): DiagnoseResult {
-  const check: Check = { id: 'inputs', status: 'fail', code: 'UNKNOWN_ERROR', message, actions };
-  return { ok: false, username, cause: causeFromCheck(check), checks: [check], attempts: [] };
-}
-
-/** The inputs of a stored JWT login, as resolveJwtInputs builds them from a stored login alone. */
-async function storedInputs(login: StoredJwtLogin): Promise<JwtInputs> {
-  const { loginUrl, loginUrlSource } = await resolveLoginUrl(undefined, login);
-  return {
-    username: login.username,
-    clientId: login.clientId,
-    jwtKeyFile: login.privateKey,
-    loginUrl,
-    ...(login.orgId ? { orgId: login.orgId } : {}),
-    source: { clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: loginUrlSource },
-  };
-}
-
-/** Runs `work` over `items`, at most `limit` at a time; results keep the items' order. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      // eslint-disable-next-line no-await-in-loop -- each worker takes one item at a time
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
-/**
- * Diagnoses every JWT login the CLI has stored, `concurrency` at a time. The logins share what is learned
- * about each host (a host that does not answer costs one --timeout per run, see HostReachability). A stored
- * login file that cannot be read, or a login that cannot be diagnosed, is one failing row; never thrown.
- * Read-only: the auth files are read as plain JSON, so not even the CLI's alias or key file is created.
- */
-export async function diagnoseAll(options: DiagnoseAllOptions): Promise<DiagnoseAllRun> {
-  const stored = await listStoredLogins();
-  const hosts = new HostReachability();
-  // Opened when the first login needs evidence; a failure to open it is the same failing row for each of them.
-  let admin: Promise<Connection> | undefined;
-  const adminOrg = options.adminOrg;
-  const adminConnection = adminOrg ? (): Promise<Connection> => (admin ??= connectAdminOrg(adminOrg)) : undefined;
-  const total = stored.jwt.length + stored.unreadable.length;
-  let done = 0;
-  let failed = 0;
-  const report = (result: DiagnoseResult): DiagnoseResult => {
-    done++;
-    if (!result.ok) failed++;
-    options.onProgress?.({ done, total, failed });
-    return result;
-  };
-
-  const unreadable = stored.unreadable.map((login) =>
-    report(
-      inputsFailure(
-        login.username,
-        messages.getMessage('all.unreadable', [login.file, login.reason]),
-        bullets(messages, 'all.unreadable.actions', [login.username]),
-      ),
-    ),
-  );
-  const diagnosed = await mapLimited(stored.jwt, options.concurrency ?? DEFAULT_CONCURRENCY, async (login) => {
-    if (!login.clientId) {
-      return report(
-        inputsFailure(
-          login.username,
-          messages.getMessage('all.missingClientId', [login.username]),
-          bullets(messages, 'all.missingClientId.actions', [login.username]),
-        ),
-      );
-    }
-    try {
-      return report(await runDiagnosis(await storedInputs(login), { ...options, hosts, adminConnection }));
-    } catch (error) {
-      const err = error instanceof SfError ? error : SfError.wrap(error as Error);
-      return report(inputsFailure(login.username, err.message, err.actions ?? []));
-    }
-  });
-
-  const orgs = [...diagnosed, ...unreadable].sort((a, b) => a.username.localeCompare(b.username));
-  const causes: Partial<Record<CauseCode, number>> = {};
-  for (const org of orgs) {
-    if (org.cause) causes[org.cause.code] = (causes[org.cause.code] ?? 0) + 1;
-  }
-  const ok = orgs.filter((o) => o.ok).length;
-  const warnings =
-    total > 0 && !stored.keyFileExists
-      ? [messages.getMessage('all.keyFileMissing', [join(Global.SFDX_DIR, 'key.json')])]
-      : [];
-  return { orgs, summary: { total: orgs.length, ok, failed: orgs.length - ok, causes }, warnings };
 }

@@ -7,7 +7,8 @@
  * Loaded by the `sf-doctor-plugin-jwt` hook only when `sf doctor` runs.
  */
 import { Lifecycle, Messages } from '@salesforce/core';
-import { diagnoseAll, type DiagnoseAllResult, type DiagnoseOptions } from '../diagnose/diagnose.js';
+import { type DiagnoseOptions } from '../diagnose/diagnose.js';
+import { diagnoseAll, type DiagnoseAllResult } from '../diagnose/fleet.js';
 import { withDeadline } from '../utils/deadline.js';
 import { describeDuration } from '../utils/duration.js';
 import type { DiagnoseResult } from '../diagnose/types.js';

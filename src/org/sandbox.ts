@@ -32,3 +32,14 @@ export function usernameLacksSandboxSuffix(username: string): boolean {
   const last = domain.split('.').pop() ?? '';
   return domain.includes('.') && TLD.test(last);
 }
+
+/**
+ * The sandbox suffix carried by the admin org's username when the JWT username lacks one: an admin
+ * admin@acme.com.uat next to ci@acme.com says the org is the sandbox "uat".
+ */
+export function sandboxSuffixFromAdmin(adminUsername: string | undefined, username: string): string | undefined {
+  if (!adminUsername || !usernameLacksSandboxSuffix(username)) return undefined;
+  const match = /^[^@]+@(.+)\.([A-Za-z0-9_]+)$/.exec(adminUsername);
+  if (!match || !usernameLacksSandboxSuffix(`x@${match[1]}`)) return undefined;
+  return match[2];
+}

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
-import type { DiagnoseAllResult } from '../../src/diagnose/diagnose.js';
+import type { DiagnoseAllResult } from '../../src/diagnose/fleet.js';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';

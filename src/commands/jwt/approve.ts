@@ -16,8 +16,6 @@ import {
   timeoutFlag,
 } from '../../cli/flags.js';
 
-export { approveTiming } from '../../approve/admin.js';
-export { DEFAULT_PERMISSION_SET } from '../../approve/approve.js';
 export type {
   ApprovalStatus,
   BrowserApproval,

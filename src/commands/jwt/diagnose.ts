@@ -1,7 +1,8 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../cli/command.js';
-import { DEFAULT_CONCURRENCY, diagnoseAll, runDiagnosis, type DiagnoseAllResult } from '../../diagnose/diagnose.js';
+import { runDiagnosis } from '../../diagnose/diagnose.js';
+import { DEFAULT_CONCURRENCY, diagnoseAll, type DiagnoseAllResult } from '../../diagnose/fleet.js';
 import { timeoutFlagMs } from '../../org/adminOrg.js';
 import { fleetView } from '../../diagnose/fleetView.js';
 import { resolveJwtInputs } from '../../org/inputs.js';

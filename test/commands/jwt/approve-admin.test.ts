@@ -9,7 +9,8 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
-import JwtApprove, { approveTiming, type JwtApproveAdminResult } from '../../../src/commands/jwt/approve.js';
+import JwtApprove, { type JwtApproveAdminResult } from '../../../src/commands/jwt/approve.js';
+import { retryTiming } from '../../../src/diagnose/verify.js';
 import { flagDurationMs } from '../../../src/utils/duration.js';
 import { browser } from '../../../src/utils/browser.js';
 import { http } from '../../../src/utils/http.js';
@@ -63,7 +64,7 @@ describe('jwt approve --admin-org', function () {
     ux = stubSfCommandUx(sandbox);
     stubSpinner(sandbox);
     opened = sandbox.stub(browser, 'open').rejects(new Error('no browser in admin mode'));
-    sandbox.stub(approveTiming, 'sleep').callsFake((ms: number) => {
+    sandbox.stub(retryTiming, 'sleep').callsFake((ms: number) => {
       sleeps.push(ms);
       return Promise.resolve();
     });
@@ -307,7 +308,7 @@ describe('jwt approve --admin-org', function () {
 
   it('for a self-authorize app whose approval has not applied yet (APPROVAL_NOT_PROPAGATED), honours --wait', async () => {
     await setUp('approval-pending');
-    (approveTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
+    (retryTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
       sleeps.push(ms);
       if (sleeps.length === 2) {
         const user = emu.store.data.users.find((u) => u.username === 'ci@acme.com');
@@ -361,7 +362,7 @@ describe('jwt approve --admin-org', function () {
     const ci = scenario.users.find((u) => u.username === 'ci@acme.com');
     if (ci) ci.approvalPending = true;
     await setUp(scenario);
-    (approveTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
+    (retryTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
       sleeps.push(ms);
       if (sleeps.length === 2) {
         const user = emu.store.data.users.find((u) => u.username === 'ci@acme.com');

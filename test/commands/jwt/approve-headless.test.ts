@@ -10,7 +10,8 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
-import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
+import JwtApprove, { type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
+import { retryTiming } from '../../../src/diagnose/verify.js';
 import { browser } from '../../../src/utils/browser.js';
 import { createPkce, DEFAULT_SCOPE } from '../../../src/org/authorizeUrl.js';
 import { runApprove } from '../../../src/approve/approve.js';
@@ -87,7 +88,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     redirectUri = `http://localhost:${port}/OauthRedirect`;
     opened = sandbox.stub(browser, 'open').resolves(undefined as never);
     // short real pauses between login tries: the wait is real, only faster
-    sandbox.stub(approveTiming, 'sleep').callsFake(
+    sandbox.stub(retryTiming, 'sleep').callsFake(
       (ms: number, signal?: AbortSignal) =>
         new Promise((resolve) => {
           const timer = setTimeout(resolve, Math.min(ms, 100));

@@ -6,7 +6,8 @@ import type { SinonStub } from 'sinon';
 import { TestContext } from '@salesforce/core/testSetup';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
-import JwtApprove, { approveTiming, type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
+import JwtApprove, { type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
+import { retryTiming } from '../../../src/diagnose/verify.js';
 import { browser } from '../../../src/utils/browser.js';
 import {} from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
@@ -126,7 +127,7 @@ describe('jwt approve', () => {
       fakeBrowserVisit(url);
       return Promise.resolve(undefined as never);
     });
-    $$.SANDBOX.stub(approveTiming, 'sleep').resolves();
+    $$.SANDBOX.stub(retryTiming, 'sleep').resolves();
     // Fallback login hosts are never contacted: only loopback requests go out.
     const realPostForm = http.postForm;
     $$.SANDBOX.stub(http, 'postForm').callsFake((url: string, form: Record<string, string>, timeoutMs: number) =>
@@ -261,7 +262,7 @@ describe('jwt approve', () => {
     const result = await runBrowser(args('--jwt-key-file', KEY, '--wait', '120', '--json'));
     expect(result.ok).to.equal(true);
     expect(result.verification).to.include({ ok: true, tries: 3 });
-    const sleeps = (approveTiming.sleep as unknown as SinonStub).getCalls().map((c) => c.args[0] as number);
+    const sleeps = (retryTiming.sleep as unknown as SinonStub).getCalls().map((c) => c.args[0] as number);
     expect(sleeps).to.deep.equal([2000, 4000]);
   });
 

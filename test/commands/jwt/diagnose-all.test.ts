@@ -12,7 +12,7 @@ import sinon from 'sinon';
 import { Global, Org } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
-import { diagnoseAll, type DiagnoseAllResult } from '../../../src/diagnose/diagnose.js';
+import { diagnoseAll, type DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
 import { fleetScenario, fleetUsername, startEmulator, TOKEN_PATH, type Emulator } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';

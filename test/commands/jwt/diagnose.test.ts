@@ -14,7 +14,7 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
-import type { DiagnoseAllResult } from '../../../src/diagnose/diagnose.js';
+import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
 import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/diagnose/types.js';
 import { KEYS_DIR, loadScenario, startEmulator, unusedPort, type Emulator } from '../../../emulator/index.js';

@@ -9,7 +9,8 @@ import {
   type DiagnosticStatus,
   type DoctorLike,
 } from '../../../src/hooks/jwtDoctor.js';
-import type { DiagnoseAllResult, DiagnoseOptions } from '../../../src/diagnose/diagnose.js';
+import type { DiagnoseOptions } from '../../../src/diagnose/diagnose.js';
+import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import type { DiagnoseResult } from '../../../src/diagnose/types.js';
 import { useTempHome } from '../../helpers/org.js';
 
