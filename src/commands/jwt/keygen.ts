@@ -2,15 +2,13 @@ import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../cli/command.js';
 import {
-  assertCanWrite,
   DEFAULT_BITS,
   DEFAULT_COMMON_NAME,
   DEFAULT_DAYS,
   generateKeyPairAndCert,
   validateKeygenOptions,
-  validateOutputDir,
-  writeKeyAndCert,
 } from '../../keys/generate.js';
+import { assertCanWrite, validateOutputDir, writeKeyAndCert } from '../../keys/write.js';
 import { bullets } from '../../utils/bullets.js';
 import { shellQuote } from '../../utils/shell.js';
 

@@ -1,24 +1,14 @@
-import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Check } from '../types.js';
-import { describeFileProblem, readRegularFile } from '../../utils/files.js';
+import { describeFileProblem } from '../../utils/files.js';
+import { certificateMatchesKey, readCertificate, type CertificateProblem } from '../../keys/match.js';
 import { checkMessages as messages } from './messages.js';
 
 /** A certificate expiring within this many days is a warning. */
 export const EXPIRY_WARNING_DAYS = 30;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** SHA-256 of a public key's SubjectPublicKeyInfo (DER), as colon-separated upper-case hex. */
-export function publicKeyFingerprint(key: KeyObject): string {
-  const spki = (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
-  return colonHex(createHash('sha256').update(spki).digest());
-}
-
-/** Bytes as colon-separated upper-case hex (AB:CD:…), the way openssl prints fingerprints. */
-export function colonHex(bytes: Buffer): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
-}
 
 const unreadable = (abs: string, reason: string): Check => ({
   id: 'cert',
@@ -30,26 +20,12 @@ const unreadable = (abs: string, reason: string): Check => ({
 
 const reason = (key: string): string => messages.getMessage(`cert.reason.${key}`);
 
-/**
- * Reads a PEM or DER certificate, or says why it is not one (in words). Only a regular file of plausible
- * size is read (files.ts): a FIFO or a device such as /dev/zero is refused without reading it.
- */
-async function readCertificate(path: string): Promise<X509Certificate | string> {
-  const read = await readRegularFile(path);
-  if (!read.ok) {
-    if (read.problem === 'notFound' || read.problem === 'directory') return reason(read.problem);
-    return describeFileProblem(read);
-  }
-  const raw = read.data;
-  if (raw.toString('utf8').trim().length === 0) return reason('empty');
-  try {
-    return new X509Certificate(raw);
-  } catch {
-    const text = raw.toString('latin1');
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return reason('privateKey');
-    if (/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(text)) return reason('publicKey');
-    return reason('notCertificate');
-  }
+/** Why the file could not be compared, in words. */
+function describeProblem(found: CertificateProblem): string {
+  if (found.problem !== 'file') return reason(found.problem);
+  const { read } = found;
+  if (read.problem === 'notFound' || read.problem === 'directory') return reason(read.problem);
+  return describeFileProblem(read);
 }
 
 /**
@@ -77,11 +53,10 @@ export async function checkCertFile(
     return { id: 'cert', status: 'skip', message: messages.getMessage('cert.skipNoKey', [abs]) };
   }
   const cert = await readCertificate(certPath);
-  if (typeof cert === 'string') return unreadable(abs, cert);
+  if (!(cert instanceof X509Certificate)) return unreadable(abs, describeProblem(cert));
 
-  const certFingerprint = publicKeyFingerprint(cert.publicKey);
-  const keyFingerprint = publicKeyFingerprint(key);
-  if (certFingerprint !== keyFingerprint) {
+  const { matches, certFingerprint, keyFingerprint } = certificateMatchesKey(cert, key);
+  if (!matches) {
     return {
       id: 'cert',
       status: 'fail',

@@ -10,9 +10,9 @@ import {
   DEFAULT_COMMON_NAME,
   generateKeyPairAndCert,
   validateKeygenOptions,
-  writeKeyAndCert,
   type GeneratedKeyAndCert,
 } from '../../../src/keys/generate.js';
+import { writeKeyAndCert } from '../../../src/keys/write.js';
 
 /** DER of the sha256WithRSAEncryption OID 1.2.840.113549.1.1.11 */
 const SHA256_WITH_RSA = Buffer.from('06092a864886f70d01010b', 'hex');

@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { checkCertFile, EXPIRY_WARNING_DAYS, publicKeyFingerprint } from '../../../../src/diagnose/checks/cert.js';
+import { checkCertFile, EXPIRY_WARNING_DAYS } from '../../../../src/diagnose/checks/cert.js';
+import { publicKeyFingerprint } from '../../../../src/keys/match.js';
 import { createSelfSignedCertificate, generateKeyPairAndCert } from '../../../../src/keys/generate.js';
 import { fixtureKey } from '../../../helpers/keys.js';
 
