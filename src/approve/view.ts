@@ -1,24 +1,16 @@
 /*
  * The human view of an `sf jwt approve` result, as plain lines for the command to print: headers, text,
  * tables, the verification and the next steps. Every word comes from messages/jwt.approve.md (and, for the
- * user record, statusRows.ts).
+ * user record, status/view.ts).
  */
 import { Messages } from '@salesforce/core';
 import { shellQuote } from '../utils/shell.js';
-import { statusView } from '../status/view.js';
+import type { ViewLine } from '../utils/view.js';
+import { statusLines, statusView } from '../status/view.js';
 import type { JwtApproveAdminResult, JwtApproveBrowserResult, JwtApproveResult } from './result.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
-
-export type ViewLine =
-  | { kind: 'header'; text: string }
-  | { kind: 'text'; text: string }
-  | { kind: 'success'; text: string }
-  /** A fault the user must see even when stdout is piped away. */
-  | { kind: 'stderr'; text: string }
-  | { kind: 'warning'; text: string }
-  | { kind: 'table'; title?: string; data: Array<Record<string, string>> };
 
 const m = (key: string, tokens: string[] = []): string => messages.getMessage(key, tokens);
 
@@ -68,11 +60,7 @@ function adminView(result: JwtApproveAdminResult): ViewLine[] {
   if (result.dryRun) return [...lines, ...(result.ok ? [] : nextSteps(actions))];
   if (result.userRecord) {
     lines.push({ kind: 'header', text: m('header.userRecord', [result.username]) });
-    const view = statusView(result.userRecord, result.app?.name, result.adminOrg);
-    for (const table of view.tables) lines.push({ kind: 'table', title: table.title, data: table.data });
-    for (const note of view.notes) lines.push({ kind: 'text', text: note });
-    if (view.verdict) lines.push({ kind: 'text', text: view.verdict });
-    for (const warning of view.warnings) lines.push({ kind: 'warning', text: warning });
+    lines.push(...statusLines(statusView(result.userRecord, result.app?.name, result.adminOrg)));
   }
   lines.push(...verificationView(result, actions, false));
   return [...lines, ...(result.ok ? [] : nextSteps(actions))];

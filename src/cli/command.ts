@@ -1,15 +1,16 @@
 /*
- * The base of every `sf jwt` command: what all of them must do the same way, in one place.
+ * The base of every `sf jwt` command: what all of them must do the same way, in one place. (What it relies on
+ * inside sf-plugins-core and oclif is in upstream.ts.)
  * - Every flag parsing error is a usage error, exit code 2. (oclif leaves some, such as a flag without its
  *   value or given twice, to the CLI's default exit code, which is 1 in the sf CLI.)
  * - Errors carry no stack trace: not in --json output either (sf-plugins-core puts `stack` and an inspected
  *   `cause` there).
- * - Output goes through one sanitizer (shared/printable.ts): no control characters or escape sequences from
+ * - Output goes through one sanitizer (utils/printable.ts): no control characters or escape sequences from
  *   usernames, file names or server answers reach the terminal.
- * - Ctrl-C (and SIGTERM, SIGHUP) ends quietly: registered clean-ups run (shared/interrupt.ts), then the
+ * - Ctrl-C (and SIGTERM, SIGHUP) ends quietly: registered clean-ups run (utils/interrupt.ts), then the
  *   process exits with 130 (143, 129), without the stack trace sf-plugins-core's own handler prints.
  * - The plugin's copy of @salesforce/core logs through the CLI's log file, without a log transport of its own
- *   (shared/logging.ts): set up when this module loads, before any command module runs.
+ *   (utils/logging.ts): set up when this module loads, before any command module runs.
  * Kept out of src/commands/ (oclif loads every file there as a command).
  */
 import { Messages } from '@salesforce/core';
@@ -20,14 +21,21 @@ import { printable } from '../utils/printable.js';
 import { runInterruptCleanups } from '../utils/interrupt.js';
 import { checkUsernameOrAlias } from '../org/inputs.js';
 import { useMemoryRootLogger } from '../utils/logging.js';
+import type { Spinner, ViewLine } from '../utils/view.js';
+import {
+  cleanErrorWords,
+  cleanSpinnerText,
+  errorJsonWithoutInternals,
+  FormattingDepth,
+  withOwnSignalHandlers,
+  type Signal,
+} from './upstream.js';
 
-// Before anything logs: the plugin's copy of core logs without a second worker thread (shared/logging.ts).
+// Before anything logs: the plugin's copy of core logs without a second worker thread (utils/logging.ts).
 useMemoryRootLogger();
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP'] as const;
-type Signal = (typeof SIGNALS)[number];
 /** 128 + the signal number, as shells report it (SIGBREAK, Windows' Ctrl-Break, as Ctrl-C). */
 const SIGNAL_EXIT_CODES: Record<Signal, number> = { SIGINT: 130, SIGTERM: 143, SIGBREAK: 130, SIGHUP: 129 };
 
@@ -54,8 +62,8 @@ function asUsageError(error: unknown): unknown {
 }
 
 export abstract class JwtCommand<T> extends SfCommand<T> {
-  /** >0 while sf-plugins-core formats already sanitized text (its colours must survive log/logToStderr). */
-  private formatting = 0;
+  /** Set while sf-plugins-core formats already sanitized text (its colours must survive log/logToStderr). */
+  private readonly formatting = new FormattingDepth();
   /** Set while an error is written, so logJson leaves out the stack trace and the inspected cause. */
   private writingError = false;
   private interrupted = false;
@@ -64,60 +72,40 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
   public constructor(argv: string[], config: Config) {
     super(argv, config);
     this.onSignal = (signal: Signal): void => this.interrupt(signal);
-    const spinner = this.spinner;
-    const start = spinner.start.bind(spinner);
-    spinner.start = (action: string, status?: string, opts?: Parameters<typeof spinner.start>[2]): void =>
-      start(printable(action), status === undefined ? undefined : printable(status), opts);
+    cleanSpinnerText(this.spinner, printable);
   }
 
-  /**
-   * sf-plugins-core registers signal handlers at the start of _run that throw oclif's ExitError from the
-   * handler (an uncaught "ExitError: EEXIT: 130" with a stack). They are registered synchronously, before its
-   * first await: replace them with this command's quiet handler at once.
-   */
-  // eslint-disable-next-line no-underscore-dangle -- oclif's and sf-plugins-core's name for the run wrapper
+  /** sf-plugins-core's signal handlers give way to this command's quiet one (upstream.ts). */
+  /* eslint-disable no-underscore-dangle -- _run is oclif's name for the run wrapper that sf-plugins-core overrides */
   public async _run<R>(): Promise<R> {
-    const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)] as const));
-    // eslint-disable-next-line no-underscore-dangle
-    const running = super._run<R>();
-    for (const signal of SIGNALS) {
-      const existing = before.get(signal) ?? [];
-      for (const listener of process.listeners(signal)) {
-        if (!existing.includes(listener)) process.removeListener(signal, listener);
-      }
-      process.on(signal, this.onSignal);
-    }
-    try {
-      return await running;
-    } finally {
-      for (const signal of SIGNALS) process.removeListener(signal, this.onSignal);
-    }
+    return withOwnSignalHandlers(() => super._run<R>(), this.onSignal);
   }
+  /* eslint-enable no-underscore-dangle */
 
   public log(message = '', ...args: unknown[]): void {
-    super.log(this.formatting > 0 ? message : printable(message), ...args.map((a) => printableArg(a)));
+    super.log(this.formatting.active ? message : printable(message), ...args.map((a) => printableArg(a)));
   }
 
   public logToStderr(message = '', ...args: unknown[]): void {
-    super.logToStderr(this.formatting > 0 ? message : printable(message), ...args.map((a) => printableArg(a)));
+    super.logToStderr(this.formatting.active ? message : printable(message), ...args.map((a) => printableArg(a)));
   }
 
   public logSuccess(message: string): void {
-    this.formatted(() => super.logSuccess(printable(message)));
+    this.formatting.run(() => super.logSuccess(printable(message)));
   }
 
   public warn(input: SfCommand.Warning): SfCommand.Warning {
     const clean = cleanMessage(input);
-    this.formatted(() => super.warn(clean));
+    this.formatting.run(() => super.warn(clean));
     return clean;
   }
 
   public info(input: SfCommand.Info): void {
-    this.formatted(() => super.info(cleanMessage(input)));
+    this.formatting.run(() => super.info(cleanMessage(input)));
   }
 
   public styledHeader(text: string): void {
-    this.formatted(() => super.styledHeader(printable(text)));
+    this.formatting.run(() => super.styledHeader(printable(text)));
   }
 
   /**
@@ -131,18 +119,51 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     );
     const title = typeof options.title === 'string' ? printable(options.title) : options.title;
     const width = process.stdout.columns || options.maxWidth !== undefined ? {} : { maxWidth: 'none' as const };
-    this.formatted(() => super.table({ ...options, data, title, ...width }));
+    this.formatting.run(() => super.table({ ...options, data, title, ...width }));
   }
 
   public logJson(json: unknown): void {
-    if (this.writingError && json && typeof json === 'object' && !Array.isArray(json)) {
-      const copy = { ...(json as Record<string, unknown>) };
-      delete copy.stack;
-      delete copy.cause;
-      super.logJson(copy);
-      return;
+    super.logJson(this.writingError ? errorJsonWithoutInternals(json) : json);
+  }
+
+  /** This command's spinner, as the domain modules take it (utils/view.ts). */
+  protected spinnerForWork(): Spinner {
+    return {
+      start: (text: string): void => this.spinner.start(text),
+      status: (text: string): void => {
+        this.spinner.status = text;
+      },
+      stop: (): void => this.spinner.stop(),
+    };
+  }
+
+  /** Renders a view (each domain's `view` turns its result into lines): the one way from a result to the screen. */
+  protected show(lines: ViewLine[]): void {
+    for (const line of lines) {
+      switch (line.kind) {
+        case 'header':
+          this.styledHeader(line.text);
+          break;
+        case 'success':
+          this.logSuccess(line.text);
+          break;
+        case 'stderr':
+          this.logToStderr(line.text);
+          break;
+        case 'warning':
+          this.warn(line.text);
+          break;
+        case 'table':
+          this.table({
+            data: line.data,
+            ...(line.title ? { title: line.title } : {}),
+            ...(line.overflow ? { overflow: line.overflow } : {}),
+          });
+          break;
+        default:
+          this.log(line.text);
+      }
     }
-    super.logJson(json);
   }
 
   /**
@@ -168,28 +189,12 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
   }
 
   protected async catch(error: Error & { actions?: string[] }): Promise<never> {
-    try {
-      /* eslint-disable no-param-reassign -- the error is rethrown by SfCommand.catch: it must carry the clean words */
-      error.message = printable(error.message);
-      if (Array.isArray(error.actions)) error.actions = error.actions.map(printable);
-      /* eslint-enable no-param-reassign */
-    } catch {
-      // a read-only message stays as it is; the output is still sanitized where it is written
-    }
+    cleanErrorWords(error, printable);
     this.writingError = true;
     try {
       return await super.catch(error);
     } finally {
       this.writingError = false;
-    }
-  }
-
-  private formatted(write: () => void): void {
-    this.formatting++;
-    try {
-      write();
-    } finally {
-      this.formatting--;
     }
   }
 

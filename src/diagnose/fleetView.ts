@@ -5,7 +5,9 @@
  */
 import { Messages } from '@salesforce/core';
 import { commandLine, placeholder, type CommandPart } from '../utils/shell.js';
+import type { ViewLine } from '../utils/view.js';
 import type { CauseCode, DiagnoseResult } from './types.js';
+import type { DiagnoseAllResult } from './fleet.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -78,4 +80,25 @@ export function fleetView(orgs: DiagnoseResult[], adminOrg?: string): FleetView 
       .filter((org) => !org.cause)
       .map((org) => ({ [username]: org.username, [loginUrl]: org.loginUrl ?? '' })),
   };
+}
+
+/** Many logins: the causes first, then one row per failing login, then the count (or list) of the working ones. */
+export function fleetLines(all: DiagnoseAllResult, opts: { verbose?: boolean; adminOrg?: string }): ViewLine[] {
+  if (all.orgs.length === 0) return [{ kind: 'text', text: messages.getMessage('all.none') }];
+  const lines: ViewLine[] = [];
+  const view = fleetView(all.orgs, opts.adminOrg);
+  if (view.causes.length > 0) {
+    lines.push({ kind: 'table', title: messages.getMessage('all.causes.title'), data: view.causes });
+    lines.push({ kind: 'table', title: messages.getMessage('all.failing.title'), data: view.failing });
+  }
+  if (opts.verbose && view.working.length > 0) {
+    lines.push({ kind: 'table', title: messages.getMessage('all.working.title'), data: view.working });
+  } else if (view.working.length > 0) {
+    lines.push({ kind: 'text', text: messages.getMessage('all.working.hint', [String(view.working.length)]) });
+  }
+  lines.push({
+    kind: 'text',
+    text: messages.getMessage('all.summary', [String(all.summary.ok), String(all.summary.total)]),
+  });
+  return lines;
 }

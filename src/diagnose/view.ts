@@ -3,7 +3,8 @@
  */
 import { Messages } from '@salesforce/core';
 import type { OrgEvidence } from '../org/types.js';
-import type { Attempt, Check } from './types.js';
+import type { ViewLine } from '../utils/view.js';
+import type { Attempt, Check, DiagnoseResult } from './types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -84,4 +85,58 @@ export function evidenceRows(evidence: OrgEvidence): Array<Record<string, string
   }
   for (const e of evidence.errors ?? []) rows.push([messages.getMessage('evidence.errors'), `${e.what}: ${e.message}`]);
   return rows.map(([f, v]) => ({ [field]: f, [value]: v }));
+}
+
+/** A diagnosis as lines: the checks, the attempts, warnings, then the verdict with its evidence and next steps. */
+export function diagnoseView(result: DiagnoseResult): ViewLine[] {
+  const lines: ViewLine[] = [];
+  const text = (line: string): void => {
+    lines.push({ kind: 'text', text: line });
+  };
+  lines.push({
+    kind: 'table',
+    title: messages.getMessage('table.title', [result.username]),
+    data: checkRows(result.checks),
+    overflow: 'wrap',
+  });
+  if (result.attempts.length > 0) {
+    lines.push({
+      kind: 'table',
+      title: messages.getMessage('attempts.title'),
+      data: attemptRows(result.attempts),
+      overflow: 'wrap',
+    });
+  }
+  for (const warning of result.warnings ?? []) lines.push({ kind: 'warning', text: warning });
+  if (!result.cause) {
+    lines.push({ kind: 'success', text: messages.getMessage('ok', [result.username]) });
+    return lines;
+  }
+  lines.push({ kind: 'header', text: messages.getMessage('cause.header', [result.cause.code]) });
+  text(result.cause.message);
+  if (result.cause.serverError) {
+    const { error, error_description: description } = result.cause.serverError;
+    text(messages.getMessage('cause.serverError', [description ? `${error}: ${description}` : error]));
+  }
+  if (result.evidence) {
+    const rows = evidenceRows(result.evidence);
+    if (rows.length > 0) {
+      lines.push({ kind: 'table', title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
+    }
+  }
+  if (result.missingEvidence?.length) {
+    text('');
+    text(messages.getMessage('evidence.missingHeader'));
+    for (const line of result.missingEvidence) text(`  - ${line}`);
+  }
+  if (result.cause.actions.length > 0) {
+    text('');
+    text(messages.getMessage('cause.actions'));
+    for (const action of result.cause.actions) text(`  - ${action}`);
+  }
+  if (result.approvalUrl && !result.cause.actions.some((a) => a.includes(result.approvalUrl as string))) {
+    text('');
+    text(messages.getMessage('approvalUrl', [result.approvalUrl]));
+  }
+  return lines;
 }

@@ -5,6 +5,7 @@
  */
 import { Messages } from '@salesforce/core';
 import { shellQuote } from '../utils/shell.js';
+import type { ViewLine } from '../utils/view.js';
 import type { ApprovalStatusReport } from './status.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -133,4 +134,19 @@ function verdict(report: ApprovalStatusReport, appLabel: string, appName: string
     return m('verdict.notApproved.self', [report.username, appLabel, shellQuote(report.username)]);
   const unread = [...new Set((report.errors ?? []).map((e) => e.what))];
   return unread.length ? m('verdict.unknown.unread', [unread.join(', '), adminOrg]) : m('verdict.unknown');
+}
+
+/**
+ * The status view as lines: the tables, the notes, the verdict (under `verdictHeader` when given) and the
+ * warnings. `sf jwt status` shows it on its own; `sf jwt approve --admin-org` inside its own sections.
+ */
+export function statusLines(view: StatusView, verdictHeader?: string): ViewLine[] {
+  const lines: ViewLine[] = view.tables.map((table) => ({ kind: 'table', title: table.title, data: table.data }));
+  for (const note of view.notes) lines.push({ kind: 'text', text: note });
+  if (view.verdict) {
+    if (verdictHeader) lines.push({ kind: 'header', text: verdictHeader });
+    lines.push({ kind: 'text', text: view.verdict });
+  }
+  for (const warning of view.warnings) lines.push({ kind: 'warning', text: warning });
+  return lines;
 }

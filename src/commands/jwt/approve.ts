@@ -5,7 +5,7 @@ import { DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../../org/authorizeUrl.js';
 import { runApprove } from '../../approve/approve.js';
 import { isContainerMode } from '../../approve/browser.js';
 import type { ApproveUi, JwtApproveResult } from '../../approve/result.js';
-import { approveView, type ViewLine } from '../../approve/view.js';
+import { approveView } from '../../approve/view.js';
 import { BROWSERS } from '../../utils/browser.js';
 import {
   adminOrgFlag,
@@ -73,7 +73,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
   public async run(): Promise<JwtApproveResult> {
     const { flags } = await this.parse(JwtApprove);
     const result = await runApprove(flags, this.approveUi(), { containerMode: isContainerMode() });
-    for (const line of approveView(result)) this.show(line);
+    this.show(approveView(result));
     if (!result.ok) process.exitCode = 1;
     return result;
   }
@@ -90,30 +90,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
       },
       info: (text) => this.info(text),
       warn: (text) => this.warn(text),
-      spinner: {
-        start: (text) => this.spinner.start(text),
-        status: (text): void => {
-          this.spinner.status = text;
-        },
-        stop: () => this.spinner.stop(),
-      },
+      spinner: this.spinnerForWork(),
     };
-  }
-
-  private show(line: ViewLine): void {
-    switch (line.kind) {
-      case 'header':
-        return this.styledHeader(line.text);
-      case 'success':
-        return this.logSuccess(line.text);
-      case 'stderr':
-        return this.logToStderr(line.text);
-      case 'warning':
-        return void this.warn(line.text);
-      case 'table':
-        return this.table({ data: line.data, ...(line.title ? { title: line.title } : {}) });
-      default:
-        return this.log(line.text);
-    }
   }
 }

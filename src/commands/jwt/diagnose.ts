@@ -4,7 +4,7 @@ import { JwtCommand } from '../../cli/command.js';
 import { runDiagnosis } from '../../diagnose/diagnose.js';
 import { DEFAULT_CONCURRENCY, diagnoseAll, type DiagnoseAllResult } from '../../diagnose/fleet.js';
 import { timeoutFlagMs } from '../../org/adminOrg.js';
-import { fleetView } from '../../diagnose/fleetView.js';
+import { fleetLines } from '../../diagnose/fleetView.js';
 import { resolveJwtInputs } from '../../org/inputs.js';
 import type { DiagnoseResult } from '../../diagnose/types.js';
 import {
@@ -15,7 +15,7 @@ import {
   timeoutFlag,
   usernameFlag,
 } from '../../cli/flags.js';
-import { attemptRows, checkRows, evidenceRows } from '../../diagnose/view.js';
+import { diagnoseView } from '../../diagnose/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -85,7 +85,7 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
       });
       if (live) this.spinner.stop();
       for (const warning of warnings) this.warn(warning);
-      this.renderAll(all, flags.verbose, flags['admin-org']);
+      this.show(fleetLines(all, { verbose: flags.verbose, adminOrg: flags['admin-org'] }));
       if (all.summary.failed > 0) process.exitCode = 1;
       return all;
     }
@@ -95,71 +95,8 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
     const result = await runDiagnosis(inputs, options);
     this.spinner.stop();
 
-    this.render(result);
+    this.show(diagnoseView(result));
     if (!result.ok) process.exitCode = 1;
     return result;
-  }
-
-  private render(result: DiagnoseResult): void {
-    this.table({
-      title: messages.getMessage('table.title', [result.username]),
-      data: checkRows(result.checks),
-      overflow: 'wrap',
-    });
-    if (result.attempts.length > 0) {
-      this.table({
-        title: messages.getMessage('attempts.title'),
-        data: attemptRows(result.attempts),
-        overflow: 'wrap',
-      });
-    }
-    for (const warning of result.warnings ?? []) this.warn(warning);
-    if (!result.cause) {
-      this.logSuccess(messages.getMessage('ok', [result.username]));
-      return;
-    }
-    this.styledHeader(messages.getMessage('cause.header', [result.cause.code]));
-    this.log(result.cause.message);
-    if (result.cause.serverError) {
-      const { error, error_description: description } = result.cause.serverError;
-      this.log(messages.getMessage('cause.serverError', [description ? `${error}: ${description}` : error]));
-    }
-    if (result.evidence) {
-      const rows = evidenceRows(result.evidence);
-      if (rows.length > 0) this.table({ title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
-    }
-    if (result.missingEvidence?.length) {
-      this.log('');
-      this.log(messages.getMessage('evidence.missingHeader'));
-      for (const line of result.missingEvidence) this.log(`  - ${line}`);
-    }
-    if (result.cause.actions.length > 0) {
-      this.log('');
-      this.log(messages.getMessage('cause.actions'));
-      for (const action of result.cause.actions) this.log(`  - ${action}`);
-    }
-    if (result.approvalUrl && !result.cause.actions.some((a) => a.includes(result.approvalUrl as string))) {
-      this.log('');
-      this.log(messages.getMessage('approvalUrl', [result.approvalUrl]));
-    }
-  }
-
-  /** Many logins: the causes first, then one row per failing login, then the count (or list) of the working ones. */
-  private renderAll(all: DiagnoseAllResult, verbose: boolean, adminOrg?: string): void {
-    if (all.orgs.length === 0) {
-      this.log(messages.getMessage('all.none'));
-      return;
-    }
-    const view = fleetView(all.orgs, adminOrg);
-    if (view.causes.length > 0) {
-      this.table({ title: messages.getMessage('all.causes.title'), data: view.causes });
-      this.table({ title: messages.getMessage('all.failing.title'), data: view.failing });
-    }
-    if (verbose && view.working.length > 0) {
-      this.table({ title: messages.getMessage('all.working.title'), data: view.working });
-    } else if (view.working.length > 0) {
-      this.log(messages.getMessage('all.working.hint', [String(view.working.length)]));
-    }
-    this.log(messages.getMessage('all.summary', [String(all.summary.ok), String(all.summary.total)]));
   }
 }

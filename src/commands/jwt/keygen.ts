@@ -9,23 +9,13 @@ import {
   validateKeygenOptions,
 } from '../../keys/generate.js';
 import { assertCanWrite, validateOutputDir, writeKeyAndCert } from '../../keys/write.js';
-import { bullets } from '../../utils/bullets.js';
-import { shellQuote } from '../../utils/shell.js';
+import { keygenView, type KeygenResult } from '../../keys/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
 
 /** The JSON result. No key material: paths, fingerprint and dates only. */
-export type JwtKeygenResult = {
-  keyFile: string;
-  certFile: string;
-  /** SHA-256 fingerprint of the certificate, colon-separated hex. */
-  fingerprint: string;
-  /** End of the certificate's validity, ISO 8601. */
-  expiresAt: string;
-  bits: number;
-  commonName: string;
-};
+export type JwtKeygenResult = KeygenResult;
 
 // eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
 export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
@@ -69,23 +59,7 @@ export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
       bits: generated.bits,
       commonName: generated.commonName,
     };
-    this.render(result);
+    this.show(keygenView(result));
     return result;
-  }
-
-  private render(result: JwtKeygenResult): void {
-    this.logSuccess(messages.getMessage('output.written', [String(result.bits)]));
-    this.log(messages.getMessage('output.keyFile', [result.keyFile]));
-    this.log(messages.getMessage('output.certFile', [result.certFile]));
-    this.log(messages.getMessage('output.fingerprint', [result.fingerprint]));
-    this.log(messages.getMessage('output.expires', [result.expiresAt]));
-    this.log('');
-    this.styledHeader(messages.getMessage('output.nextSteps'));
-    bullets(messages, 'output.steps', [
-      result.certFile,
-      shellQuote(result.keyFile),
-      shellQuote(result.keyFile),
-      shellQuote(result.certFile),
-    ]).forEach((step, i) => this.log(`${i + 1}. ${step}`));
   }
 }

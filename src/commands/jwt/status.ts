@@ -7,7 +7,7 @@ import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../cl
 import { readStoredAuth, resolveUsername } from '../../org/inputs.js';
 import { refuseOtherOrg } from '../../org/orgMatch.js';
 import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../status/status.js';
-import { statusView } from '../../status/view.js';
+import { statusLines, statusView } from '../../status/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
@@ -66,13 +66,7 @@ export default class JwtStatus extends JwtCommand<JwtStatusResult> {
     this.spinner.stop();
 
     const view = statusView(report, flags['app-name'] ?? clientId, adminOrg);
-    for (const table of view.tables) this.table({ data: table.data, title: table.title });
-    for (const note of view.notes) this.log(note);
-    if (view.verdict) {
-      this.styledHeader(messages.getMessage('header.verdict'));
-      this.log(view.verdict);
-    }
-    for (const warning of view.warnings) this.warn(warning);
+    this.show(statusLines(view, messages.getMessage('header.verdict')));
 
     if (statusIsFault(report)) process.exitCode = 1;
     return { ...report, adminOrg, message: view.message };
