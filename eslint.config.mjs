@@ -34,6 +34,17 @@ export default [
     },
   },
   {
+    // Every command extends JwtCommand (src/cli/command.ts): SfCommand plus the rules all commands share, with no
+    // flags of its own, so SfCommand's base flags (--json, --flags-dir) are inherited as they are.
+    // test/unit/cli/commands.test.ts checks exactly that, in place of these two rules, which only accept a
+    // class named SfCommand as the parent.
+    files: ['src/commands/**/*.ts'],
+    rules: {
+      'sf-plugin/only-extend-SfCommand': 'off',
+      'sf-plugin/spread-base-flags': 'off',
+    },
+  },
+  {
     // the emulator and the scripts are type-checked with the tests (test/tsconfig.json)
     files: ['test/**/*.ts', 'emulator/**/*.ts', 'scripts/**/*.ts'],
     languageOptions: {

@@ -9,41 +9,25 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
 
 /** error (or error + description) → message key in jwt.authorize.md */
-const KNOWN_ERRORS: Record<string, string> = {
-  // eslint-disable-next-line camelcase
-  access_denied: 'accessDenied',
-  // eslint-disable-next-line camelcase
-  redirect_uri_mismatch: 'redirectUriMismatch',
-  // eslint-disable-next-line camelcase
-  redirect_uri_missing: 'redirectUriMismatch',
-  // eslint-disable-next-line camelcase
-  invalid_client_id: 'invalidClientId',
-  // eslint-disable-next-line camelcase
-  OAUTH_EC_APP_NOT_FOUND: 'appNotFound',
-  // eslint-disable-next-line camelcase
-  app_not_found: 'appNotFound',
-  // eslint-disable-next-line camelcase
-  invalid_scope: 'invalidScope',
-  // eslint-disable-next-line camelcase
-  inactive_user: 'inactiveUser',
-  // eslint-disable-next-line camelcase
-  inactive_org: 'inactiveOrg',
-  // eslint-disable-next-line camelcase
-  rate_limit_exceeded: 'rateLimited',
-  // eslint-disable-next-line camelcase
-  unsupported_response_type: 'unsupportedResponseType',
-  // eslint-disable-next-line camelcase
-  invalid_client: 'invalidClient',
-  // eslint-disable-next-line camelcase
-  invalid_request: 'invalidRequest',
-  // eslint-disable-next-line camelcase
-  invalid_grant: 'invalidGrant',
-  // eslint-disable-next-line camelcase
-  unexpected_response: 'unexpectedResponse',
-  // eslint-disable-next-line camelcase
-  network_error: 'networkError',
-  timeout: 'timeout',
-};
+const KNOWN_ERRORS = new Map<string, string>([
+  ['access_denied', 'accessDenied'],
+  ['redirect_uri_mismatch', 'redirectUriMismatch'],
+  ['redirect_uri_missing', 'redirectUriMismatch'],
+  ['invalid_client_id', 'invalidClientId'],
+  ['OAUTH_EC_APP_NOT_FOUND', 'appNotFound'],
+  ['app_not_found', 'appNotFound'],
+  ['invalid_scope', 'invalidScope'],
+  ['inactive_user', 'inactiveUser'],
+  ['inactive_org', 'inactiveOrg'],
+  ['rate_limit_exceeded', 'rateLimited'],
+  ['unsupported_response_type', 'unsupportedResponseType'],
+  ['invalid_client', 'invalidClient'],
+  ['invalid_request', 'invalidRequest'],
+  ['invalid_grant', 'invalidGrant'],
+  ['unexpected_response', 'unexpectedResponse'],
+  ['network_error', 'networkError'],
+  ['timeout', 'timeout'],
+]);
 
 /**
  * Plain words and next steps for an error from the authorize redirect or the code exchange. Unknown errors
@@ -51,7 +35,7 @@ const KNOWN_ERRORS: Record<string, string> = {
  */
 export function describeAuthorizeError(error: string, description?: string): { message: string; actions: string[] } {
   const desc = serverText(description);
-  let key = Object.prototype.hasOwnProperty.call(KNOWN_ERRORS, error) ? KNOWN_ERRORS[error] : undefined;
+  let key = KNOWN_ERRORS.get(error);
   if (error === 'invalid_grant' && desc && /ip restricted|login hours/i.test(desc)) key = 'ipRestricted';
   // A connected app that is not installed in the org (Salesforce restricts uninstalled apps since 2025)
   if (error === 'invalid_client' && desc && /must be installed/i.test(desc)) key = 'appMustBeInstalled';

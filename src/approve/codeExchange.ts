@@ -50,18 +50,14 @@ export async function exchangeCode(opts: {
   timeoutMs: number;
 }): Promise<ExchangeResult> {
   const endpoint = `${oauthBase(opts.loginUrl)}/services/oauth2/token`;
-  const form = new URLSearchParams({
-    // eslint-disable-next-line camelcase
-    grant_type: 'authorization_code',
-    code: opts.code,
-    // eslint-disable-next-line camelcase
-    client_id: opts.clientId,
-    // eslint-disable-next-line camelcase
-    redirect_uri: opts.redirectUri,
-    // eslint-disable-next-line camelcase
-    code_verifier: opts.codeVerifier,
-  });
-  if (opts.clientSecret) form.set('client_secret', opts.clientSecret);
+  const form: Array<[string, string]> = [
+    ['grant_type', 'authorization_code'],
+    ['code', opts.code],
+    ['client_id', opts.clientId],
+    ['redirect_uri', opts.redirectUri],
+    ['code_verifier', opts.codeVerifier],
+  ];
+  if (opts.clientSecret) form.push(['client_secret', opts.clientSecret]);
   const secrets = [opts.code, opts.codeVerifier, opts.clientSecret];
   const fail = (status: number | undefined, error: string, description?: string): ExchangeResult => ({
     ok: false,

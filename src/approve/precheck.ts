@@ -16,7 +16,7 @@ import { http } from '../utils/http.js';
 import { describeNetworkFailure } from '../utils/networkError.js';
 import { serverText } from '../utils/printable.js';
 import { shellQuote } from '../utils/shell.js';
-import type { CauseCode } from '../diagnose/types.js';
+import { serverError, type CauseCode, type ServerError } from '../diagnose/types.js';
 import { describeAuthorizeError } from './authorizeErrors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -25,11 +25,10 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.authorize');
 /** Salesforce's error page for OAuth errors it cannot send back to the redirect URI. */
 export const ERROR_PAGE_PATH = /\/setup\/secur\/RemoteAccessErrorPage\.apexp$/i;
 
-export type AuthorizeRefusal = {
+/** Salesforce's error and its words (error_description), as it wrote them. */
+export type AuthorizeRefusal = Omit<ServerError, 'error'> & {
   /** Salesforce's error code, as it wrote it (redirect_uri_mismatch, invalid_client_id, OAUTH_EC_APP_NOT_FOUND, …). */
   error: string;
-  // eslint-disable-next-line camelcase -- Salesforce's own name for it
-  error_description?: string;
   /** Where Salesforce said it: a redirect to its error page, a redirect to the redirect URI, or the page it answered. */
   source: 'error-page' | 'redirect' | 'page';
 };
@@ -44,8 +43,7 @@ function refusalFrom(params: URLSearchParams, source: AuthorizeRefusal['source']
   const error = serverText(params.get('error'), 100);
   if (!error) return undefined;
   const description = serverText(params.get('error_description'), 300);
-  // eslint-disable-next-line camelcase
-  return { error, ...(description ? { error_description: description } : {}), source };
+  return { ...serverError(error, description), source };
 }
 
 /** `error=…&error_description=…` as an error page shows it (HTML-escaped, URL-encoded or plain). */

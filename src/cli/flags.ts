@@ -22,18 +22,30 @@ export function usernameFlag(exclusive?: string[]): Interfaces.OptionFlag<string
 /**
  * The identity flags of `sf org login jwt`, letter for letter, so a pasted login command runs unchanged.
  * Plain strings: a missing key file or a URL without scheme is a diagnosis, not a parse error, and
- * URL.href would add a trailing slash that core then keeps.
+ * URL.href would add a trailing slash that core then keeps. `exclusive` names flags that the username,
+ * client id and key file cannot go with.
  */
-export const identityFlags = {
-  username: usernameFlag(),
-  'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary') }),
-  'jwt-key-file': Flags.string({ char: 'f', summary: shared.getMessage('flags.jwt-key-file.summary') }),
-  'instance-url': Flags.string({
-    char: 'r',
-    summary: shared.getMessage('flags.instance-url.summary'),
-    description: shared.getMessage('flags.instance-url.description'),
-  }),
-};
+export function identityFlagsOf(exclusive?: string[]): {
+  username: Interfaces.OptionFlag<string | undefined>;
+  'client-id': Interfaces.OptionFlag<string | undefined>;
+  'jwt-key-file': Interfaces.OptionFlag<string | undefined>;
+  'instance-url': Interfaces.OptionFlag<string | undefined>;
+} {
+  const apart = exclusive ? { exclusive } : {};
+  return {
+    username: usernameFlag(exclusive),
+    'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary'), ...apart }),
+    'jwt-key-file': Flags.string({ char: 'f', summary: shared.getMessage('flags.jwt-key-file.summary'), ...apart }),
+    'instance-url': Flags.string({
+      char: 'r',
+      summary: shared.getMessage('flags.instance-url.summary'),
+      description: shared.getMessage('flags.instance-url.description'),
+    }),
+  };
+}
+
+/** The identity flags, for commands where nothing excludes them. */
+export const identityFlags = identityFlagsOf();
 
 /**
  * --admin-org, for diagnose, approve and status: an authenticated org to read (and, for approve, write) setup

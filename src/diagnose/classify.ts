@@ -34,20 +34,14 @@ export const APPROVAL_CAUSES: readonly CauseCode[] = [
 ];
 
 /** OAuth `error` code → cause (checked first). */
-const BY_ERROR: Record<string, CauseCode> = {
-  // eslint-disable-next-line camelcase
-  invalid_client_id: 'INVALID_CLIENT_ID',
-  // eslint-disable-next-line camelcase
-  app_not_found: 'APP_NOT_INSTALLED',
-  // eslint-disable-next-line camelcase
-  invalid_app_access: 'NOT_ADMIN_APPROVED',
-  // eslint-disable-next-line camelcase
-  inactive_org: 'ORG_INACTIVE',
-  // eslint-disable-next-line camelcase
-  rate_limit_exceeded: 'RATE_LIMITED',
-  // eslint-disable-next-line camelcase
-  inactive_user: 'USER_INACTIVE',
-};
+const BY_ERROR = new Map<string, CauseCode>([
+  ['invalid_client_id', 'INVALID_CLIENT_ID'],
+  ['app_not_found', 'APP_NOT_INSTALLED'],
+  ['invalid_app_access', 'NOT_ADMIN_APPROVED'],
+  ['inactive_org', 'ORG_INACTIVE'],
+  ['rate_limit_exceeded', 'RATE_LIMITED'],
+  ['inactive_user', 'USER_INACTIVE'],
+]);
 
 const NOT_APPROVED = "user hasn't approved this consumer";
 
@@ -203,7 +197,7 @@ export function classifyServerError(
   const ev = evidence ?? (ctx?.evidenceCollected ? ctx.evidence : undefined);
   const description = normalizeDescription(err.error_description);
   const code =
-    BY_ERROR[err.error.trim().toLowerCase()] ??
+    BY_ERROR.get(err.error.trim().toLowerCase()) ??
     BY_DESCRIPTION[description] ??
     BY_PATTERN.find(([pattern]) => pattern.test(description))?.[1];
   if (code === 'USER_INACTIVE')

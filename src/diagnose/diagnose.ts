@@ -9,6 +9,7 @@ import type { JwtInputs } from '../org/inputs.js';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
 import { printable } from '../utils/printable.js';
+import { inOrder, STOP } from '../utils/sequence.js';
 import type { Attempt, Cause, CauseCode, Check, DiagnoseResult } from './types.js';
 import { checkClock, measureSkewSeconds } from './checks/clock.js';
 import { attemptExchange, HostReachability, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
@@ -49,14 +50,15 @@ async function probeAudiences(
   const triedOnLogin = run.attempts
     .filter((a) => a.host === loginUrl && a.outcome !== 'skipped')
     .map((a) => a.audience);
-  for (const audience of audienceProbes(loginUrl, triedOnLogin, env)) {
-    // eslint-disable-next-line no-await-in-loop -- one probe at a time; stop at the first that works
+  let working: string | undefined;
+  // one probe at a time; stop at the first that works, or when the host stops answering
+  await inOrder(audienceProbes(loginUrl, triedOnLogin, env), async (audience) => {
     const outcome = await attemptExchange(loginUrl, audience, req, 'audience-probe');
     run.attempts.push(outcome.attempt);
-    if (outcome.attempt.outcome === 'success') return audience;
-    if (outcome.attempt.outcome === 'network-error') return undefined;
-  }
-  return undefined;
+    if (outcome.attempt.outcome === 'success') working = audience;
+    return outcome.attempt.outcome === 'success' || outcome.attempt.outcome === 'network-error' ? STOP : undefined;
+  });
+  return working;
 }
 
 /** The cause of a first attempt that got no OAuth error body. */

@@ -58,12 +58,12 @@ async function storedInputs(login: StoredJwtLogin): Promise<JwtInputs> {
 async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  // each worker takes the next item when it is done with its own
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      // eslint-disable-next-line no-await-in-loop -- each worker takes one item at a time
-      results[index] = await work(items[index]);
-    }
+    if (next >= items.length) return;
+    const index = next++;
+    results[index] = await work(items[index]);
+    return worker();
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;

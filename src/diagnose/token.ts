@@ -1,4 +1,3 @@
-/* eslint-disable camelcase -- OAuth 2.0 wire names (grant_type, error_description, access_token) */
 /*
  * The JWT bearer token exchange, reproduced from @salesforce/core's JWT login (AuthInfo authJwt and
  * tryJwtAuth, with the pairs of getLoginAudienceCombos in util/sfdcUrl.js): the same claims (exp in
@@ -12,7 +11,8 @@ import { SignJWT } from 'jose';
 import { appendPath, http, type HttpResult } from '../utils/http.js';
 import { describeNetworkFailure } from '../utils/networkError.js';
 import { mayCarryCredentials, originOf } from '../utils/url.js';
-import type { Attempt, ServerError } from './types.js';
+import { inOrder, STOP } from '../utils/sequence.js';
+import { serverError, type Attempt, type ServerError } from './types.js';
 import { audienceCandidate, loginAudienceCombos } from './pairs.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -110,11 +110,8 @@ export function interpretAnswer(
     }
   }
   if (result.status >= 400 && result.status < 500 && isOAuthError(body)) {
-    const serverError: ServerError = {
-      error: body.error,
-      ...(typeof body.error_description === 'string' ? { error_description: body.error_description } : {}),
-    };
-    return { attempt: { ...withDate, outcome: 'oauth-error', serverError } };
+    const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+    return { attempt: { ...withDate, outcome: 'oauth-error', serverError: serverError(body.error, description) } };
   }
   return {
     attempt: {
@@ -139,7 +136,11 @@ export async function attemptExchange(
   const started = Date.now();
   const result = await http.postForm(
     appendPath(host, 'services/oauth2/token'),
-    { grant_type: JWT_BEARER_GRANT, assertion },
+    // OAuth's wire names, as entries
+    Object.fromEntries([
+      ['grant_type', JWT_BEARER_GRANT],
+      ['assertion', assertion],
+    ]),
     req.timeoutMs,
   );
   return interpretAnswer(host, audience, result, Date.now() - started, kind);
@@ -173,13 +174,13 @@ export class HostReachability {
     origin: string,
     run: () => Promise<AttemptOutcome>,
   ): Promise<AttemptOutcome | { unreachable: string }> {
-    for (;;) {
-      const reason = this.unreachable.get(origin);
-      if (reason !== undefined) return { unreachable: reason };
-      const first = this.answered.has(origin) ? undefined : this.firstTries.get(origin);
-      if (!first) break;
-      // eslint-disable-next-line no-await-in-loop -- wait for the request that tells, then look again
+    const reason = this.unreachable.get(origin);
+    if (reason !== undefined) return { unreachable: reason };
+    const first = this.answered.has(origin) ? undefined : this.firstTries.get(origin);
+    if (first) {
+      // wait for the request that tells, then look again
       await first;
+      return this.attempt(origin, run);
     }
     const isFirst = !this.answered.has(origin);
     const pending = run();
@@ -215,7 +216,8 @@ export async function runPairs(
   const attempts: Attempt[] = [];
   let first: AttemptOutcome | undefined;
   let success: AttemptOutcome | undefined;
-  for (const [host, audience] of pairs) {
+  // one pair after another, as core tries them; the first success ends the run
+  await inOrder(pairs, async ([host, audience]) => {
     const origin = originOf(host) ?? host;
     if (!mayCarryAssertion(host)) {
       attempts.push({
@@ -226,9 +228,8 @@ export async function runPairs(
         durationMs: 0,
         kind: 'pair',
       });
-      continue;
+      return;
     }
-    // eslint-disable-next-line no-await-in-loop -- sequential on purpose: core tries the pairs in order
     const tried = await hosts.attempt(origin, () => attemptExchange(host, audience, req));
     if ('unreachable' in tried) {
       const message = messages.getMessage('attempt.unreachable', [origin, tried.unreachable]);
@@ -236,7 +237,7 @@ export async function runPairs(
       const attempt: Attempt = { host, audience, outcome, message, durationMs: 0, kind: 'pair' };
       first ??= { attempt };
       attempts.push(attempt);
-      continue;
+      return;
     }
     const outcome = tried;
     first ??= outcome;
@@ -249,10 +250,9 @@ export async function runPairs(
       };
     }
     attempts.push(outcome.attempt);
-    if (outcome.attempt.outcome === 'success') {
-      success = outcome;
-      break;
-    }
-  }
+    if (outcome.attempt.outcome !== 'success') return;
+    success = outcome;
+    return STOP;
+  });
   return { attempts, first: first as AttemptOutcome, success };
 }

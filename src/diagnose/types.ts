@@ -61,12 +61,18 @@ export type Check = {
   actions?: string[];
 };
 
+/* eslint-disable camelcase -- Salesforce's OAuth error body, with its wire names, is part of the JSON contract */
 /** Salesforce's OAuth error body, kept verbatim. */
 export type ServerError = {
   error: string;
-  // eslint-disable-next-line camelcase
   error_description?: string;
 };
+
+/** A ServerError from its two parts; no description, no field. */
+export function serverError(error: string, description?: string): ServerError {
+  return description === undefined ? { error } : { error, error_description: description };
+}
+/* eslint-enable camelcase */
 
 export type Cause = {
   code: CauseCode;
@@ -112,7 +118,11 @@ export type DiagnoseResult = {
   /** Evidence the plugin could not collect, and how to get it. */
   missingEvidence?: string[];
   /** Where the inputs came from: explicit flags or the CLI's stored auth. */
-  source?: InputSource;
+  source?: {
+    clientId?: InputSource['clientId'];
+    jwtKeyFile?: InputSource['jwtKeyFile'];
+    loginUrl?: InputSource['loginUrl'];
+  };
   /** Non-blocking findings (expiring certificate, fallback pair works, small skew). */
   warnings?: string[];
 };

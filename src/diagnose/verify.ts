@@ -93,17 +93,13 @@ export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Pr
   const retryable = opts.retryable ?? RETRYABLE;
   const started = Date.now();
   const deadline = started + opts.waitMs;
-  let delay = FIRST_DELAY_MS;
-  let tries = 0;
-  for (;;) {
+  // one login attempt at a time; after a retryable failure, a pause that doubles each time
+  const attempt = async (tries: number, delay: number): Promise<Verification> => {
     throwIfAborted(opts.signal);
-    tries++;
-    // eslint-disable-next-line no-await-in-loop -- one login attempt at a time, on purpose
     const diagnosis = await runDiagnosis(inputs, { timeoutMs: opts.timeoutMs, adminOrg: opts.adminOrg });
     throwIfAborted(opts.signal);
     const cause = diagnosis.cause;
-    const retry = cause !== null && retryable.has(cause.code) && Date.now() + delay <= deadline;
-    if (!retry) {
+    if (cause === null || !retryable.has(cause.code) || Date.now() + delay > deadline) {
       return {
         ok: diagnosis.ok,
         tries,
@@ -115,10 +111,10 @@ export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Pr
       };
     }
     opts.onRetry?.(tries, cause.code, delay);
-    // eslint-disable-next-line no-await-in-loop
     await retryTiming.sleep(delay, opts.signal);
-    delay = Math.min(delay * 2, MAX_DELAY_MS);
-  }
+    return attempt(tries + 1, Math.min(delay * 2, MAX_DELAY_MS));
+  };
+  return attempt(1, FIRST_DELAY_MS);
 }
 
 /** The spinner's status for each retry of the JWT login: how many tries, the cause, the pause. */

@@ -13,6 +13,7 @@ import { withDeadline } from '../utils/deadline.js';
 import { describeDuration } from '../utils/duration.js';
 import type { DiagnoseResult } from '../diagnose/types.js';
 import { commandLine } from '../utils/shell.js';
+import { inOrder } from '../utils/sequence.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.hooks');
@@ -88,15 +89,15 @@ export async function runJwtDoctor(doctor: DoctorLike, options: JwtDoctorOptions
       await emit({ testName: messages.getMessage('doctor.none', [PLUGIN_NAME]), status: 'pass' });
       return;
     }
-    for (const org of all.orgs) {
-      // eslint-disable-next-line no-await-in-loop -- the doctor lists the diagnostics in this order
+    // the doctor lists the diagnostics in the order they are emitted
+    await inOrder(all.orgs, async (org) => {
       await emit({
         testName: messages.getMessage('doctor.testName', [PLUGIN_NAME, org.username]),
         status: loginStatus(org),
       });
       const suggestion = suggestionFor(org, bin);
       if (suggestion) doctor.addSuggestion(suggestion);
-    }
+    });
   } catch (error) {
     await reportFailure(doctor, emit, bin, reasonOf(error));
   }
@@ -109,18 +110,17 @@ async function reportFailure(
   bin: string,
   reason: string,
 ): Promise<void> {
-  const steps: Array<() => unknown> = [
+  const steps: Array<() => void | Promise<void>> = [
     (): Promise<void> =>
       emit({ testName: messages.getMessage('doctor.failed', [PLUGIN_NAME, reason]), status: 'warn' }),
     (): void => doctor.addSuggestion(messages.getMessage('doctor.failed.suggestion', [`${bin} jwt diagnose --all`])),
     (): void => doctor.addPluginData(PLUGIN_NAME, { error: reason }),
   ];
-  for (const step of steps) {
+  await inOrder(steps, async (step) => {
     try {
-      // eslint-disable-next-line no-await-in-loop -- in order, each one guarded
       await step();
     } catch {
       // nothing more to report through this part
     }
-  }
+  });
 }

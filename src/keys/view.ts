@@ -10,8 +10,8 @@ import type { ViewLine } from '../utils/view.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
 
-/** A key pair written to disk. No key material: paths, fingerprint and dates only. */
-export type KeygenResult = {
+/** The JSON result. No key material: paths, fingerprint and dates only. */
+export type JwtKeygenResult = {
   keyFile: string;
   certFile: string;
   /** SHA-256 fingerprint of the certificate, colon-separated hex. */
@@ -22,7 +22,7 @@ export type KeygenResult = {
   commonName: string;
 };
 
-export function keygenView(result: KeygenResult): ViewLine[] {
+export function keygenView(result: JwtKeygenResult): ViewLine[] {
   const text = (line: string): ViewLine => ({ kind: 'text', text: line });
   return [
     { kind: 'success', text: messages.getMessage('output.written', [String(result.bits)]) },

@@ -4,6 +4,7 @@
  * lookup answered and it is not in the org; undefined when a lookup failed (the reason is in `errors`).
  */
 import { Messages, type Connection } from '@salesforce/core';
+import { inOrder, STOP } from '../utils/sequence.js';
 import type { OrgEvidence } from './types.js';
 import { soqlList, soqlString } from './soql.js';
 import { arr, bool, chunks, describeError, queryRecords, sameName, str, type Errors, type Rec } from './query.js';
@@ -89,24 +90,24 @@ async function findByConsumerKey(
   errors: Errors,
 ): Promise<{ match?: ConnectedAppMetadata; nearMatch?: ConnectedAppMetadata; failed: boolean }> {
   let failed = false;
+  let match: ConnectedAppMetadata | undefined;
   let nearMatch: ConnectedAppMetadata | undefined;
-  for (const wave of chunks(chunks(names, METADATA_CHUNK), METADATA_PARALLEL)) {
-    // waves run one after another on purpose: stop reading as soon as a wave holds the match
-    // eslint-disable-next-line no-await-in-loop
+  // waves run one after another on purpose: stop reading as soon as a wave holds the match
+  await inOrder(chunks(chunks(names, METADATA_CHUNK), METADATA_PARALLEL), async (wave) => {
     const results = await Promise.all(wave.map((names10) => readConnectedAppMetadata(conn, names10, errors)));
     for (const mds of results) {
       if (!mds) {
         failed = true;
         continue;
       }
-      const match = mds.find((m) => m.oauthConfig?.consumerKey === clientId);
-      if (match) return { match, failed };
+      match ??= mds.find((m) => m.oauthConfig?.consumerKey === clientId);
       nearMatch ??= mds.find(
         (m) => m.oauthConfig?.consumerKey !== undefined && m.oauthConfig.consumerKey.trim() === clientId.trim(),
       );
     }
-  }
-  return { nearMatch, failed };
+    return match ? STOP : undefined;
+  });
+  return match ? { match, failed } : { nearMatch, failed };
 }
 
 async function resolveByClientId(conn: Connection, clientId: string, errors: Errors): Promise<OrgEvidence['app']> {

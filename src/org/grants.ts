@@ -11,6 +11,7 @@
 import { Messages, type Connection, type SfError } from '@salesforce/core';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
+import { inOrder } from '../utils/sequence.js';
 import type { OrgEvidence } from './types.js';
 import { describeError, errorCodeOf } from './query.js';
 import { soqlString } from './soql.js';
@@ -237,37 +238,39 @@ export async function applyGrant(conn: Connection, plan: GrantPlan): Promise<Gra
   const appId = plan.app.id ?? '';
   const userId = plan.userId ?? '';
 
-  for (const step of result.steps) {
-    if (step.sobject === 'PermissionSet' && step.id) permissionSetId = step.id;
-    if (step.action !== 'create') continue;
-    const fields = { ...(step.fields ?? {}) };
+  // one record at a time: each depends on the permission set created before it
+  await inOrder(result.steps, async (planned, index) => {
+    if (planned.sobject === 'PermissionSet' && planned.id) permissionSetId = planned.id;
+    if (planned.action !== 'create') return;
+    const fields = { ...(planned.fields ?? {}) };
     if (permissionSetId) {
       if (fields.ParentId === NEW_PERMISSION_SET) fields.ParentId = permissionSetId;
       if (fields.PermissionSetId === NEW_PERMISSION_SET) fields.PermissionSetId = permissionSetId;
     }
+    let done: Pick<GrantStep, 'id' | 'action'>;
     try {
-      // one record at a time: each depends on the permission set created before it
-      // eslint-disable-next-line no-await-in-loop
-      step.id = await create(conn, step.sobject, fields);
-      step.action = 'created';
+      done = { id: await create(conn, planned.sobject, fields), action: 'created' };
       result.changes++;
     } catch (err) {
-      if (!isDuplicate(err)) throw writeError(step, err, result);
+      if (!isDuplicate(err)) throw writeError(planned, err, result);
       // a concurrent run created it first: read it back
-      // eslint-disable-next-line no-await-in-loop
-      step.id = await readBack(conn, step.sobject, {
+      const id = await readBack(conn, planned.sobject, {
         permissionSet: plan.permissionSet,
         permissionSetId,
         appId,
         userId,
       });
-      if (!step.id) throw writeError(step, err, result);
-      step.action = 'exists';
+      if (!id) throw writeError(planned, err, result);
+      done = { id, action: 'exists' };
     }
-    step.fields = fields;
-    step.description = describeStep(step.sobject, step.action, plan);
-    if (step.sobject === 'PermissionSet') permissionSetId = step.id;
-  }
+    result.steps[index] = {
+      ...planned,
+      ...done,
+      fields,
+      description: describeStep(planned.sobject, done.action, plan),
+    };
+    if (planned.sobject === 'PermissionSet') permissionSetId = done.id;
+  });
   return result;
 }
 

@@ -118,16 +118,11 @@ class QueryBatcher {
     );
   }
 
-  /** Follows nextRecordsUrl like autoFetch does (rare for these small setup queries). */
-  private async allRecords(first: QueryAnswer): Promise<Rec[]> {
-    const records = [...(first.records ?? [])];
-    let page = first;
-    while (page.done === false && page.nextRecordsUrl && records.length < 10_000) {
-      // eslint-disable-next-line no-await-in-loop -- pages come one after another
-      page = await this.conn.request<QueryAnswer>(page.nextRecordsUrl);
-      records.push(...(page.records ?? []));
-    }
-    return records;
+  /** Follows nextRecordsUrl like autoFetch does (rare for these small setup queries), up to 10,000 records. */
+  private async allRecords(page: QueryAnswer, before: Rec[] = []): Promise<Rec[]> {
+    const records = [...before, ...(page.records ?? [])];
+    if (page.done !== false || !page.nextRecordsUrl || records.length >= 10_000) return records;
+    return this.allRecords(await this.conn.request<QueryAnswer>(page.nextRecordsUrl), records);
   }
 }
 

@@ -62,7 +62,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
 export async function readRegularFile(path: string, maxBytes: number = MAX_KEY_OR_CERT_BYTES): Promise<FileRead> {
   if (path.trim().length === 0) return { ok: false, path, problem: 'emptyPath' };
   const abs = resolve(path);
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: FileHandle;
   try {
     handle = await open(abs, OPEN_FLAGS);
   } catch (err) {
@@ -79,27 +79,30 @@ export async function readRegularFile(path: string, maxBytes: number = MAX_KEY_O
 
     // Sized from stat (a key is a few KB: many diagnoses at once must not each hold a 1 MB buffer), and grown
     // up to maxBytes + 1 if the file turns out longer than stat said.
-    let buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
-    let length = 0;
-    for (;;) {
-      // eslint-disable-next-line no-await-in-loop -- one bounded read after another, until the end of the file
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) {
-        if (buffer.length > maxBytes) break;
-        const larger = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
-        buffer.copy(larger, 0, 0, length);
-        buffer = larger;
-      }
-    }
-    if (length > maxBytes) return { ok: false, path: abs, problem: 'tooLarge', size: length };
-    return { ok: true, path: abs, data: buffer.subarray(0, length) };
+    const data = await readBounded(handle, Buffer.alloc(Math.min(info.size, maxBytes) + 1), 0, maxBytes);
+    if (data.length > maxBytes) return { ok: false, path: abs, problem: 'tooLarge', size: data.length };
+    return { ok: true, path: abs, data };
   } catch (err) {
     return { ok: false, path: abs, ...openProblem(err) };
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+type FileHandle = Awaited<ReturnType<typeof open>>;
+
+/**
+ * Reads the rest of the file into `buffer` from `length` on, one bounded read after another, doubling the buffer
+ * while it fills up, to at most maxBytes + 1 bytes (one more than allowed tells a file that is too large).
+ */
+async function readBounded(handle: FileHandle, buffer: Buffer, length: number, maxBytes: number): Promise<Buffer> {
+  const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+  const read = length + bytesRead;
+  if (bytesRead === 0 || (read === buffer.length && buffer.length > maxBytes)) return buffer.subarray(0, read);
+  if (read < buffer.length) return readBounded(handle, buffer, read, maxBytes);
+  const larger = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
+  buffer.copy(larger, 0, 0, read);
+  return readBounded(handle, larger, read, maxBytes);
 }
 
 function openProblem(err: unknown): { problem: FileProblem; reason?: string } {

@@ -92,22 +92,26 @@ function postForm(url: string, form: Record<string, string>, timeoutMs: number):
   );
 }
 
+type ChunkReader = { read: () => Promise<{ done: boolean; value?: Uint8Array }>; cancel: () => Promise<void> };
+
+/** Chunks of a body, one after another, until the end or until at least `maxBytes` were read. */
+async function readUpTo(
+  reader: ChunkReader,
+  maxBytes: number,
+  chunks: Uint8Array[] = [],
+  size = 0,
+): Promise<Uint8Array[]> {
+  if (size >= maxBytes) return chunks;
+  const chunk = await reader.read();
+  if (chunk.done || !chunk.value) return chunks;
+  return readUpTo(reader, maxBytes, [...chunks, chunk.value], size + chunk.value.byteLength);
+}
+
 /** Reads at most `maxBytes` of a response body, then lets the rest go. */
 async function boundedText(response: Response, maxBytes: number): Promise<string> {
   if (!response.body) return '';
-  const reader = response.body.getReader() as {
-    read: () => Promise<{ done: boolean; value?: Uint8Array }>;
-    cancel: () => Promise<void>;
-  };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < maxBytes) {
-    // eslint-disable-next-line no-await-in-loop -- one chunk after another, until the bound
-    const chunk = await reader.read();
-    if (chunk.done || !chunk.value) break;
-    chunks.push(chunk.value);
-    size += chunk.value.byteLength;
-  }
+  const reader = response.body.getReader() as ChunkReader;
+  const chunks = await readUpTo(reader, maxBytes);
   await reader.cancel().catch(() => {});
   return Buffer.concat(chunks).toString('utf8').slice(0, maxBytes);
 }

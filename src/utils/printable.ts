@@ -14,6 +14,8 @@ const ESCAPE_SEQUENCE =
  * isolates that make text display in another order than it is read.
  */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** A run of control characters, line breaks and tabs included (C0, DEL, C1). */
+const CONTROL_RUN = /[\u0000-\u001f\u007f-\u009f]+/g;
 /* eslint-enable no-control-regex */
 
 /** `text` without escape sequences and control characters; line feeds and tabs are kept. */
@@ -33,8 +35,7 @@ export function hasControlCharacters(text: string): boolean {
  * line breaks included, becomes one space; trimmed, and cut at `max` characters.
  */
 export function serverLine(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const clean = text.replace(CONTROL_RUN, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 

@@ -128,7 +128,7 @@ describe('contract lock (schemas and command snapshot)', () => {
 
     it('schema:compare fails when a result field is renamed without regenerating the schema', async () => {
       // JwtKeygenResult.fingerprint becomes sha256
-      replaceIn(join(dir, 'src', 'commands', 'jwt', 'keygen.ts'), '  fingerprint: string;', '  sha256: string;');
+      replaceIn(join(dir, 'src', 'keys', 'view.ts'), '  fingerprint: string;', '  sha256: string;');
       replaceIn(
         join(dir, 'src', 'commands', 'jwt', 'keygen.ts'),
         'fingerprint: generated.fingerprint',

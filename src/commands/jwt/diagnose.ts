@@ -7,14 +7,7 @@ import { timeoutFlagMs } from '../../org/adminOrg.js';
 import { fleetLines } from '../../diagnose/fleetView.js';
 import { resolveJwtInputs } from '../../org/inputs.js';
 import type { DiagnoseResult } from '../../diagnose/types.js';
-import {
-  adminOrgFlag,
-  exitCodesHelp,
-  identityFlags,
-  loginOnlyFlags,
-  timeoutFlag,
-  usernameFlag,
-} from '../../cli/flags.js';
+import { adminOrgFlag, exitCodesHelp, identityFlagsOf, loginOnlyFlags, timeoutFlag } from '../../cli/flags.js';
 import { diagnoseView } from '../../diagnose/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -24,29 +17,23 @@ const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 /** One login's diagnosis, or with --all `{ orgs, summary }`. */
 export type JwtDiagnoseResult = DiagnoseResult | DiagnoseAllResult;
 
-// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
 export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
   public static readonly errorCodes = exitCodesHelp(messages);
 
-  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
-    ...identityFlags,
-    username: usernameFlag(['all']),
+    // the login's identity, or --all: never both
+    ...identityFlagsOf(['all']),
     'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // Not Flags.file({ exists: true }): an unreadable certificate is reported by the cert check, with the fix.
     'cert-file': Flags.string({ summary: messages.getMessage('flags.cert-file.summary') }),
-    all: Flags.boolean({
-      summary: messages.getMessage('flags.all.summary'),
-      // eslint-disable-next-line sf-plugin/flag-cross-references -- client-id and jwt-key-file come from identityFlags
-      exclusive: ['username', 'client-id', 'jwt-key-file'],
-    }),
+    all: Flags.boolean({ summary: messages.getMessage('flags.all.summary') }),
     // No default value here (the command applies it): oclif would count a default as given and ask for --all.
     // --all has no --no-all form, so it is either given or undefined, and dependsOn reads it right.
-    // eslint-disable-next-line sf-plugin/flag-min-max-default, sf-plugin/no-depends-on-boolean-flag
+    // eslint-disable-next-line sf-plugin/flag-min-max-default, sf-plugin/no-depends-on-boolean-flag -- no default (above)
     concurrency: Flags.integer({
       summary: messages.getMessage('flags.concurrency.summary', [String(DEFAULT_CONCURRENCY)]),
       min: 1,

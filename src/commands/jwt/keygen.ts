@@ -9,21 +9,18 @@ import {
   validateKeygenOptions,
 } from '../../keys/generate.js';
 import { assertCanWrite, validateOutputDir, writeKeyAndCert } from '../../keys/write.js';
-import { keygenView, type KeygenResult } from '../../keys/view.js';
+import { keygenView, type JwtKeygenResult } from '../../keys/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.keygen');
 
-/** The JSON result. No key material: paths, fingerprint and dates only. */
-export type JwtKeygenResult = KeygenResult;
+export type { JwtKeygenResult } from '../../keys/view.js';
 
-// eslint-disable-next-line sf-plugin/only-extend-SfCommand -- JwtCommand is SfCommand plus the rules every command shares (src/command.ts)
 export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  // eslint-disable-next-line sf-plugin/spread-base-flags -- JwtCommand adds no flags of its own
   public static readonly flags = {
     'output-dir': Flags.directory({
       char: 'd',
