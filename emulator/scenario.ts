@@ -219,6 +219,14 @@ export type Scenario = {
      */
     isDevHub?: boolean;
     /**
+     * For this many ms after a deploy changes an external client app or its grants, the token endpoint still
+     * answers as before the deploy: a new app is app_not_found, a new grant "user hasn't approved this
+     * consumer", a removed certificate still verifies. Default 0. POST /__propagate ends every window at once.
+     */
+    propagationDelayMs?: number;
+    /** checkDeployStatus answers InProgress (done: false) this many times before the deploy is done. Default 1. */
+    deployPendingPolls?: number;
+    /**
      * Setup → External Client App Settings → "Allow Access to OAuth Consumer Secrets via Metadata API" (default
      * true). When false, readMetadata of ExtlClntAppGlobalOauthSettings never returns consumerKey.
      */

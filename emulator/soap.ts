@@ -1,8 +1,10 @@
 /*
  * The Metadata API (SOAP) of the emulator: readMetadata and listMetadata (ConnectedApp, PermissionSet and the
- * five external client app types, metadata.ts), answered with the envelopes jsforce parses
- * (`conn.metadata.read(type, names)`, `conn.metadata.list([{ type }])`).
+ * five external client app types, metadata.ts), deploy, checkDeployStatus and cancelDeploy (deploy.ts), answered
+ * with the envelopes jsforce parses (`conn.metadata.read(type, names)`, `conn.metadata.list([{ type }])`,
+ * `conn.metadata.deploy(zip, options)`, `conn.metadata.checkDeployStatus(id, true)`).
  */
+import { parseDeployOptions, renderAsyncResult, renderDeployResult, startDeploy } from './deploy.js';
 import type { EmuRequest, EmuResponse } from './http-types.js';
 import { metadataComponents, type MetadataViewer } from './metadata.js';
 import type { OrgStore } from './store.js';
@@ -104,6 +106,33 @@ function listMetadata(store: OrgStore, body: string, userId: string | undefined)
   return respond('listMetadata', results.join(''));
 }
 
+function deploy(store: OrgStore, body: string, userId: string): EmuResponse {
+  const zipFile = (elements(body, 'ZipFile')[0] ?? '').replace(/\s+/g, '');
+  const options = parseDeployOptions(elements(body, 'DeployOptions')[0] ?? '');
+  return respond('deploy', renderAsyncResult(startDeploy(store, userId, zipFile, options)));
+}
+
+/** A deploy id that is not one of this org's deploys. Plausible wording: Salesforce's is not known. */
+function unknownDeploy(): EmuResponse {
+  return soapFault('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+}
+
+function checkDeployStatus(store: OrgStore, body: string): EmuResponse {
+  const id = firstText(body, 'asyncProcessId') ?? '';
+  const job = store.deploys.find((d) => d.id === id || d.id.slice(0, 15) === id);
+  if (!job) return unknownDeploy();
+  job.poll(store);
+  return respond('checkDeployStatus', renderDeployResult(store, job, firstText(body, 'includeDetails') === 'true'));
+}
+
+function cancel(store: OrgStore, body: string): EmuResponse {
+  const id = firstText(body, 'id') ?? '';
+  const job = store.deploys.find((d) => d.id === id || d.id.slice(0, 15) === id);
+  if (!job) return unknownDeploy();
+  job.cancel();
+  return respond('cancelDeploy', `<result>${el('done', true)}${el('id', job.id)}</result>`);
+}
+
 /** Answers POST /services/Soap/m/NN.0 for the authenticated user `req.userId`. */
 export function handleSoap(store: OrgStore, req: EmuRequest): EmuResponse {
   if (!/^\/services\/Soap\/m\/\d+\.0\/?$/.test(req.path)) {
@@ -128,6 +157,12 @@ export function handleSoap(store: OrgStore, req: EmuRequest): EmuResponse {
       return readMetadata(store, body, req.userId);
     case 'listMetadata':
       return listMetadata(store, body, req.userId);
+    case 'deploy':
+      return deploy(store, body, req.userId ?? store.data.users[0]?.id ?? '');
+    case 'checkDeployStatus':
+      return checkDeployStatus(store, body);
+    case 'cancelDeploy':
+      return cancel(store, body);
     default:
       return soapFault('INVALID_OPERATION', `The emulator does not implement ${method}`);
   }

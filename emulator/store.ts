@@ -1,3 +1,4 @@
+import type { DeployJob } from './deploy.js';
 import { deriveId, KEY_PREFIXES, makeId, sameId, isValidId } from './ids.js';
 import { resolveCertificate } from './keys.js';
 import { auditOf, ecaComponentName, ecaLabel, IP_RELAXATION_TO_ECA } from './metadata.js';
@@ -35,6 +36,12 @@ export type Change = {
 
 /** App fields only the Metadata API answer reads (now part of ScenarioApp). */
 export type AppMetadataExtras = Pick<ScenarioApp, 'contactEmail' | 'ipRelaxation' | 'refreshTokenPolicy'>;
+
+/** What the token endpoint sees while a deploy has not propagated yet: the apps and grants of before it. */
+export type OAuthView = Pick<Scenario, 'apps' | 'setupEntityAccess'> & {
+  /** True while a deploy is still propagating (the view is older than the data). */
+  stale: boolean;
+};
 
 export const INSUFFICIENT_PRIVILEGES =
   'Insufficient Privileges: You do not have the level of access necessary to perform the operation you requested. Please contact the owner of the record or your administrator if access is necessary.';
@@ -283,7 +290,12 @@ export class OrgStore {
   public readonly data: Scenario;
   /** Every create and delete made through the REST API, in order. */
   public readonly changes: Change[] = [];
+  /** Every Metadata API deploy, in order (deploy.ts). */
+  public readonly deploys: DeployJob[] = [];
   private seq = 0;
+  /** Deploys still propagating: until when, and the apps and grants of before each one (oldest first). */
+  private readonly propagating: Array<{ until: number; before: Pick<Scenario, 'apps' | 'setupEntityAccess'> }> = [];
+
   public constructor(scenario: Scenario) {
     this.data = structuredClone(scenario);
     for (const sea of this.data.setupEntityAccess) sea.id ??= this.newId('SetupEntityAccess');
@@ -345,6 +357,34 @@ export class OrgStore {
   /** The objects this org offers (for the global describe). */
   public objects(): SObjectDescribe[] {
     return SCHEMA.filter((o) => this.describe(o.name) !== undefined);
+  }
+
+  /**
+   * What the token endpoint goes by: the apps and grants as they were before the oldest deploy that has not
+   * propagated yet (org.propagationDelayMs), or the current ones.
+   */
+  public oauthView(nowMs = Date.now()): OAuthView {
+    while (this.propagating.length > 0 && this.propagating[0].until <= nowMs) this.propagating.shift();
+    const pending = this.propagating[0];
+    if (pending) return { ...pending.before, stale: true };
+    return { apps: this.data.apps, setupEntityAccess: this.data.setupEntityAccess, stale: false };
+  }
+
+  /** A deploy changed apps or grants: until `delayMs` from now, the token endpoint sees `before`. */
+  public startPropagation(before: Pick<Scenario, 'apps' | 'setupEntityAccess'>, delayMs: number): void {
+    if (delayMs > 0) this.propagating.push({ until: Date.now() + delayMs, before: structuredClone(before) });
+  }
+
+  /** Every deploy has propagated (the control endpoint POST /__propagate). */
+  public endPropagation(): void {
+    this.propagating.length = 0;
+  }
+
+  /** Replaces the org's data with a deploy's result (the same object stays in place for every holder). */
+  public replaceData(next: Scenario): void {
+    const target = this.data as Record<string, unknown>;
+    for (const key of Object.keys(target)) if (!(key in next)) delete target[key];
+    Object.assign(target, next);
   }
 
   /** The SOQL data source as seen by one user (without Customize Application, only their own OauthToken rows). */
