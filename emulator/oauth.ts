@@ -222,7 +222,7 @@ function jwtBearer(ctx: OAuthContext, assertion: string): TokenResult {
   );
   Object.assign(info, { iss, sub: subject, aud: auds.length > 0 ? auds.join(' ') : undefined });
 
-  const appCheck = checkAssertionApp(ctx, jwt, iss);
+  const appCheck = checkAssertionApp(ctx, jwt, iss, auds);
   if ('error' in appCheck) return fail(appCheck, info);
   const app = appCheck.app;
 
@@ -247,12 +247,22 @@ function checkAssertionApp(
   ctx: OAuthContext,
   jwt: DecodedJwt,
   iss: string | undefined,
+  auds: string[],
 ): OAuthError | { app: ScenarioApp } {
   if (ctx.store.data.org.inactive) return OAUTH_ERRORS.inactiveOrg;
   const app = iss === undefined ? undefined : findApp(ctx, iss);
   if (app === NOT_PROPAGATED) return OAUTH_ERRORS.appNotFound;
   if (!app) return OAUTH_ERRORS.invalidClientId;
   if (ecaUnavailable(app)) return OAUTH_ERRORS.appNotFound;
+  // An ECA looked up through the legacy login hosts' audience is not found there (reported since Spring '26).
+  const legacy = [PRODUCTION_LOGIN, SANDBOX_LOGIN].map(normalizeUrl);
+  if (
+    app.refusesLegacyAudiences &&
+    isEca(app) &&
+    auds.length > 0 &&
+    auds.every((a) => legacy.includes(normalizeUrl(a)))
+  )
+    return OAUTH_ERRORS.appNotFound;
   const publicKey = app.certificate ? certificatePublicKey(resolveCertificate(app.certificate)) : undefined;
   if (!publicKey || !verifyRs256(jwt, publicKey)) return OAUTH_ERRORS.invalidAssertion;
   return { app };

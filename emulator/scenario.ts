@@ -123,6 +123,12 @@ export type ScenarioApp = {
    * invalid_app_access / "user is not admin approved to access this app" (both are reported).
    */
   adminApprovalError?: 'invalid_app_access';
+  /**
+   * ECA only: an assertion whose `aud` is https://login.salesforce.com or https://test.salesforce.com is
+   * answered app_not_found ("External client app is not installed in this org"), while the org's own URL (My
+   * Domain) works, as ECAs are reported to behave since Spring '26.
+   */
+  refusesLegacyAudiences?: boolean;
   /** ConnectedApp.contactEmail (ECAs: eca.contactEmail). */
   contactEmail?: string;
   /** The OAuth policy's IP relaxation, in ConnectedApp's spelling (an ECA shows it as Enforce, Bypass, …). */
