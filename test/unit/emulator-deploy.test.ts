@@ -423,15 +423,15 @@ describe('emulator: Metadata API deploy of an external client app', () => {
     });
     Object.assign(
       files,
-      ecaFiles({ name: 'other_app', parts: ['oauthSettings'], owner: { oauthSettings: 'Missing_App' } }),
+      ecaFiles({ name: 'other_app', parts: ['oauthPolicies'], owner: { oauthPolicies: 'Missing_App' } }),
       {
         'package.xml': packageXml({
           PermissionSet: ['JWT_Access'],
           ExternalClientApplication: ['sf_jwt'],
           ExtlClntAppGlobalOauthSettings: ['sf_jwt_glbloauth'],
-          ExtlClntAppOauthSettings: ['sf_jwt_oauth', 'other_app_oauth'],
+          ExtlClntAppOauthSettings: ['sf_jwt_oauth'],
           ExtlClntAppConfigurablePolicies: ['sf_jwt_plcy'],
-          ExtlClntAppOauthConfigurablePolicies: ['sf_jwt_oauthPlcy'],
+          ExtlClntAppOauthConfigurablePolicies: ['sf_jwt_oauthPlcy', 'other_app_oauthPlcy'],
         }),
       },
     );
@@ -446,14 +446,14 @@ describe('emulator: Metadata API deploy of an external client app', () => {
         'The certificate is not a valid PEM-encoded X.509 certificate.',
       ],
       [
-        'ExtlClntAppOauthSettings',
-        'other_app_oauth',
-        'In field: externalClientApplication - no ExternalClientApplication named Missing_App found',
-      ],
-      [
         'ExtlClntAppOauthConfigurablePolicies',
         'sf_jwt_oauthPlcy',
         'In field: commaSeparatedPermissionSet - no PermissionSet named No_Such_Set found',
+      ],
+      [
+        'ExtlClntAppOauthConfigurablePolicies',
+        'other_app_oauthPlcy',
+        'In field: externalClientApplication - no ExternalClientApplication named Missing_App found',
       ],
     ]);
     for (const f of list(result.details.componentFailures)) {
@@ -591,6 +591,22 @@ describe('emulator: Metadata API deploy of an external client app', () => {
       emu.store.data.setupEntityAccess.filter((s) => s.setupEntityId === appId).map((s) => s.parentId),
     ).to.deep.equal([emu.store.data.permissionSets.find((p) => p.name === 'Other_Access')?.id]);
     expect((await jwtLogin(emu, { iss: key, sub: 'ci@acme.com' }, 'other.key')).body).to.deep.equal(INVALID_ASSERTION);
+  });
+
+  it('creates a permission set, then updates it in place', async () => {
+    await start();
+    const permissionSet = (label: string): Record<string, string> => ({
+      'package.xml': packageXml({ PermissionSet: ['JWT_Access'] }),
+      'permissionsets/JWT_Access.permissionset': xml('PermissionSet', tag('label', label)),
+    });
+    const created = (await deployAndWait(conn, permissionSet('JWT Access'))).result;
+    const first = list(created.details.componentSuccesses)[0];
+    expect([first.created, first.changed]).to.deep.equal([true, false]);
+    const updated = (await deployAndWait(conn, permissionSet('JWT access for CI'))).result;
+    const second = list(updated.details.componentSuccesses)[0];
+    expect([second.created, second.changed, second.id]).to.deep.equal([false, true, first.id]);
+    expect((await read(conn, 'PermissionSet', 'JWT_Access')).label).to.equal('JWT access for CI');
+    expect(emu.store.data.permissionSets.filter((p) => p.name === 'JWT_Access')).to.have.length(1);
   });
 
   it('refuses to change an app’s consumer key, and a consumer key another app uses', async () => {
