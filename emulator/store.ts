@@ -34,9 +34,6 @@ export type Change = {
   fields: Record<string, unknown>;
 };
 
-/** App fields only the Metadata API answer reads (now part of ScenarioApp). */
-export type AppMetadataExtras = Pick<ScenarioApp, 'contactEmail' | 'ipRelaxation' | 'refreshTokenPolicy'>;
-
 /** What the token endpoint sees while a deploy has not propagated yet: the apps and grants of before it. */
 export type OAuthView = Pick<Scenario, 'apps' | 'setupEntityAccess'> & {
   /** True while a deploy is still propagating (the view is older than the data). */
