@@ -17,6 +17,13 @@ export const KEY_PREFIXES = {
   // No official documentation of this prefix was found; any stable 3-character value serves.
   ExtlClntAppOauthPlcyCnfg: '0zQ',
   AppMenuItem: '02u',
+  // The records behind the other ECA metadata components and deploy requests. 0Af is what deploy ids look
+  // like; the three component prefixes were not checked against an org (any stable value serves).
+  ExtlClntAppGlobalOauthSettings: '0Kv',
+  ExtlClntAppOauthSettings: '0Kw',
+  ExtlClntAppConfigurablePolicies: '0Kx',
+  DeployRequest: '0Af',
+  ScratchOrgInfo: '2SR',
   // Not checked against an org; no rows of this object are modelled.
   PermissionSetGroupComponent: '0PH',
 } as const;

@@ -222,7 +222,7 @@ function jwtBearer(ctx: OAuthContext, assertion: string): TokenResult {
   );
   Object.assign(info, { iss, sub: subject, aud: auds.length > 0 ? auds.join(' ') : undefined });
 
-  const appCheck = checkAssertionApp(ctx, jwt, iss);
+  const appCheck = checkAssertionApp(ctx, jwt, iss, auds);
   if ('error' in appCheck) return fail(appCheck, info);
   const app = appCheck.app;
 
@@ -247,11 +247,22 @@ function checkAssertionApp(
   ctx: OAuthContext,
   jwt: DecodedJwt,
   iss: string | undefined,
+  auds: string[],
 ): OAuthError | { app: ScenarioApp } {
   if (ctx.store.data.org.inactive) return OAUTH_ERRORS.inactiveOrg;
   const app = iss === undefined ? undefined : findApp(ctx, iss);
+  if (app === NOT_PROPAGATED) return OAUTH_ERRORS.appNotFound;
   if (!app) return OAUTH_ERRORS.invalidClientId;
-  if (isEca(app) && app.installed === false) return OAUTH_ERRORS.appNotFound;
+  if (ecaUnavailable(app)) return OAUTH_ERRORS.appNotFound;
+  // An ECA looked up through the legacy login hosts' audience is not found there (reported since Spring '26).
+  const legacy = [PRODUCTION_LOGIN, SANDBOX_LOGIN].map(normalizeUrl);
+  if (
+    app.refusesLegacyAudiences &&
+    isEca(app) &&
+    auds.length > 0 &&
+    auds.every((a) => legacy.includes(normalizeUrl(a)))
+  )
+    return OAUTH_ERRORS.appNotFound;
   const publicKey = app.certificate ? certificatePublicKey(resolveCertificate(app.certificate)) : undefined;
   if (!publicKey || !verifyRs256(jwt, publicKey)) return OAUTH_ERRORS.invalidAssertion;
   return { app };
@@ -311,8 +322,9 @@ function checkApproval(ctx: OAuthContext, app: ScenarioApp, user: ScenarioUser):
 function authorizationCode(ctx: OAuthContext, form: URLSearchParams): TokenResult {
   const info: TokenCallInfo = { grantType: 'authorization_code', iss: form.get('client_id') ?? undefined };
   const app = findApp(ctx, form.get('client_id'));
+  if (app === NOT_PROPAGATED) return fail(OAUTH_ERRORS.appNotFound, info);
   if (!app) return fail(OAUTH_ERRORS.invalidClientId, info);
-  if (isEca(app) && app.installed === false) return fail(OAUTH_ERRORS.appNotFound, info);
+  if (ecaUnavailable(app)) return fail(OAUTH_ERRORS.appNotFound, info);
 
   const value = form.get('code') ?? '';
   const code = ctx.state.code(value);
@@ -362,6 +374,7 @@ function checkCodeProof(
 function refreshToken(ctx: OAuthContext, form: URLSearchParams): TokenResult {
   const info: TokenCallInfo = { grantType: 'refresh_token', iss: form.get('client_id') ?? undefined };
   const app = findApp(ctx, form.get('client_id'));
+  if (app === NOT_PROPAGATED) return fail(OAUTH_ERRORS.appNotFound, info);
   if (!app) return fail(OAUTH_ERRORS.invalidClientId, info);
   const secret = form.get('client_secret');
   if (secret !== null && secret !== app.consumerSecret) return fail(OAUTH_ERRORS.invalidClientCredentials, info);
@@ -406,8 +419,9 @@ export function handleAuthorize(ctx: OAuthContext, req: EmuRequest): EmuResponse
   const app = findApp(ctx, q.get('client_id'));
   // Salesforce cannot redirect to an unverified redirect_uri: before any sign-in it sends the browser to its
   // own error page instead, with the error in the query (and no state).
+  if (app === NOT_PROPAGATED) return toErrorPage(ctx, OAUTH_ERRORS.ecaNotFoundAuthorize);
   if (!app) return toErrorPage(ctx, OAUTH_ERRORS.invalidClientId);
-  if (isEca(app) && app.installed === false) return toErrorPage(ctx, OAUTH_ERRORS.ecaNotFoundAuthorize);
+  if (ecaUnavailable(app)) return toErrorPage(ctx, OAUTH_ERRORS.ecaNotFoundAuthorize);
   const redirectUri = q.get('redirect_uri');
   if (!redirectUri) return toErrorPage(ctx, OAUTH_ERRORS.redirectMissing);
   if (!app.callbackUrls.includes(redirectUri)) return toErrorPage(ctx, OAUTH_ERRORS.redirectMismatch);
@@ -530,8 +544,33 @@ function fail(e: OAuthError, info: TokenCallInfo): TokenResult {
   return { response: { status: 400, body: { ...e } }, info: { ...info, error: e.error } };
 }
 
-function findApp(ctx: OAuthContext, clientId: string | null): ScenarioApp | undefined {
-  return clientId === null ? undefined : ctx.store.data.apps.find((a) => a.consumerKey === clientId);
+/** An app that exists, but was made by a deploy that has not propagated yet (org.propagationDelayMs). */
+const NOT_PROPAGATED = Symbol('not propagated');
+
+/**
+ * The app a client id names, as the OAuth endpoints see it now: while a deploy propagates, the app as it was
+ * before the deploy, or NOT_PROPAGATED for an app the deploy made. An app of this org wins over an uninstalled
+ * one with the same key.
+ */
+function findApp(ctx: OAuthContext, clientId: string | null): ScenarioApp | typeof NOT_PROPAGATED | undefined {
+  if (clientId === null || clientId === '') return undefined;
+  const view = ctx.store.oauthView();
+  const named = (apps: ScenarioApp[]): ScenarioApp | undefined => {
+    const all = apps.filter((a) => a.consumerKey === clientId);
+    return all.find((a) => a.installed !== false) ?? all[0];
+  };
+  const app = named(view.apps);
+  if (app) return app;
+  return view.stale && named(ctx.store.data.apps) ? NOT_PROPAGATED : undefined;
+}
+
+/**
+ * An ECA the token endpoint cannot use: not installed in this org, or switched off by its policies. For a
+ * switched-off app or OAuth plugin, Salesforce's answer is not known; app_not_found is the plausible one.
+ */
+function ecaUnavailable(app: ScenarioApp): boolean {
+  if (!isEca(app)) return false;
+  return app.installed === false || app.eca?.isEnabled === false || app.eca?.isOauthPluginEnabled === false;
 }
 
 /** Usernames are case-insensitive in Salesforce. */
@@ -567,8 +606,9 @@ function hasGrant(ctx: OAuthContext, app: ScenarioApp, user: ScenarioUser): bool
   const assigned = new Set(
     data.permissionSetAssignments.filter((a) => a.assigneeId === user.id).map((a) => a.permissionSetId),
   );
-  return data.setupEntityAccess
-    .filter((s) => s.setupEntityId === app.id)
+  return ctx.store
+    .oauthView()
+    .setupEntityAccess.filter((s) => s.setupEntityId === app.id)
     .some((s) => {
       if (assigned.has(s.parentId)) return true;
       const ps = data.permissionSets.find((p) => p.id === s.parentId);

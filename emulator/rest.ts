@@ -6,7 +6,7 @@
 import type { EmuRequest, EmuResponse } from './http-types.js';
 import { handleSoap } from './soap.js';
 import { describeColumns, executeSoql, SoqlError } from './soql.js';
-import { ApiError, describeObject, notFound, OrgStore, SCHEMA } from './store.js';
+import { ApiError, notFound, OrgStore } from './store.js';
 
 export const LATEST_API_VERSION = 66;
 const OLDEST_API_VERSION = 20;
@@ -113,8 +113,8 @@ function query(store: OrgStore, req: EmuRequest, version: string, tooling: boole
   }
 }
 
-function describe(name: string): EmuResponse {
-  const obj = describeObject(name);
+function describe(store: OrgStore, name: string): EmuResponse {
+  const obj = store.describe(name);
   if (!obj) return fromError(notFound());
   return {
     status: 200,
@@ -142,13 +142,13 @@ function describe(name: string): EmuResponse {
   };
 }
 
-function globalDescribe(): EmuResponse {
+function globalDescribe(store: OrgStore): EmuResponse {
   return {
     status: 200,
     body: {
       encoding: 'UTF-8',
       maxBatchSize: 200,
-      sobjects: SCHEMA.map((o) => ({
+      sobjects: store.objects().map((o) => ({
         name: o.name,
         label: o.label,
         keyPrefix: o.keyPrefix,
@@ -180,9 +180,9 @@ function isResponse(value: unknown): value is EmuResponse {
 function sobjects(store: OrgStore, req: EmuRequest, version: string, rest: string[]): EmuResponse {
   const [typeName, second] = rest;
   if (!typeName) {
-    return req.method === 'GET' ? globalDescribe() : methodNotAllowed(req.method, 'GET,HEAD');
+    return req.method === 'GET' ? globalDescribe(store) : methodNotAllowed(req.method, 'GET,HEAD');
   }
-  const obj = describeObject(typeName);
+  const obj = store.describe(typeName);
   if (!obj || rest.length > 2) return fromError(notFound());
   try {
     if (second === undefined) {
@@ -205,7 +205,7 @@ function sobjects(store: OrgStore, req: EmuRequest, version: string, rest: strin
       return methodNotAllowed(req.method, 'GET,HEAD,POST');
     }
     if (second === 'describe') {
-      return req.method === 'GET' ? describe(obj.name) : methodNotAllowed(req.method, 'GET,HEAD');
+      return req.method === 'GET' ? describe(store, obj.name) : methodNotAllowed(req.method, 'GET,HEAD');
     }
     if (req.method === 'GET') {
       store.assertCanRead(obj.name, req.userId);

@@ -1,6 +1,7 @@
 /*
  * The loopback HTTP server of the Salesforce emulator: routing, Bearer auth, fault injection, request
- * recording and the control endpoints used out of process (/__requests, /__state, /__faults, /__users).
+ * recording and the control endpoints used out of process (/__requests, /__state, /__faults, /__users,
+ * /__org, /__deploys, /__propagate).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -274,10 +275,31 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
       store.data.faults = parsed === null ? undefined : (parsed as Faults);
       return { status: 200, body: store.data.faults ?? {} };
     }
+    if (key === 'PATCH /__org' || key === 'POST /__org') return patchOrg(body);
+    // The deploys so far, without their zips: id, status, options, DeployMessages.
+    if (key === 'GET /__deploys')
+      return { status: 200, body: store.deploys.map((job) => ({ ...job, zipFile: undefined })) };
+    // Every deploy has propagated: the token endpoint sees the current apps and grants at once.
+    if (key === 'POST /__propagate') {
+      store.endPropagation();
+      return { status: 204 };
+    }
     const userMatch = /^\/__users\/([^/]+)$/.exec(path);
     if (userMatch && (method === 'PATCH' || method === 'POST'))
       return patchUser(decodeURIComponent(userMatch[1]), body);
     return { status: 404, body: { message: `unknown control endpoint ${method} ${path}` } };
+  }
+
+  /**
+   * PATCH /__org: change org settings at run time, e.g. {"propagationDelayMs": 5000}, {"deployPendingPolls": 0},
+   * {"isDevHub": true}, {"consumerSecretsViaMetadata": false}. The org id cannot change.
+   */
+  function patchOrg(body: string): EmuResponse {
+    const patch = parseJson(body);
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+      return { status: 400, body: { message: 'body must be a JSON object' } };
+    Object.assign(store.data.org, patch as Partial<Scenario['org']>, { id: store.data.org.id });
+    return { status: 200, body: store.data.org };
   }
 
   /** PATCH /__users/<username>: change user flags at run time, e.g. {"approvalPending": false}. */

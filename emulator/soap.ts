@@ -1,38 +1,24 @@
 /*
- * The Metadata API (SOAP) of the emulator: readMetadata and listMetadata for ConnectedApp and the
- * external client app OAuth types, answered with the envelopes jsforce parses
- * (`conn.metadata.read(type, names)`, `conn.metadata.list([{ type }])`).
+ * The Metadata API (SOAP) of the emulator: readMetadata and listMetadata (ConnectedApp, PermissionSet and the
+ * five external client app types, metadata.ts), deploy, checkDeployStatus and cancelDeploy (deploy.ts), answered
+ * with the envelopes jsforce parses (`conn.metadata.read(type, names)`, `conn.metadata.list([{ type }])`,
+ * `conn.metadata.deploy(zip, options)`, `conn.metadata.checkDeployStatus(id, true)`).
  */
+import { parseDeployOptions, renderAsyncResult, renderDeployResult, startDeploy } from './deploy.js';
 import type { EmuRequest, EmuResponse } from './http-types.js';
-import { resolveCertificate } from './keys.js';
-import type { ScenarioApp } from './scenario.js';
-import type { AppMetadataExtras, OrgStore } from './store.js';
+import { metadataComponents, type MetadataViewer } from './metadata.js';
+import type { OrgStore } from './store.js';
+import { el, elements, escapeXml, firstText, unescapeXml } from './xml.js';
+
+export { escapeXml, unescapeXml } from './xml.js';
 
 const ENVELOPE_OPEN =
   '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>';
 const ENVELOPE_CLOSE = '</soapenv:Body></soapenv:Envelope>';
 const XML_HEADERS = { 'Content-Type': 'text/xml;charset=UTF-8' };
-const METADATA_DATE = '2025-01-06T09:00:00.000Z';
 
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
-
-export function unescapeXml(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, n: string) => String.fromCodePoint(parseInt(n, 16)))
-    .replace(/&amp;/g, '&');
-}
+/** Types whose records need "View all External Client Apps, view their settings, and edit their policies". */
+const POLICY_TYPES = new Set(['ExtlClntAppConfigurablePolicies', 'ExtlClntAppOauthConfigurablePolicies']);
 
 /** A SOAP fault as Salesforce sends it (HTTP 500); jsforce reads faultcode and faultstring. */
 export function soapFault(code: string, message: string): EmuResponse {
@@ -52,18 +38,6 @@ export function soapSessionId(body: string): string | undefined {
   return m ? unescapeXml(m[1]) : undefined;
 }
 
-/** Text of every element `<name>` (any namespace prefix) inside `xml`. */
-function elements(xml: string, name: string): string[] {
-  const re = new RegExp(`<(?:[\\w-]+:)?${name}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`, 'g');
-  return [...xml.matchAll(re)].map((m) => m[1]);
-}
-
-/** `<name>value</name>`, or nothing for undefined. */
-function el(name: string, value: string | boolean | undefined | null): string {
-  if (value === undefined || value === null) return '';
-  return `<${name}>${escapeXml(String(value))}</${name}>`;
-}
-
 function respond(method: string, inner: string): EmuResponse {
   return {
     status: 200,
@@ -72,142 +46,91 @@ function respond(method: string, inner: string): EmuResponse {
   };
 }
 
-function installedApps(store: OrgStore, kind: 'ConnectedApplication' | 'ExternalClientApplication'): ScenarioApp[] {
-  return store.data.apps.filter((a) => a.installed !== false && (a.kind ?? 'ConnectedApplication') === kind);
+/**
+ * A read of a policy type without the permission to see ECA policies. Salesforce's wording for this case is
+ * not known; "insufficient access rights on entity" is its usual form.
+ */
+function policyAccessFault(type: string): EmuResponse {
+  return soapFault('INSUFFICIENT_ACCESS', `insufficient access rights on entity: ${type}`);
 }
 
-function certificateOf(app: ScenarioApp): string | undefined {
-  if (!app.certificate) return undefined;
-  try {
-    return resolveCertificate(app.certificate);
-  } catch {
-    return app.certificate;
-  }
+/**
+ * Who sees the consumer key of an ECA's global OAuth settings: the org must allow access to consumer secrets
+ * through the Metadata API and the user must have "View External Client Apps Consumer Secrets in Metadata".
+ * Assumption: without them the record still comes back, without consumerKey (Salesforce's documented rule is
+ * only that both are needed).
+ */
+function viewerOf(store: OrgStore, userId: string | undefined): MetadataViewer {
+  const allowed = store.data.org.consumerSecretsViaMetadata !== false;
+  return { consumerKeyVisible: allowed && store.permissions(userId).viewEcaConsumerSecrets };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The metadata types
-
-type MetadataType = {
-  /** fullName of each component of this type in the org, with the app it comes from. */
-  components(store: OrgStore): Array<{ fullName: string; app: ScenarioApp }>;
-  /** The inner XML of one <records> element (after fullName). */
-  render(app: ScenarioApp, store: OrgStore): string;
-  fileName(fullName: string): string;
-};
-
-const TYPES: Record<string, MetadataType> = {
-  ConnectedApp: {
-    components: (store) => installedApps(store, 'ConnectedApplication').map((app) => ({ fullName: app.name, app })),
-    render: (app) => {
-      const extras = app as ScenarioApp & AppMetadataExtras;
-      return (
-        el('contactEmail', extras.contactEmail ?? 'admin@example.com') +
-        el('label', app.label) +
-        '<oauthConfig>' +
-        el('callbackUrl', app.callbackUrls.join('\n')) +
-        el('certificate', certificateOf(app)) +
-        el('consumerKey', app.consumerKey) +
-        el('isAdminApproved', app.adminApprovedOnly ?? false) +
-        el('isClientCredentialEnabled', false) +
-        el('isCodeCredentialEnabled', false) +
-        el('isConsumerSecretOptional', false) +
-        el('isIntrospectAllTokens', false) +
-        el('isNamedUserJwtEnabled', false) +
-        el('isPkceRequired', app.isPkceRequired ?? false) +
-        el('isRefreshTokenRotationEnabled', false) +
-        el('isSecretRequiredForRefreshToken', true) +
-        el('isTokenExchangeEnabled', false) +
-        app.scopes.map((s) => el('scopes', s)).join('') +
-        '</oauthConfig>' +
-        '<oauthPolicy>' +
-        el('ipRelaxation', extras.ipRelaxation ?? 'ENFORCE') +
-        el('refreshTokenPolicy', extras.refreshTokenPolicy ?? 'infinite') +
-        '</oauthPolicy>'
-      );
-    },
-    fileName: (fullName) => `connectedApps/${fullName}.connectedApp`,
-  },
-  ExtlClntAppGlobalOauthSettings: {
-    components: (store) =>
-      installedApps(store, 'ExternalClientApplication').map((app) => ({ fullName: `${app.name}_glbloauth`, app })),
-    render: (app) =>
-      el('callbackUrl', app.callbackUrls.join('\n')) +
-      el('certificate', certificateOf(app)) +
-      el('consumerKey', app.consumerKey) +
-      el('externalClientApplication', app.name) +
-      el('isConsumerSecretOptional', false) +
-      el('isPkceRequired', app.isPkceRequired ?? true) +
-      el('label', app.label),
-    fileName: (fullName) => `extlClntAppGlobalOauthSets/${fullName}.ecaGlblOauth`,
-  },
-  ExtlClntAppOauthConfigurablePolicies: {
-    components: (store) =>
-      installedApps(store, 'ExternalClientApplication').map((app) => ({ fullName: `${app.name}_oauthPlcy`, app })),
-    render: (app) => {
-      const extras = app as ScenarioApp & AppMetadataExtras;
-      const ip = extras.ipRelaxation ?? 'ENFORCE';
-      const ipType =
-        ip === 'BYPASS'
-          ? 'Bypass'
-          : ip === 'BYPASS_2FACTOR'
-            ? 'Bypass_2factor'
-            : ip === 'ENFORCE'
-              ? 'Enforce'
-              : 'Enforce_RelaxRefresh';
-      return (
-        el('externalClientApplication', app.name) +
-        el('ipRelaxationPolicyType', ipType) +
-        el('isClientCredentialsFlowEnabled', false) +
-        el('label', app.label) +
-        el('permittedUsersPolicyType', app.adminApprovedOnly ? 'AdminApprovedPreAuthorized' : 'AllSelfAuthorized') +
-        el('refreshTokenPolicyType', 'Infinite')
-      );
-    },
-    fileName: (fullName) => `extlClntAppOauthPolicies/${fullName}.ecaOauthPlcy`,
-  },
-};
-
-function readMetadata(store: OrgStore, body: string): EmuResponse {
-  const type = unescapeXml(elements(body, 'type')[0] ?? '').trim();
+function readMetadata(store: OrgStore, body: string, userId: string | undefined): EmuResponse {
+  const type = firstText(body, 'type') ?? '';
   const names = elements(body, 'fullNames').map((n) => unescapeXml(n).trim());
-  const mt = TYPES[type] as MetadataType | undefined;
-  const components = mt?.components(store) ?? [];
+  if (POLICY_TYPES.has(type) && !store.permissions(userId).manageEcaPolicies) return policyAccessFault(type);
+  const components = metadataComponents(store.data, type);
+  const viewer = viewerOf(store, userId);
   // One <records> per name asked for, in order; a name that does not exist is a nil record.
   const records = names.map((name) => {
-    const hit = components.find((c) => c.fullName === name);
-    if (!hit || !mt) return '<records xsi:nil="true"/>';
-    return `<records xsi:type="${type}">${el('fullName', hit.fullName)}${mt.render(hit.app, store)}</records>`;
+    const hit = components.find((c) => c.fullName.toLowerCase() === name.toLowerCase());
+    if (!hit) return '<records xsi:nil="true"/>';
+    return `<records xsi:type="${type}">${el('fullName', hit.fullName)}${hit.render(viewer)}</records>`;
   });
   return respond('readMetadata', `<result>${records.join('')}</result>`);
 }
 
-function listMetadata(store: OrgStore, body: string): EmuResponse {
-  const creator = store.data.users[0];
-  const results = elements(body, 'queries').flatMap((q) => {
-    const type = unescapeXml(elements(q, 'type')[0] ?? '').trim();
-    const mt = TYPES[type] as MetadataType | undefined;
-    if (!mt) return [];
-    return mt
-      .components(store)
-      .map(
-        ({ fullName, app }) =>
-          '<result>' +
-          el('createdById', creator?.id ?? '') +
-          el('createdByName', creator ? creator.username.split('@')[0] : '') +
-          el('createdDate', METADATA_DATE) +
-          el('fileName', mt.fileName(fullName)) +
-          el('fullName', fullName) +
-          el('id', app.id) +
-          el('lastModifiedById', creator?.id ?? '') +
-          el('lastModifiedByName', creator ? creator.username.split('@')[0] : '') +
-          el('lastModifiedDate', METADATA_DATE) +
-          el('manageableState', 'unmanaged') +
-          el('type', type) +
-          '</result>',
-      );
-  });
+function listMetadata(store: OrgStore, body: string, userId: string | undefined): EmuResponse {
+  const types = elements(body, 'queries').map((q) => firstText(q, 'type') ?? '');
+  const denied = types.find((t) => POLICY_TYPES.has(t));
+  if (denied && !store.permissions(userId).manageEcaPolicies) return policyAccessFault(denied);
+  const nameOf = (id: string): string => store.data.users.find((u) => u.id === id)?.username.split('@')[0] ?? '';
+  const results = types.flatMap((type) =>
+    metadataComponents(store.data, type).map(
+      (c) =>
+        '<result>' +
+        el('createdById', c.audit.createdById) +
+        el('createdByName', nameOf(c.audit.createdById)) +
+        el('createdDate', c.audit.createdDate) +
+        el('fileName', c.fileName) +
+        el('fullName', c.fullName) +
+        el('id', c.id) +
+        el('lastModifiedById', c.audit.lastModifiedById) +
+        el('lastModifiedByName', nameOf(c.audit.lastModifiedById)) +
+        el('lastModifiedDate', c.audit.lastModifiedDate) +
+        el('manageableState', 'unmanaged') +
+        el('type', type) +
+        '</result>',
+    ),
+  );
   return respond('listMetadata', results.join(''));
+}
+
+function deploy(store: OrgStore, body: string, userId: string): EmuResponse {
+  const zipFile = (elements(body, 'ZipFile')[0] ?? '').replace(/\s+/g, '');
+  const options = parseDeployOptions(elements(body, 'DeployOptions')[0] ?? '');
+  return respond('deploy', renderAsyncResult(startDeploy(store, userId, zipFile, options)));
+}
+
+/** A deploy id that is not one of this org's deploys. Plausible wording: Salesforce's is not known. */
+function unknownDeploy(): EmuResponse {
+  return soapFault('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+}
+
+function checkDeployStatus(store: OrgStore, body: string): EmuResponse {
+  const id = firstText(body, 'asyncProcessId') ?? '';
+  const job = store.deploys.find((d) => d.id === id || d.id.slice(0, 15) === id);
+  if (!job) return unknownDeploy();
+  job.poll(store);
+  return respond('checkDeployStatus', renderDeployResult(store, job, firstText(body, 'includeDetails') === 'true'));
+}
+
+function cancel(store: OrgStore, body: string): EmuResponse {
+  const id = firstText(body, 'id') ?? '';
+  const job = store.deploys.find((d) => d.id === id || d.id.slice(0, 15) === id);
+  if (!job) return unknownDeploy();
+  job.cancel();
+  return respond('cancelDeploy', `<result>${el('done', true)}${el('id', job.id)}</result>`);
 }
 
 /** Answers POST /services/Soap/m/NN.0 for the authenticated user `req.userId`. */
@@ -223,7 +146,7 @@ export function handleSoap(store: OrgStore, req: EmuRequest): EmuResponse {
   if (!body || !method) {
     return soapFault('INVALID_OPERATION', 'No operation found in the SOAP envelope');
   }
-  if (store.isRestricted(req.userId)) {
+  if (!store.canUseMetadataApi(req.userId)) {
     return soapFault(
       'INSUFFICIENT_ACCESS',
       'use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions',
@@ -231,9 +154,15 @@ export function handleSoap(store: OrgStore, req: EmuRequest): EmuResponse {
   }
   switch (method) {
     case 'readMetadata':
-      return readMetadata(store, body);
+      return readMetadata(store, body, req.userId);
     case 'listMetadata':
-      return listMetadata(store, body);
+      return listMetadata(store, body, req.userId);
+    case 'deploy':
+      return deploy(store, body, req.userId ?? store.data.users[0]?.id ?? '');
+    case 'checkDeployStatus':
+      return checkDeployStatus(store, body);
+    case 'cancelDeploy':
+      return cancel(store, body);
     default:
       return soapFault('INVALID_OPERATION', `The emulator does not implement ${method}`);
   }

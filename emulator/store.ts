@@ -1,10 +1,14 @@
+import type { DeployJob } from './deploy.js';
 import { deriveId, KEY_PREFIXES, makeId, sameId, isValidId } from './ids.js';
+import { resolveCertificate } from './keys.js';
+import { auditOf, ecaComponentName, ecaLabel, IP_RELAXATION_TO_ECA } from './metadata.js';
 import type {
   Scenario,
   ScenarioApp,
   ScenarioAssignment,
   ScenarioPermissionSet,
   ScenarioSetupEntityAccess,
+  UserPermissions,
 } from './scenario.js';
 import type { Row, SObjectDescribe, SObjectField, SoqlDataSource } from './soql.js';
 
@@ -30,20 +34,16 @@ export type Change = {
   fields: Record<string, unknown>;
 };
 
-/**
- * Optional app fields read by the Metadata API answer (not in ScenarioApp yet; a fixture may carry
- * them): ConnectedApp.contactEmail and oauthPolicy.
- */
-export type AppMetadataExtras = {
-  contactEmail?: string;
-  ipRelaxation?: 'ENFORCE' | 'BYPASS_2FACTOR' | 'BYPASS' | 'ENFORCE_RELAXREFRESH';
-  refreshTokenPolicy?: string;
+/** What the token endpoint sees while a deploy has not propagated yet: the apps and grants of before it. */
+export type OAuthView = Pick<Scenario, 'apps' | 'setupEntityAccess'> & {
+  /** True while a deploy is still propagating (the view is older than the data). */
+  stale: boolean;
 };
 
-const INSUFFICIENT_PRIVILEGES =
+export const INSUFFICIENT_PRIVILEGES =
   'Insufficient Privileges: You do not have the level of access necessary to perform the operation you requested. Please contact the owner of the record or your administrator if access is necessary.';
 
-/** Objects a restricted user (no View Setup and Configuration) may not read. */
+/** Objects a user without View Setup and Configuration may not read. */
 const SETUP_OBJECTS = new Set(['SetupEntityAccess', 'PermissionSetAssignment']);
 
 const DEFAULT_DATE = '2025-01-06T09:00:00.000+0000';
@@ -194,6 +194,8 @@ export const SCHEMA: SObjectDescribe[] = [
       f('DeveloperName', 'string'),
       f('DistributionState', 'picklist'),
       f('NamespacePrefix', 'string'),
+      f('CreatedDate', 'datetime'),
+      f('LastModifiedDate', 'datetime'),
     ],
   },
   {
@@ -220,6 +222,21 @@ export const SCHEMA: SObjectDescribe[] = [
       f('Name', 'string'),
       f('Label', 'string'),
       f('Type', 'picklist'),
+    ],
+  },
+  {
+    // Only in a Dev Hub (org.isDevHub); OrgStore.describe hides it elsewhere.
+    name: 'ScratchOrgInfo',
+    label: 'Scratch Org Info',
+    keyPrefix: KEY_PREFIXES.ScratchOrgInfo,
+    fields: [
+      f('Id', 'id'),
+      f('OrgName', 'string'),
+      f('SignupUsername', 'string'),
+      f('ScratchOrg', 'string'),
+      f('Status', 'picklist'),
+      f('ExpirationDate', 'date'),
+      f('CreatedDate', 'datetime'),
     ],
   },
   {
@@ -254,17 +271,41 @@ export function isValidApiName(name: string): boolean {
   return /^[A-Za-z][A-Za-z0-9_]{0,79}$/.test(name) && !name.includes('__') && !name.endsWith('_');
 }
 
+/** Every permission a user has when neither the fixture nor restrictedUsers says otherwise. */
+const ALL_PERMISSIONS: Required<UserPermissions> = {
+  modifyAllData: true,
+  modifyMetadata: true,
+  customizeApplication: true,
+  viewSetup: true,
+  managePermissionSets: true,
+  manageEcaPolicies: true,
+  viewEcaConsumerSecrets: true,
+};
+
 /** The mutable records of one emulated org. The data side (SOQL, sObjects, Metadata API) is built on this. */
 export class OrgStore {
   public readonly data: Scenario;
   /** Every create and delete made through the REST API, in order. */
   public readonly changes: Change[] = [];
+  /** Every Metadata API deploy, in order (deploy.ts). */
+  public readonly deploys: DeployJob[] = [];
   private seq = 0;
+  /** Deploys still propagating: until when, and the apps and grants of before each one (oldest first). */
+  private readonly propagating: Array<{ until: number; before: Pick<Scenario, 'apps' | 'setupEntityAccess'> }> = [];
 
   public constructor(scenario: Scenario) {
     this.data = structuredClone(scenario);
     for (const sea of this.data.setupEntityAccess) sea.id ??= this.newId('SetupEntityAccess');
     for (const psa of this.data.permissionSetAssignments) psa.id ??= this.newId('PermissionSetAssignment');
+    // A certificate may be given as a file name under emulator/keys/; the org holds its PEM text.
+    for (const app of this.data.apps) {
+      if (!app.certificate) continue;
+      try {
+        app.certificate = resolveCertificate(app.certificate);
+      } catch {
+        // not a PEM and no such file: kept as is, so it verifies nothing
+      }
+    }
   }
 
   /** A fresh 18-character id with the object's key prefix, unused in this org. */
@@ -275,22 +316,78 @@ export class OrgStore {
     }
   }
 
-  /** Users in `restrictedUsers` lack View Setup and Configuration and Customize Application. */
-  public isRestricted(userId: string | undefined): boolean {
-    return userId !== undefined && (this.data.restrictedUsers ?? []).some((u) => sameId(u, userId));
+  /**
+   * A user's permissions (scenario.ts UserPermissions): the user's own `permissions`, over all false for a user in
+   * `restrictedUsers` and all true for anyone else. Calls without a user (in-process tests) have every permission.
+   */
+  public permissions(userId: string | undefined): Required<UserPermissions> {
+    if (userId === undefined) return { ...ALL_PERMISSIONS };
+    const restricted = (this.data.restrictedUsers ?? []).some((u) => sameId(u, userId));
+    const base = Object.fromEntries(
+      Object.keys(ALL_PERMISSIONS).map((k) => [k, !restricted]),
+    ) as Required<UserPermissions>;
+    const user = this.data.users.find((u) => sameId(u.id, userId));
+    const own = Object.fromEntries(Object.entries(user?.permissions ?? {}).filter(([, v]) => typeof v === 'boolean'));
+    return { ...base, ...own };
+  }
+
+  /** Whether the user may call the Metadata API at all (Modify All Data or Modify Metadata). */
+  public canUseMetadataApi(userId: string | undefined): boolean {
+    const p = this.permissions(userId);
+    return p.modifyAllData || p.modifyMetadata;
   }
 
   /** Throws INSUFFICIENT_ACCESS when the user may not read this object. */
   public assertCanRead(objectName: string, userId: string | undefined): void {
-    if (SETUP_OBJECTS.has(objectName) && this.isRestricted(userId)) {
+    if (SETUP_OBJECTS.has(objectName) && !this.permissions(userId).viewSetup) {
       throw new ApiError(403, [{ message: INSUFFICIENT_PRIVILEGES, errorCode: 'INSUFFICIENT_ACCESS' }]);
     }
   }
 
-  /** The SOQL data source as seen by one user (restricted users see only their own OauthToken rows). */
+  /** An object's describe as this org offers it: ScratchOrgInfo exists only in a Dev Hub. */
+  public describe(name: string): SObjectDescribe | undefined {
+    const obj = describeObject(name);
+    if (obj?.name === 'ScratchOrgInfo' && !this.data.org.isDevHub) return undefined;
+    return obj;
+  }
+
+  /** The objects this org offers (for the global describe). */
+  public objects(): SObjectDescribe[] {
+    return SCHEMA.filter((o) => this.describe(o.name) !== undefined);
+  }
+
+  /**
+   * What the token endpoint goes by: the apps and grants as they were before the oldest deploy that has not
+   * propagated yet (org.propagationDelayMs), or the current ones.
+   */
+  public oauthView(nowMs = Date.now()): OAuthView {
+    while (this.propagating.length > 0 && this.propagating[0].until <= nowMs) this.propagating.shift();
+    const pending = this.propagating[0];
+    if (pending) return { ...pending.before, stale: true };
+    return { apps: this.data.apps, setupEntityAccess: this.data.setupEntityAccess, stale: false };
+  }
+
+  /** A deploy changed apps or grants: until `delayMs` from now, the token endpoint sees `before`. */
+  public startPropagation(before: Pick<Scenario, 'apps' | 'setupEntityAccess'>, delayMs: number): void {
+    if (delayMs > 0) this.propagating.push({ until: Date.now() + delayMs, before: structuredClone(before) });
+  }
+
+  /** Every deploy has propagated (the control endpoint POST /__propagate). */
+  public endPropagation(): void {
+    this.propagating.length = 0;
+  }
+
+  /** Replaces the org's data with a deploy's result (the same object stays in place for every holder). */
+  public replaceData(next: Scenario): void {
+    const target = this.data as Record<string, unknown>;
+    for (const key of Object.keys(target)) if (!(key in next)) delete target[key];
+    Object.assign(target, next);
+  }
+
+  /** The SOQL data source as seen by one user (without Customize Application, only their own OauthToken rows). */
   public dataSource(userId?: string): SoqlDataSource {
     return {
-      describe: (name) => describeObject(name),
+      describe: (name) => this.describe(name),
       rows: (name): Row[] => {
         this.assertCanRead(name, userId);
         return this.rows(name, userId);
@@ -365,28 +462,48 @@ export class OrgStore {
       case 'ExternalClientApplication':
         return installed
           .filter((a) => appKind(a) === 'ExternalClientApplication')
-          .map((a) => ({
-            Id: a.id,
-            MasterLabel: a.label,
-            DeveloperName: a.name,
-            DistributionState: 'Local',
-            NamespacePrefix: null,
-          }));
-      case 'ExtlClntAppOauthPlcyCnfg':
-        return installed
-          .filter((a) => appKind(a) === 'ExternalClientApplication')
           .map((a) => {
-            const extras = a as ScenarioApp & AppMetadataExtras;
+            const audit = auditOf(a.eca?.audit?.app, d.users[0]?.id ?? '');
             return {
-              Id: deriveId(KEY_PREFIXES.ExtlClntAppOauthPlcyCnfg, a.id),
-              DeveloperName: `${a.name}_oauthPlcy`,
-              MasterLabel: `${a.label} OAuth Policy`,
-              ExternalClientApplicationId: a.id,
-              PermittedUsersPolicyType: a.adminApprovedOnly ? 'AdminApprovedPreAuthorized' : 'AllSelfAuthorized',
-              IpRelaxationPolicyType: ecaIpRelaxation(extras.ipRelaxation),
-              RefreshTokenPolicyType: 'Infinite',
+              Id: a.id,
+              MasterLabel: a.label,
+              DeveloperName: a.name,
+              DistributionState: a.eca?.distributionState ?? 'Local',
+              NamespacePrefix: null,
+              CreatedDate: sfDateTime(audit.createdDate),
+              LastModifiedDate: sfDateTime(audit.lastModifiedDate),
             };
           });
+      case 'ExtlClntAppOauthPlcyCnfg':
+        // One row per app that has an OAuth policy; its DeveloperName is the policy component's name.
+        return installed
+          .filter((a) => appKind(a) === 'ExternalClientApplication')
+          .flatMap((a) => {
+            const name = ecaComponentName(a, 'oauthPolicies');
+            if (name === undefined) return [];
+            const label = a.eca?.labels?.oauthPolicies;
+            return [
+              {
+                Id: deriveId(KEY_PREFIXES.ExtlClntAppOauthPlcyCnfg, a.id),
+                DeveloperName: name,
+                MasterLabel: label ?? `${ecaLabel(a, 'app')} OAuth Policy`,
+                ExternalClientApplicationId: a.id,
+                PermittedUsersPolicyType: a.adminApprovedOnly ? 'AdminApprovedPreAuthorized' : 'AllSelfAuthorized',
+                IpRelaxationPolicyType: IP_RELAXATION_TO_ECA[a.ipRelaxation ?? 'ENFORCE'],
+                RefreshTokenPolicyType: a.eca?.refreshTokenPolicyType ?? 'Infinite',
+              },
+            ];
+          });
+      case 'ScratchOrgInfo':
+        return (d.scratchOrgInfos ?? []).map((s) => ({
+          Id: s.id,
+          OrgName: s.orgName ?? null,
+          SignupUsername: s.signupUsername ?? null,
+          ScratchOrg: s.scratchOrg ?? null,
+          Status: s.status ?? 'Active',
+          ExpirationDate: s.expirationDate ?? null,
+          CreatedDate: sfDateTime(s.createdDate) ?? DEFAULT_DATE,
+        }));
       case 'AppMenuItem':
         return installed.map((a) => ({
           Id: deriveId(KEY_PREFIXES.AppMenuItem, a.id),
@@ -396,10 +513,11 @@ export class OrgStore {
           Type: appKind(a),
         }));
       case 'OauthToken': {
-        const visible =
-          viewerId !== undefined && this.isRestricted(viewerId)
-            ? d.oauthTokens.filter((t) => sameId(t.userId, viewerId))
-            : d.oauthTokens;
+        // "Users with the Customize Application permission see all tokens for all users in the org. Otherwise,
+        // you see only your own tokens."
+        const visible = this.permissions(viewerId).customizeApplication
+          ? d.oauthTokens
+          : d.oauthTokens.filter((t) => viewerId !== undefined && sameId(t.userId, viewerId));
         return visible.map((t) => {
           const app = d.apps.find((a) => sameId(a.id, t.appId));
           return {
@@ -448,7 +566,7 @@ export class OrgStore {
         },
       ]);
     }
-    if (this.isRestricted(userId)) {
+    if (!this.permissions(userId).managePermissionSets) {
       throw new ApiError(403, [{ message: INSUFFICIENT_PRIVILEGES, errorCode: 'INSUFFICIENT_ACCESS' }]);
     }
     const values = checkFields(obj, body);
@@ -475,7 +593,7 @@ export class OrgStore {
         },
       ]);
     }
-    if (this.isRestricted(userId)) {
+    if (!this.permissions(userId).managePermissionSets) {
       throw new ApiError(403, [{ message: INSUFFICIENT_PRIVILEGES, errorCode: 'INSUFFICIENT_ACCESS' }]);
     }
     const row = this.findById(obj.name, id);
@@ -663,19 +781,6 @@ export class OrgStore {
 
   private recordCreate(sobject: string, id: string, row: Row): void {
     this.changes.push({ op: 'create', sobject, id, fields: { ...row } });
-  }
-}
-
-function ecaIpRelaxation(value: AppMetadataExtras['ipRelaxation']): string {
-  switch (value) {
-    case 'BYPASS':
-      return 'Bypass';
-    case 'BYPASS_2FACTOR':
-      return 'Bypass_2factor';
-    case 'ENFORCE_RELAXREFRESH':
-      return 'Enforce_RelaxRefresh';
-    default:
-      return 'Enforce';
   }
 }
 

@@ -700,6 +700,10 @@ describe('emulator: scenario fixtures', () => {
       'clock-skew',
       'restricted-admin',
       'demo',
+      'eca-setup',
+      'eca-legacy-host',
+      'eca-no-grant',
+      'devhub-eca',
     ]);
     for (const name of names) {
       const scenario = loadScenario(name);
