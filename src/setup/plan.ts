@@ -122,9 +122,8 @@ export function normaliseRead(value: unknown): ExistingRecord | undefined {
   if (!isPlainObject(value)) return undefined;
   const fullName = readText(value.fullName)?.trim();
   if (!fullName) return undefined;
-  const { $: attributes, consumerSecret, ...fields } = value;
-  void attributes;
-  void consumerSecret;
+  // `$` holds the XML attributes jsforce leaves on a record; the secret is never kept.
+  const fields = Object.fromEntries(Object.entries(value).filter(([key]) => key !== '$' && key !== 'consumerSecret'));
   return { ...fields, fullName };
 }
 
