@@ -16,7 +16,7 @@ import {
 } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { storeJwtLogin, useTempHome } from '../helpers/org.js';
-import { emulatedOrg } from './emulatorOrg.js';
+import { emulatedOrg } from '../helpers/emulatedOrg.js';
 
 const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
