@@ -10,3 +10,4 @@ export type { Scenario, ScenarioApp, ScenarioEca, ScenarioUser, UserPermissions,
 export { DeployJob, type DeployMessage, type DeployOptions, type DeployStatus } from './deploy.js';
 export { ECA_PARTS, METADATA_FILES } from './metadata.js';
 export { FLEET_SCENARIO, fleetScenario, fleetUsername } from './fleet.js';
+export { ADMIN_CLIENT_ID, CI_CLIENT_ID } from './clients.js';

@@ -20,10 +20,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_SCENARIO, fleetUsername } from '../emulator/index.js';
+import { FLEET_SCENARIO, fleetUsername, ADMIN_CLIENT_ID, CI_CLIENT_ID } from '../emulator/index.js';
 import {
-  ADMIN_APP,
-  CI_APP,
   installPackedPlugin,
   keyFile,
   packCleanCopy,
@@ -123,7 +121,7 @@ async function storeFleet(emu: EmulatorProcess, home: string, keys: string): Pro
     // eslint-disable-next-line no-await-in-loop -- one login after another, as a CI machine collects them
     const auth = await AuthInfo.create({
       username: fleetUsername(i),
-      oauth2Options: { clientId: CI_APP, privateKeyFile: key, loginUrl: `${emu.url}/` },
+      oauth2Options: { clientId: CI_CLIENT_ID, privateKeyFile: key, loginUrl: `${emu.url}/` },
     });
     // eslint-disable-next-line no-await-in-loop
     await auth.save();
@@ -158,7 +156,7 @@ async function main(): Promise<void> {
     const which = await sf(withPlugin, ['which', 'jwt', 'diagnose', '--json']);
     if (!which.stdout.includes('plugin-jwt'))
       throw new Error(`sf does not find the plugin:\n${which.stdout}${which.stderr}`);
-    const login = (emu: EmulatorProcess, username: string, clientId = CI_APP): string[] => [
+    const login = (emu: EmulatorProcess, username: string, clientId = CI_CLIENT_ID): string[] => [
       '--username',
       username,
       '--client-id',
@@ -182,8 +180,8 @@ async function main(): Promise<void> {
     );
     const failing = await pairs(
       runs,
-      () => timed(p, ['jwt', 'diagnose', ...login(broken, 'ci@acme.com', ADMIN_APP)], 1, broken),
-      () => timed(p, ['org', 'login', 'jwt', ...login(broken, 'ci@acme.com', ADMIN_APP)], 1, broken),
+      () => timed(p, ['jwt', 'diagnose', ...login(broken, 'ci@acme.com', ADMIN_CLIENT_ID)], 1, broken),
+      () => timed(p, ['org', 'login', 'jwt', ...login(broken, 'ci@acme.com', ADMIN_CLIENT_ID)], 1, broken),
     );
     const version = await pairs(
       runs,

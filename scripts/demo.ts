@@ -5,8 +5,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { ADMIN_APP, CI_APP, keyFile as key, ROOT as root, runNode, scratchEnv } from './lib.js';
+import { startEmulator, type Emulator, ADMIN_CLIENT_ID, CI_CLIENT_ID } from '../emulator/index.js';
+import { keyFile as key, ROOT as root, runNode, scratchEnv } from './lib.js';
 
 const { home, env } = scratchEnv('plugin-jwt-demo-');
 env.FORCE_COLOR = process.stdout.isTTY ? '1' : '0';
@@ -25,7 +25,7 @@ async function storeAdminLogin(emu: Emulator, username: string): Promise<void> {
   const { AuthInfo, StateAggregator } = await import('@salesforce/core');
   const auth = await AuthInfo.create({
     username,
-    oauth2Options: { clientId: CI_APP, privateKeyFile: key('server.key'), loginUrl: `${emu.url}/` },
+    oauth2Options: { clientId: CI_CLIENT_ID, privateKeyFile: key('server.key'), loginUrl: `${emu.url}/` },
   });
   await auth.save();
   StateAggregator.clearInstance();
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   try {
     await storeAdminLogin(org, 'admin@acme.com');
     await storeAdminLogin(sandbox, 'admin@acme.com.uat');
-    const identity = (emu: Emulator, user: string, clientId = CI_APP, keyFile = 'server.key'): string[] => [
+    const identity = (emu: Emulator, user: string, clientId = CI_CLIENT_ID, keyFile = 'server.key'): string[] => [
       '--username',
       user,
       '--client-id',
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       {
         title: 'An admin-approved app whose permission set is not assigned to the user',
         emulator: org,
-        args: [...identity(org, 'ops@acme.com', ADMIN_APP), '--admin-org', 'admin@acme.com'],
+        args: [...identity(org, 'ops@acme.com', ADMIN_CLIENT_ID), '--admin-org', 'admin@acme.com'],
       },
       {
         title: 'A frozen user',
@@ -83,14 +83,14 @@ async function main(): Promise<void> {
       {
         title: 'A 1024-bit key from an old guide',
         emulator: weakKey,
-        args: identity(weakKey, 'ci@acme.com', CI_APP, 'weak1024.key'),
+        args: identity(weakKey, 'ci@acme.com', CI_CLIENT_ID, 'weak1024.key'),
       },
       {
         title: 'Fix case 4 headlessly, as a sandbox-refresh script would: pre-authorize, then verify',
         emulator: org,
         command: 'approve',
         args: [
-          ...identity(org, 'ops@acme.com', ADMIN_APP),
+          ...identity(org, 'ops@acme.com', ADMIN_CLIENT_ID),
           '--admin-org',
           'admin@acme.com',
           '--permission-set',
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
           '1m',
         ],
       },
-      { title: 'Case 4 again, after the fix', emulator: org, args: identity(org, 'ops@acme.com', ADMIN_APP) },
+      { title: 'Case 4 again, after the fix', emulator: org, args: identity(org, 'ops@acme.com', ADMIN_CLIENT_ID) },
     ];
     for (const [index, c] of cases.entries()) {
       const command = c.command ?? 'diagnose';

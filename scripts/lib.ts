@@ -18,8 +18,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';
-export const ADMIN_APP = '3MVG9EMULATOR.ADMIN.APP.KEY';
 export const keyFile = (name: string): string => join(ROOT, 'emulator', 'keys', name);
 
 /** A temp HOME and the environment that keeps sf quiet and local in it. */

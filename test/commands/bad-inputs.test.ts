@@ -39,7 +39,14 @@ import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import JwtKeygen from '../../src/commands/jwt/keygen.js';
 import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/utils/duration.js';
-import { KEYS_DIR, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
+import {
+  KEYS_DIR,
+  loadScenario,
+  startEmulator,
+  type Emulator,
+  CI_CLIENT_ID,
+  TOKEN_PATH,
+} from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { FIXTURE_KEYS_DIR } from '../helpers/keys.js';
 import { REPO_ROOT, sfChildEnv } from '../helpers/env.js';
@@ -53,7 +60,6 @@ import {
   type TempHome,
 } from '../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
 const PASSWORD = 's3cret-Pa55word';
 
@@ -311,12 +317,12 @@ const diagnose = (ctx: Ctx, ...extra: string[]): string[] => [...ctx.jwt('health
 const HTTPS_LOOPBACK = 'https://localhost:1717/OauthRedirect';
 /** The callback URLs of the CI app in the healthy emulator (a row that adds one removes it after). */
 const ciCallbacks = (ctx: Ctx): string[] =>
-  ctx.emu('healthy').store.data.apps.find((a) => a.consumerKey === CI_KEY)?.callbackUrls ?? [];
+  ctx.emu('healthy').store.data.apps.find((a) => a.consumerKey === CI_CLIENT_ID)?.callbackUrls ?? [];
 const withKey = (ctx: Ctx, key: string): string[] => [
   '-o',
   'ci@acme.com',
   '-i',
-  CI_KEY,
+  CI_CLIENT_ID,
   '-f',
   key,
   '-r',
@@ -683,7 +689,7 @@ const rows: Row[] = [
   {
     name: 'a client ID with a trailing newline',
     command: 'diagnose',
-    args: (ctx) => ['-o', 'ci@acme.com', '-i', `${CI_KEY}\n`, '-f', SERVER_KEY, '-r', ctx.emu('healthy').url],
+    args: (ctx) => ['-o', 'ci@acme.com', '-i', `${CI_CLIENT_ID}\n`, '-f', SERVER_KEY, '-r', ctx.emu('healthy').url],
     exit: 1,
     message: /ends with a line break/,
   },
@@ -975,7 +981,7 @@ const rows: Row[] = [
     name: 'status through an admin that cannot read the app by client ID: unknown (exit 1)',
     command: 'status',
     setup: (ctx) => ctx.login('restricted-admin', 'admin@acme.com', 'emu-admin'),
-    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--client-id', CI_KEY],
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--client-id', CI_CLIENT_ID],
     exit: 1,
     message: /could not be identified through emu-admin/,
     not: /has no approval/,
@@ -1033,7 +1039,7 @@ const rows: Row[] = [
     exit: 130,
     message: /Stopped \(Ctrl-C\)/,
     child: {
-      interrupt: (ctx) => until(() => ctx.emu('healthy').requests.some((r) => r.path === '/services/oauth2/token')),
+      interrupt: (ctx) => until(() => ctx.emu('healthy').requests.some((r) => r.path === TOKEN_PATH)),
     },
     after: (ctx): void => {
       ctx.emu('healthy').setFaults(undefined);
@@ -1137,13 +1143,19 @@ describe('bad inputs: exit code, words, and the promises every command keeps', f
       closer,
       plainHttp,
       login: async (scenario, username, alias): Promise<void> => {
-        await storeJwtLogin({ username, clientId: CI_KEY, keyFile: SERVER_KEY, loginUrl: emu(scenario).url, alias });
+        await storeJwtLogin({
+          username,
+          clientId: CI_CLIENT_ID,
+          keyFile: SERVER_KEY,
+          loginUrl: emu(scenario).url,
+          alias,
+        });
       },
       jwt: (scenario, username = 'ci@acme.com') => [
         '-o',
         username,
         '-i',
-        CI_KEY,
+        CI_CLIENT_ID,
         '-f',
         SERVER_KEY,
         '-r',

@@ -13,16 +13,31 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { JwtApproveBrowserResult } from '../../src/approve/result.js';
-import { loadScenario, portIsFree, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
+import {
+  loadScenario,
+  portIsFree,
+  startEmulator,
+  unusedPort,
+  type Emulator,
+  CI_CLIENT_ID,
+} from '../../emulator/index.js';
+import { consent } from '../helpers/consent.js';
 import { fixtureKey } from '../helpers/keys.js';
-import { isolatedEnv, REPO_ROOT, runSf, SF_RUN_JS, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
+import {
+  isolatedEnv,
+  REPO_ROOT,
+  runSf,
+  SF_RUN_JS,
+  type IsolatedEnv,
+  type SfRun,
+  jsonResult,
+  linkPlugin,
+} from '../helpers/env.js';
 import { hashTree, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_USER_ID = '0055g000000CI01AAG';
 const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
-const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'approve.js');
 
 const resultOf = (run: SfRun): JwtApproveBrowserResult => jsonResult<JwtApproveBrowserResult>(run);
 
@@ -35,19 +50,13 @@ describe('e2e: sf jwt approve with the real sf CLI', function () {
   let redirectUri: string;
 
   before(async () => {
-    if (!existsSync(COMPILED_COMMAND)) {
-      throw new Error(
-        `${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`,
-      );
-    }
     env = isolatedEnv();
     browserLog = join(env.tmp, 'browser-opened.txt');
     const recorder = join(env.tmp, 'record-browser.sh');
     writeFileSync(recorder, `#!/bin/sh\necho "$@" >> "${browserLog}"\n`);
     chmodSync(recorder, 0o755);
     env.env.BROWSER = recorder;
-    const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
-    expect(link.code, link.stdout + link.stderr).to.equal(0);
+    await linkPlugin(env);
   });
 
   after(() => env?.cleanup());
@@ -64,12 +73,13 @@ describe('e2e: sf jwt approve with the real sf CLI', function () {
 
   async function start(scenarioName: string, callbackUrls?: string[]): Promise<Emulator> {
     const scenario = loadScenario(scenarioName);
-    for (const app of scenario.apps) if (app.consumerKey === CI_KEY) app.callbackUrls = callbackUrls ?? [redirectUri];
+    for (const app of scenario.apps)
+      if (app.consumerKey === CI_CLIENT_ID) app.callbackUrls = callbackUrls ?? [redirectUri];
     emu = await startEmulator(scenario);
     return emu;
   }
 
-  const identity = (target: Emulator, clientId = CI_KEY): string[] => [
+  const identity = (target: Emulator, clientId = CI_CLIENT_ID): string[] => [
     '--username',
     'ci@acme.com',
     '--client-id',
@@ -138,17 +148,9 @@ describe('e2e: sf jwt approve with the real sf CLI', function () {
       }
       expect(url, `no URL on stderr:\n${stderr}`).to.be.a('string');
       // the browser: the consent page, Allow, and the redirect to the listener
-      const page = await fetch(url as string);
-      const request = /name="request" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
       const approvedAt = Date.now();
-      const decision = await fetch(`${target.url}/services/oauth2/authorize/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ request, username: 'ci@acme.com', decision: 'allow' }).toString(),
-        redirect: 'manual',
-      });
-      const landing = await fetch((decision.headers.get('location') ?? '').replace('//localhost:', '//127.0.0.1:'));
-      expect(await landing.text()).to.include('Approved');
+      const { landing } = await consent(url as string);
+      expect(landing).to.include('Approved');
       const code = await exited;
       expect(Date.now() - approvedAt).to.be.lessThan(8000);
       expect(code, stdout + stderr).to.equal(0);

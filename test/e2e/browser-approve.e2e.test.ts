@@ -17,12 +17,11 @@ import JwtApprove, { type JwtApproveBrowserResult } from '../../src/commands/jwt
 import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import { browser } from '../../src/utils/browser.js';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
-import { loadScenario, startEmulator, unusedPort, type Emulator } from '../../emulator/index.js';
+import { loadScenario, startEmulator, unusedPort, type Emulator, CI_CLIENT_ID } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { capturedOutput, keyLine, secretLeaks, useTempHome, type TempHome } from '../helpers/org.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_APP_ID = '0H45g000000CIAPCA4';
 const CI_USER_ID = '0055g000000CI01AAG';
 const SERVER_KEY = fixtureKey('server.key');
@@ -84,7 +83,7 @@ describe('e2e: sf jwt approve in a real browser (Chromium)', function () {
     // the app's callback URL must match the redirect URI exactly: a free loopback port, set on the scenario
     redirectUri = `http://127.0.0.1:${await unusedPort()}/OauthRedirect`;
     const scenario = loadScenario('not-approved');
-    const app = scenario.apps.find((a) => a.consumerKey === CI_KEY);
+    const app = scenario.apps.find((a) => a.consumerKey === CI_CLIENT_ID);
     if (app) app.callbackUrls = [redirectUri];
     emu = await startEmulator(scenario);
   });
@@ -117,7 +116,7 @@ describe('e2e: sf jwt approve in a real browser (Chromium)', function () {
     '--username',
     'ci@acme.com',
     '--client-id',
-    CI_KEY,
+    CI_CLIENT_ID,
     '--jwt-key-file',
     SERVER_KEY,
     '--instance-url',

@@ -5,27 +5,25 @@
  *
  * The linked plugin runs the compiled lib/: `npm test` builds it first (`npm run build`).
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
-import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator, CI_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import {
   isolatedEnv,
-  REPO_ROOT,
   runSf,
   sfLoginJwtArgs,
   type IsolatedEnv,
   type SfRun,
   jsonResult,
+  linkPlugin,
 } from '../helpers/env.js';
 import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
-const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'diagnose.js');
 /** A line of the key's base64 body: it must never show up in any output. */
 const KEY_LINE = keyLine(SERVER_KEY);
 
@@ -49,19 +47,13 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
   }
 
   before(async () => {
-    if (!existsSync(COMPILED_COMMAND)) {
-      throw new Error(
-        `${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`,
-      );
-    }
     env = isolatedEnv();
     scratch = mkdtempSync(join(tmpdir(), 'plugin-jwt-e2e-key-'));
     // demo: ci@acme.com works, frozen@acme.com is frozen, admin@acme.com can read setup data.
     emu = await startEmulator('demo');
     loginUrl = `${emu.url}/`;
 
-    const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
-    expect(link.code, link.stdout + link.stderr).to.equal(0);
+    await linkPlugin(env);
 
     const ci = await runSf(loginArgs('ci@acme.com'), env.env);
     expect(ci.code, ci.stdout + ci.stderr).to.equal(0);
@@ -92,10 +84,10 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
     const healthy = await runSf(['jwt', 'diagnose', '-o', 'ci@acme.com', '--json'], env.env);
     expect(healthy.code, healthy.stdout + healthy.stderr).to.equal(0);
     const ok = resultOf(healthy);
-    expect(ok).to.include({ ok: true, cause: null, username: 'ci@acme.com', clientId: CI_KEY, loginUrl });
+    expect(ok).to.include({ ok: true, cause: null, username: 'ci@acme.com', clientId: CI_CLIENT_ID, loginUrl });
     expect(ok.source).to.deep.equal({ clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: 'stored-auth' });
     expect(healthy.json?.status).to.equal(0);
-    expect(emu.requests.filter((r) => r.path === '/services/oauth2/token')).to.have.length(1);
+    expect(emu.requests.filter((r) => r.path === TOKEN_PATH)).to.have.length(1);
     expectNoSecrets(healthy);
 
     // 2. a frozen user: the server says inactive_user; the admin org's records tell frozen apart
@@ -106,7 +98,7 @@ describe('e2e: sf jwt diagnose with the real sf CLI', function () {
         '-o',
         'frozen@acme.com',
         '-i',
-        CI_KEY,
+        CI_CLIENT_ID,
         '-f',
         SERVER_KEY,
         '-r',

@@ -6,11 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator, CI_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
-
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 
 function loginArgs(emu: Emulator, username: string): string[] {
   return sfLoginJwtArgs(emu.url, username, fixtureKey('server.key'));
@@ -39,12 +37,12 @@ describe('e2e: sf org login jwt against the emulator', function () {
     expect(auth).to.include({
       username: 'ci@acme.com',
       orgId: emu.store.data.org.id,
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       instanceUrl: emu.url,
     });
     // The emulator saw the JWT grant with core's first audience: the login URL with its trailing slash.
     expect(emu.requests[0]).to.include({
-      path: '/services/oauth2/token',
+      path: TOKEN_PATH,
       status: 200,
       sub: 'ci@acme.com',
       aud: `${emu.url}/`,
@@ -66,7 +64,7 @@ describe('e2e: sf org login jwt against the emulator', function () {
     expect(login.stdout + login.stderr).to.include("user hasn't approved this consumer");
     expect(existsSync(join(sandbox.home, '.sfdx', 'ci@acme.com.json'))).to.equal(false);
     // Core's three pairs that reach the emulator: aud = login URL, then login, then test.
-    const tokenCalls = emu.requests.filter((r) => r.path === '/services/oauth2/token');
+    const tokenCalls = emu.requests.filter((r) => r.path === TOKEN_PATH);
     expect(tokenCalls.map((r) => r.error)).to.deep.equal(['invalid_grant', 'invalid_grant', 'invalid_grant']);
   });
 });

@@ -26,12 +26,11 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { DiagnoseAllResult } from '../../src/diagnose/fleet.js';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
-import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator, CI_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
 import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
 const LIB_HOOKS = join(REPO_ROOT, 'lib', 'hooks');
 /** A line of the key's base64 body: it must never show up in any output. */
@@ -196,11 +195,11 @@ describe('e2e: the hooks inside the real sf CLI', function () {
       expect(data).to.have.length(1);
       const byUser = new Map<string, DiagnoseResult>(data[0].orgs.map((o) => [o.username, o]));
       expect([...byUser.keys()].sort()).to.deep.equal(['admin@acme.com', 'ci@acme.com']);
-      expect(byUser.get('ci@acme.com')).to.include({ ok: true, cause: null, clientId: CI_KEY });
+      expect(byUser.get('ci@acme.com')).to.include({ ok: true, cause: null, clientId: CI_CLIENT_ID });
       expect(byUser.get('admin@acme.com')?.cause?.code).to.equal('USER_NOT_APPROVED');
       expect(data[0].summary).to.deep.equal({ total: 2, ok: 1, failed: 1, causes: { USER_NOT_APPROVED: 1 } });
       // the diagnoses really went to the org: one token request per stored login at its login URL (at least)
-      const tokenRequests = emu.requests.filter((r) => r.path === '/services/oauth2/token');
+      const tokenRequests = emu.requests.filter((r) => r.path === TOKEN_PATH);
       expect(tokenRequests.length).to.be.at.least(2);
 
       // the diagnosis file holds the same data
@@ -251,7 +250,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
           'jwt',
           '-o',
           'new.hire@acme.com',
-          `--client-id=${CI_KEY}`,
+          `--client-id=${CI_CLIENT_ID}`,
           '-f',
           keyWithSpace,
           '--instance-url',
@@ -261,7 +260,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
       );
       expect(failed.code, failed.stdout + failed.stderr).to.equal(1);
       expect(failed.stderr).to.include('JwtGrantError');
-      const expected = `sf jwt diagnose --username new.hire@acme.com --client-id ${CI_KEY} --jwt-key-file '${keyWithSpace}' --instance-url ${emu.url}`;
+      const expected = `sf jwt diagnose --username new.hire@acme.com --client-id ${CI_CLIENT_ID} --jwt-key-file '${keyWithSpace}' --instance-url ${emu.url}`;
       expect(hints(failed)).to.deep.equal([`${HINT}${expected}`]);
       expect(failed.stdout).to.not.include('sf jwt diagnose');
       expectNoSecrets(`${failed.stdout}\n${failed.stderr}`);
@@ -270,7 +269,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
       const pasted = await runShell(`${expected} --json`, env.env);
       expect(pasted.code, pasted.stdout + pasted.stderr).to.equal(1);
       const result = (JSON.parse(pasted.stdout) as { result: DiagnoseResult }).result;
-      expect(result).to.include({ username: 'new.hire@acme.com', clientId: CI_KEY });
+      expect(result).to.include({ username: 'new.hire@acme.com', clientId: CI_CLIENT_ID });
       expect(result.cause?.code).to.equal('USER_NOT_APPROVED');
       expect(result.source).to.deep.equal({ clientId: 'flag', jwtKeyFile: 'flag', loginUrl: 'flag' });
     });
@@ -282,7 +281,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
           '-u',
           'new.hire@acme.com',
           '--clientid',
-          CI_KEY,
+          CI_CLIENT_ID,
           '--jwtkeyfile',
           SERVER_KEY,
           '--instanceurl',
@@ -296,7 +295,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
       expect(failed.json).to.include({ status: 1, name: 'JwtGrantError' });
       expect(failed.stdout).to.not.include('sf jwt diagnose');
       expect(hints(failed)).to.deep.equal([
-        `${HINT}sf jwt diagnose --username new.hire@acme.com --client-id ${CI_KEY} --jwt-key-file ${SERVER_KEY} --instance-url ${emu.url}`,
+        `${HINT}sf jwt diagnose --username new.hire@acme.com --client-id ${CI_CLIENT_ID} --jwt-key-file ${SERVER_KEY} --instance-url ${emu.url}`,
       ]);
     });
 

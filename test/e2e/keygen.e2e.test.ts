@@ -7,10 +7,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
+import { loadScenario, startEmulator, type Emulator, CI_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
-
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 
 type PluginRun = { code: number | null; json: Record<string, unknown>; stdout: string; stderr: string };
 
@@ -70,14 +68,14 @@ describe('e2e: sf jwt keygen with the real sf org login jwt', function () {
 
     // the generated certificate, inline, on the emulated app
     const scenario = loadScenario('healthy');
-    const app = scenario.apps.find((a) => a.consumerKey === CI_KEY);
+    const app = scenario.apps.find((a) => a.consumerKey === CI_CLIENT_ID);
     if (!app) throw new Error('healthy scenario has no CI app');
     app.certificate = readFileSync(result.certFile, 'utf8');
     emu = await startEmulator(scenario);
 
     const login = await runSf(sfLoginJwtArgs(emu.url, 'ci@acme.com', result.keyFile), sandbox.env);
     expect(login.code, login.stdout + login.stderr).to.equal(0);
-    expect(emu.requests.find((r) => r.path === '/services/oauth2/token')?.status).to.equal(200);
+    expect(emu.requests.find((r) => r.path === TOKEN_PATH)?.status).to.equal(200);
 
     const diagnosed = await plugin(
       ['diagnose', '-o', 'ci@acme.com', '--cert-file', result.certFile, '--json'],

@@ -17,12 +17,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { installPackedPlugin, packCleanCopy } from '../../scripts/lib.js';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
-import { startEmulator, TOKEN_PATH, type Emulator } from '../../emulator/index.js';
+import { startEmulator, TOKEN_PATH, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { isolatedEnv, runSf, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
 
-const CI_APP = '3MVG9EMULATOR.CI.APP.KEY';
-const ADMIN_APP = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
 
 const resultOf = (run: SfRun): DiagnoseResult => jsonResult<DiagnoseResult>(run);
@@ -92,12 +90,12 @@ describe('e2e: the packed plugin, installed from its tarball into the real sf', 
     expect(JSON.stringify(which.json)).to.include('plugin-jwt');
 
     emu.clearRequests();
-    const healthy = await runSf(['jwt', 'diagnose', ...identity('admin@acme.com', CI_APP), '--json'], env.env);
+    const healthy = await runSf(['jwt', 'diagnose', ...identity('admin@acme.com', CI_CLIENT_ID), '--json'], env.env);
     expect(healthy.code, healthy.stdout + healthy.stderr).to.equal(0);
     expect(resultOf(healthy)).to.include({ ok: true, cause: null, username: 'admin@acme.com' });
     expect(tokenRequests()).to.equal(1);
 
-    const failing = await runSf(['jwt', 'diagnose', ...identity('ci@acme.com', ADMIN_APP)], env.env);
+    const failing = await runSf(['jwt', 'diagnose', ...identity('ci@acme.com', ADMIN_CLIENT_ID)], env.env);
     expect(failing.code, failing.stdout + failing.stderr).to.equal(1);
     expect(failing.stdout).to.include('=== Cause: USER_NOT_APPROVED');
     expect(failing.stdout).to.include('Token requests');
@@ -105,7 +103,7 @@ describe('e2e: the packed plugin, installed from its tarball into the real sf', 
   });
 
   it('logs to the sf log file when asked (SF_LOG_LEVEL=debug), and to the terminal with DEBUG', async () => {
-    const login = await runSf(['org', 'login', 'jwt', ...identity('admin@acme.com', CI_APP)], env.env);
+    const login = await runSf(['org', 'login', 'jwt', ...identity('admin@acme.com', CI_CLIENT_ID)], env.env);
     expect(login.code, login.stderr).to.equal(0);
     const logDir = join(env.home, '.sf');
     rmSync(logDir, { recursive: true, force: true });

@@ -7,19 +7,16 @@
  * The linked plugin runs the compiled lib/: `npm test` builds it first (`npm run build`).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
-import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv } from '../helpers/env.js';
+import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, linkPlugin } from '../helpers/env.js';
 import { keyLine, secretLeaks } from '../helpers/org.js';
 
-const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 const SCRIPT = join(REPO_ROOT, 'scripts', 'sandbox-refresh-example.sh');
-const COMPILED_COMMAND = join(REPO_ROOT, 'lib', 'commands', 'jwt', 'approve.js');
 
 type ScriptRun = { code: number | null; stdout: string; stderr: string };
 
@@ -49,16 +46,10 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
   let scriptEnv: NodeJS.ProcessEnv;
 
   before(async () => {
-    if (!existsSync(COMPILED_COMMAND)) {
-      throw new Error(
-        `${COMPILED_COMMAND} is missing: run "npm run build" first (npm test does), the linked plugin runs the compiled lib/.`,
-      );
-    }
     env = isolatedEnv();
     // Admin_App is admin-approved; only the System Administrator profile grants it: ci@acme.com is not pre-authorized.
     emu = await startEmulator('admin-approved-no-grant');
-    const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
-    expect(link.code, link.stdout + link.stderr).to.equal(0);
+    await linkPlugin(env);
     const admin = await runSf(
       [...sfLoginJwtArgs(emu.url, 'admin@acme.com', SERVER_KEY), '--alias', 'sandbox-admin'],
       env.env,
@@ -68,7 +59,7 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
       ...env.env,
       ADMIN_ORG: 'sandbox-admin',
       JWT_USERNAME: 'ci@acme.com',
-      JWT_CLIENT_ID: ADMIN_APP_KEY,
+      JWT_CLIENT_ID: ADMIN_CLIENT_ID,
       JWT_KEY_FILE: SERVER_KEY,
       INSTANCE_URL: emu.url,
       WAIT: '2m',
@@ -101,7 +92,7 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
 
     // the JWT login was retried until the grant applied: refused first, then accepted
     const jwtCalls = emu.requests.filter(
-      (r) => r.path === '/services/oauth2/token' && r.sub === 'ci@acme.com' && r.aud === `${emu.url}/`,
+      (r) => r.path === TOKEN_PATH && r.sub === 'ci@acme.com' && r.aud === `${emu.url}/`,
     );
     expect(jwtCalls.length).to.be.greaterThan(2);
     expect(jwtCalls[0].error).to.equal('invalid_grant');
@@ -122,7 +113,7 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
     const before = emu.store.changes.length;
     const run = await runScript({
       ...scriptEnv,
-      JWT_CLIENT_ID: '3MVG9EMULATOR.CI.APP.KEY',
+      JWT_CLIENT_ID: CI_CLIENT_ID,
       JWT_USERNAME: 'admin@acme.com',
       WAIT: '0',
     });

@@ -12,9 +12,9 @@ import {
   startEmulator,
   type Emulator,
   type Scenario,
+  ADMIN_CLIENT_ID,
 } from '../../emulator/index.js';
 
-const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const NOT_APPROVED = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
 const APP_NOT_FOUND = { error: 'app_not_found', error_description: 'External client app is not installed in this org' };
 const INVALID_ASSERTION = { error: 'invalid_grant', error_description: 'invalid assertion' };
@@ -182,7 +182,7 @@ async function jwtLogin(
 
 /** A jsforce connection as `username`, logged in through Admin_App (granted by the System Administrator profile). */
 async function adminConnection(emu: Emulator, username = 'admin@acme.com'): Promise<Connection> {
-  const { status, body } = await jwtLogin(emu, { iss: ADMIN_KEY, sub: username });
+  const { status, body } = await jwtLogin(emu, { iss: ADMIN_CLIENT_ID, sub: username });
   expect(status, JSON.stringify(body)).to.equal(200);
   const conn = new Connection({ instanceUrl: emu.url, accessToken: String(body.access_token), version: '66.0' });
   conn.metadata.pollInterval = 5;
@@ -620,7 +620,7 @@ describe('emulator: Metadata API deploy of an external client app', () => {
         'The consumer key of an external client app can’t be changed after it’s set.',
       ],
     ]);
-    const taken = await deployAndWait(conn, ecaFiles({ name: 'second_app', consumerKey: ADMIN_KEY }));
+    const taken = await deployAndWait(conn, ecaFiles({ name: 'second_app', consumerKey: ADMIN_CLIENT_ID }));
     expect(failureSummary(taken.result)).to.deep.equal([
       [
         'ExtlClntAppGlobalOauthSettings',

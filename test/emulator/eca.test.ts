@@ -13,13 +13,13 @@ import {
   TOKEN_PATH,
   type Emulator,
   type Scenario,
+  CI_CLIENT_ID,
+  ADMIN_CLIENT_ID,
 } from '../../emulator/index.js';
 import { fixtureKey } from '../helpers/keys.js';
 import { storeJwtLogin, useTempHome } from '../helpers/org.js';
 import { emulatedOrg } from '../helpers/emulatedOrg.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const LOGIN = 'https://login.salesforce.com';
 const TEST = 'https://test.salesforce.com';
 const NOT_APPROVED = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
@@ -47,7 +47,7 @@ async function jwtLogin(emu: Emulator, claims: { iss: string; sub: string; aud?:
 }
 
 async function adminConnection(emu: Emulator, username = 'admin@acme.com'): Promise<Connection> {
-  const { status, body } = await jwtLogin(emu, { iss: ADMIN_KEY, sub: username });
+  const { status, body } = await jwtLogin(emu, { iss: ADMIN_CLIENT_ID, sub: username });
   expect(status, JSON.stringify(body)).to.equal(200);
   return new Connection({ instanceUrl: emu.url, accessToken: String(body.access_token), version: '66.0' });
 }
@@ -83,12 +83,20 @@ describe('emulator: external client apps as diagnose sees them', () => {
     it('answers app_not_found for aud test.salesforce.com or login.salesforce.com, and logs in with the My Domain', async () => {
       const emu = await start('eca-legacy-host');
       const sub = 'ci@acme.com.uat';
-      expect(await jwtLogin(emu, { iss: CI_KEY, sub, aud: TEST })).to.deep.equal({ status: 400, body: APP_NOT_FOUND });
-      expect(await jwtLogin(emu, { iss: CI_KEY, sub, aud: LOGIN })).to.deep.equal({ status: 400, body: APP_NOT_FOUND });
-      const ok = await jwtLogin(emu, { iss: CI_KEY, sub, aud: `${emu.url}/` });
+      expect(await jwtLogin(emu, { iss: CI_CLIENT_ID, sub, aud: TEST })).to.deep.equal({
+        status: 400,
+        body: APP_NOT_FOUND,
+      });
+      expect(await jwtLogin(emu, { iss: CI_CLIENT_ID, sub, aud: LOGIN })).to.deep.equal({
+        status: 400,
+        body: APP_NOT_FOUND,
+      });
+      const ok = await jwtLogin(emu, { iss: CI_CLIENT_ID, sub, aud: `${emu.url}/` });
       expect(ok.status).to.equal(200);
       // A connected app of the same sandbox still takes the sandbox audience.
-      expect((await jwtLogin(emu, { iss: ADMIN_KEY, sub: 'admin@acme.com.uat', aud: TEST })).status).to.equal(200);
+      expect((await jwtLogin(emu, { iss: ADMIN_CLIENT_ID, sub: 'admin@acme.com.uat', aud: TEST })).status).to.equal(
+        200,
+      );
     });
 
     it('lets core log in through its first attempt, whose audience is the login URL', async () => {
@@ -97,7 +105,7 @@ describe('emulator: external client apps as diagnose sees them', () => {
       try {
         const { accessToken } = await storeJwtLogin({
           username: 'ci@acme.com.uat',
-          clientId: CI_KEY,
+          clientId: CI_CLIENT_ID,
           keyFile: fixtureKey('server.key'),
           loginUrl: emu.url,
         });
@@ -113,7 +121,7 @@ describe('emulator: external client apps as diagnose sees them', () => {
   describe('an admin-approved ECA whose user has no granting permission set (eca-no-grant)', () => {
     it('answers user hasn’t approved this consumer until the granting permission set is assigned', async () => {
       const emu = await start('eca-no-grant');
-      expect((await jwtLogin(emu, { iss: CI_KEY, sub: 'ci@acme.com' })).body).to.deep.equal(NOT_APPROVED);
+      expect((await jwtLogin(emu, { iss: CI_CLIENT_ID, sub: 'ci@acme.com' })).body).to.deep.equal(NOT_APPROVED);
       const conn = await adminConnection(emu);
       const grants = await conn.query<{ Parent: { Name: string }; SetupEntityType: string }>(
         "SELECT Parent.Name, SetupEntityType FROM SetupEntityAccess WHERE SetupEntityId = '0xI5g000000ECA1EAO'",
@@ -126,7 +134,7 @@ describe('emulator: external client apps as diagnose sees them', () => {
       );
       expect(mine.records.map((r) => r.PermissionSetId)).to.not.include(JWT_ACCESS);
       await conn.sobject('PermissionSetAssignment').create({ AssigneeId: CI_USER, PermissionSetId: JWT_ACCESS });
-      expect((await jwtLogin(emu, { iss: CI_KEY, sub: 'ci@acme.com' })).status).to.equal(200);
+      expect((await jwtLogin(emu, { iss: CI_CLIENT_ID, sub: 'ci@acme.com' })).status).to.equal(200);
     });
 
     it('maps the client id to the app through ExtlClntAppGlobalOauthSettings, with scopes and policy', async () => {
@@ -151,7 +159,7 @@ describe('emulator: external client apps as diagnose sees them', () => {
       const names = listed.filter((f) => f.type === 'ExtlClntAppGlobalOauthSettings').map((f) => f.fullName);
       const readAll = conn.metadata.read.bind(conn.metadata) as (t: string, n: string[]) => Promise<unknown>;
       const settings = (await readAll('ExtlClntAppGlobalOauthSettings', names)) as Array<Record<string, unknown>>;
-      const match = settings.find((s) => s.consumerKey === CI_KEY);
+      const match = settings.find((s) => s.consumerKey === CI_CLIENT_ID);
       expect(match?.externalClientApplication).to.equal('CI_ECA');
       expect(String(match?.certificate).trim()).to.equal(readKeyFile('server.crt').trim());
       expect((await read(conn, 'ExtlClntAppOauthSettings', 'CI_ECA_oauth')).commaSeparatedOauthScopes).to.equal(
@@ -186,7 +194,7 @@ describe('emulator: external client apps as diagnose sees them', () => {
       const other = await start('eca-no-grant');
       const otherConn = await adminConnection(other);
       expect((await read(otherConn, 'ExtlClntAppGlobalOauthSettings', 'CI_ECA_glbloauth')).consumerKey).to.equal(
-        CI_KEY,
+        CI_CLIENT_ID,
       );
       await fetch(`${other.url}/__org`, {
         method: 'PATCH',
@@ -247,7 +255,7 @@ describe('emulator: external client apps as diagnose sees them', () => {
   describe('a Dev Hub (devhub-eca)', () => {
     it('answers the ScratchOrgInfo query core sends after a login with rows, or an empty list', async () => {
       const emu = await start('devhub-eca');
-      const token = (await jwtLogin(emu, { iss: CI_KEY, sub: 'ci@acme.com' })).body.access_token;
+      const token = (await jwtLogin(emu, { iss: CI_CLIENT_ID, sub: 'ci@acme.com' })).body.access_token;
       expect(token, 'ci logs in through the ECA').to.be.a('string');
       const q = async (target: Emulator, accessToken: unknown): Promise<Response> =>
         fetch(`${target.url}/services/data/v51.0/query?q=SELECT%20Id%20FROM%20ScratchOrgInfo%20limit%201`, {
@@ -262,7 +270,7 @@ describe('emulator: external client apps as diagnose sees them', () => {
       const empty = loadScenario('devhub-eca');
       empty.scratchOrgInfos = [];
       const hub = await start(empty);
-      const hubToken = (await jwtLogin(hub, { iss: ADMIN_KEY, sub: 'admin@acme.com' })).body.access_token;
+      const hubToken = (await jwtLogin(hub, { iss: ADMIN_CLIENT_ID, sub: 'admin@acme.com' })).body.access_token;
       const none = await q(hub, hubToken);
       expect(none.status).to.equal(200);
       expect(await none.json()).to.deep.include({ totalSize: 0, done: true, records: [] });

@@ -18,11 +18,11 @@ import {
   unusedPort,
   type Emulator,
   type Faults,
+  CI_CLIENT_ID,
+  ADMIN_CLIENT_ID,
 } from '../../emulator/index.js';
 import { isValidId } from '../../emulator/ids.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const CALLBACK = 'http://localhost:1717/OauthRedirect';
 const LOGIN = 'https://login.salesforce.com';
 const TEST = 'https://test.salesforce.com';
@@ -60,7 +60,7 @@ async function postForm(
 
 async function jwtLogin(emu: Emulator, claims: Claims, keyFile = 'server.key'): Promise<TokenAnswer> {
   const full = {
-    iss: CI_KEY,
+    iss: CI_CLIENT_ID,
     sub: 'ci@acme.com',
     aud: `${emu.url}/`,
     exp: Math.floor(Date.now() / 1000) + 180,
@@ -102,7 +102,7 @@ describe('emulator: JWT bearer token endpoint', () => {
 
   it('verifies a 1024-bit certificate with node:crypto (signed by hand)', async () => {
     const emu = await start('weak-key');
-    const claims = { iss: CI_KEY, sub: 'ci@acme.com', aud: emu.url, exp: Math.floor(Date.now() / 1000) + 60 };
+    const claims = { iss: CI_CLIENT_ID, sub: 'ci@acme.com', aud: emu.url, exp: Math.floor(Date.now() / 1000) + 60 };
     const ok = await postForm(emu, { grant_type: JWT_BEARER, assertion: signAssertion(claims, 'weak1024.key') });
     expect(ok.status).to.equal(200);
     const wrong = await postForm(emu, { grant_type: JWT_BEARER, assertion: signAssertion(claims, 'server.key') });
@@ -125,7 +125,7 @@ describe('emulator: JWT bearer token endpoint', () => {
     {
       title: 'iss with a stray space',
       scenario: 'healthy',
-      claims: { iss: `${CI_KEY} ` },
+      claims: { iss: `${CI_CLIENT_ID} ` },
       expected: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
     },
     {
@@ -204,13 +204,13 @@ describe('emulator: JWT bearer token endpoint', () => {
     {
       title: 'admin-approved app without a grant',
       scenario: 'admin-approved-no-grant',
-      claims: { iss: ADMIN_KEY },
+      claims: { iss: ADMIN_CLIENT_ID },
       expected: NOT_APPROVED,
     },
     {
       title: 'admin-approved app without a grant (invalid_app_access org)',
       scenario: 'admin-approved-invalid-app-access',
-      claims: { iss: ADMIN_KEY },
+      claims: { iss: ADMIN_CLIENT_ID },
       expected: { error: 'invalid_app_access', error_description: 'user is not admin approved to access this app' },
     },
     { title: 'app scopes without RefreshToken', scenario: 'scope-missing-refresh-token', expected: NOT_APPROVED },
@@ -251,9 +251,9 @@ describe('emulator: JWT bearer token endpoint', () => {
 
   it('grants admin-approved apps through an assigned or a profile-owned permission set', async () => {
     const healthy = await start('healthy');
-    expect((await jwtLogin(healthy, { iss: ADMIN_KEY })).status).to.equal(200);
+    expect((await jwtLogin(healthy, { iss: ADMIN_CLIENT_ID })).status).to.equal(200);
     const noGrant = await start('admin-approved-no-grant');
-    expect((await jwtLogin(noGrant, { iss: ADMIN_KEY, sub: 'admin@acme.com' })).status).to.equal(200);
+    expect((await jwtLogin(noGrant, { iss: ADMIN_CLIENT_ID, sub: 'admin@acme.com' })).status).to.equal(200);
   });
 
   it('never honours an approval of an app whose scopes lack RefreshToken', async () => {
@@ -324,7 +324,7 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
 
   it('records requests without assertions, codes, verifiers, tokens or secrets', async () => {
     const assertion = await joseAssertion({
-      iss: CI_KEY,
+      iss: CI_CLIENT_ID,
       sub: 'ci@acme.com',
       aud: emu.url,
       exp: Math.floor(Date.now() / 1000) + 60,
@@ -337,7 +337,7 @@ describe('emulator: Bearer auth, faults, recording, control API', () => {
       grant_type: 'authorization_code',
       code,
       code_verifier: verifier,
-      client_id: CI_KEY,
+      client_id: CI_CLIENT_ID,
       redirect_uri: CALLBACK,
     });
     const refresh = String(exchanged.body.refresh_token);
@@ -450,7 +450,7 @@ async function consent(
   const verifier = randomBytes(32).toString('base64url');
   const params = new URLSearchParams({
     response_type: 'code',
-    client_id: opts.clientId ?? CI_KEY,
+    client_id: opts.clientId ?? CI_CLIENT_ID,
     redirect_uri: CALLBACK,
     scope: opts.scope ?? 'refresh_token api web',
     state: 'st4te',
@@ -484,7 +484,7 @@ describe('emulator: authorize, consent and authorization code', () => {
   it('shows a consent page with the hinted user, the scopes and Allow / Deny buttons', async () => {
     const q = new URLSearchParams({
       response_type: 'code',
-      client_id: CI_KEY,
+      client_id: CI_CLIENT_ID,
       redirect_uri: CALLBACK,
       scope: 'refresh_token api',
       login_hint: 'admin@acme.com',
@@ -511,7 +511,7 @@ describe('emulator: authorize, consent and authorization code', () => {
       grant_type: 'authorization_code',
       code,
       code_verifier: verifier,
-      client_id: CI_KEY,
+      client_id: CI_CLIENT_ID,
       redirect_uri: CALLBACK,
     });
     expect(res.status).to.equal(200);
@@ -527,7 +527,7 @@ describe('emulator: authorize, consent and authorization code', () => {
       grant_type: 'authorization_code',
       code,
       code_verifier: verifier,
-      client_id: CI_KEY,
+      client_id: CI_CLIENT_ID,
       redirect_uri: CALLBACK,
     });
     expect(again.body).to.deep.equal({ error: 'invalid_grant', error_description: 'invalid authorization code' });
@@ -535,7 +535,7 @@ describe('emulator: authorize, consent and authorization code', () => {
     const refreshed = await postForm(emu, {
       grant_type: 'refresh_token',
       refresh_token: String(res.body.refresh_token),
-      client_id: CI_KEY,
+      client_id: CI_CLIENT_ID,
     });
     expect(refreshed.status).to.equal(200);
   });
@@ -546,7 +546,7 @@ describe('emulator: authorize, consent and authorization code', () => {
       grant_type: 'authorization_code',
       code,
       code_verifier: verifier,
-      client_id: CI_KEY,
+      client_id: CI_CLIENT_ID,
       redirect_uri: CALLBACK,
     });
     expect(res.status).to.equal(200);
@@ -556,7 +556,7 @@ describe('emulator: authorize, consent and authorization code', () => {
 
   it('refuses a wrong or missing verifier and a different redirect_uri', async () => {
     const { code, verifier } = await consent(emu, 'ci@acme.com');
-    const base = { grant_type: 'authorization_code', code, client_id: CI_KEY, redirect_uri: CALLBACK };
+    const base = { grant_type: 'authorization_code', code, client_id: CI_CLIENT_ID, redirect_uri: CALLBACK };
     expect((await postForm(emu, { ...base, code_verifier: `${verifier}x` })).body).to.deep.equal({
       error: 'invalid_request',
       error_description: 'invalid code verifier',
@@ -589,7 +589,7 @@ describe('emulator: authorize, consent and authorization code', () => {
     const q = (over: Record<string, string>): string =>
       new URLSearchParams({
         response_type: 'code',
-        client_id: CI_KEY,
+        client_id: CI_CLIENT_ID,
         redirect_uri: CALLBACK,
         scope: 'api',
         state: 'st4te',
@@ -724,13 +724,13 @@ describe('emulator: scenario fixtures', () => {
     const emu = await startEmulator('demo');
     try {
       const expected: Array<[string, string, number | string]> = [
-        ['ci@acme.com', CI_KEY, 200],
-        ['new.hire@acme.com', CI_KEY, "user hasn't approved this consumer"],
-        ['ops@acme.com', ADMIN_KEY, "user hasn't approved this consumer"],
-        ['former@acme.com', CI_KEY, 'User is inactive'],
-        ['frozen@acme.com', CI_KEY, 'User is inactive'],
-        ['fresh@acme.com', CI_KEY, "user hasn't approved this consumer"],
-        ['admin@acme.com', ADMIN_KEY, 200],
+        ['ci@acme.com', CI_CLIENT_ID, 200],
+        ['new.hire@acme.com', CI_CLIENT_ID, "user hasn't approved this consumer"],
+        ['ops@acme.com', ADMIN_CLIENT_ID, "user hasn't approved this consumer"],
+        ['former@acme.com', CI_CLIENT_ID, 'User is inactive'],
+        ['frozen@acme.com', CI_CLIENT_ID, 'User is inactive'],
+        ['fresh@acme.com', CI_CLIENT_ID, "user hasn't approved this consumer"],
+        ['admin@acme.com', ADMIN_CLIENT_ID, 200],
       ];
       for (const [sub, iss, want] of expected) {
         const { status, body } = await jwtLogin(emu, { sub, iss });

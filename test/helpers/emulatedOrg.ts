@@ -3,12 +3,11 @@
  * temporary HOME so no real sf state is read or written, and hands back a real Connection.
  */
 import { AuthInfo, Org, type Connection } from '@salesforce/core';
-import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { startEmulator, type Emulator, ADMIN_CLIENT_ID } from '../../emulator/index.js';
 import { fixtureKey } from './keys.js';
 import { useTempHome } from './org.js';
 
 /** Admin_App: "Admin approved users are pre-authorized", granted to admin@acme.com through its profile. */
-export const ADMIN_CLIENT_ID = '3MVG9EMULATOR.ADMIN.APP.KEY';
 
 export type EmulatedOrg = { emu: Emulator; conn: Connection; close(): Promise<void> };
 

@@ -3,11 +3,12 @@
  * no update checks, no inherited sf configuration (the SF_* variables set in isolatedEnv below).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { CI_CLIENT_ID } from '../../emulator/index.js';
 
 /** The repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -105,7 +106,6 @@ export function runSf(
 }
 
 /** The CI app of the emulator's scenarios, which most end-to-end logins use. */
-export const CI_CLIENT_ID = '3MVG9EMULATOR.CI.APP.KEY';
 
 /** `org login jwt …` for the real sf: a login to `instanceUrl` with a key file (`--json` unless told otherwise). */
 export function sfLoginJwtArgs(
@@ -134,4 +134,17 @@ export function sfLoginJwtArgs(
 export function jsonResult<T>(run: SfRun): T {
   expect(run.json, `--json output must parse:\n${run.stdout}\n${run.stderr}`).to.be.an('object');
   return (run.json as { result: T }).result;
+}
+
+/**
+ * Links this checkout into the sf CLI of `env` (`sf plugins link --no-install`), as a developer would. A linked
+ * plugin runs the compiled lib/, which `npm test` builds first: without it the suite stops with that said.
+ */
+export async function linkPlugin(env: IsolatedEnv): Promise<void> {
+  const compiled = join(REPO_ROOT, 'lib', 'commands', 'jwt');
+  if (!existsSync(compiled)) {
+    throw new Error(`${compiled} is missing: run "npm run build" first (npm test does), the linked plugin runs lib/.`);
+  }
+  const link = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], env.env);
+  expect(link.code, link.stdout + link.stderr).to.equal(0);
 }

@@ -4,7 +4,6 @@
  * self-authorize app, an admin org without rights, verification with --wait, and the user record.
  * Every test asserts the emulator's records (store.changes) before and after.
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
@@ -14,7 +13,15 @@ import { retryTiming } from '../../../src/diagnose/verify.js';
 import { flagDurationMs } from '../../../src/utils/duration.js';
 import { browser } from '../../../src/utils/browser.js';
 import { http } from '../../../src/utils/http.js';
-import { loadScenario, startEmulator, type Emulator, type Scenario } from '../../../emulator/index.js';
+import {
+  loadScenario,
+  startEmulator,
+  type Emulator,
+  type Scenario,
+  CI_CLIENT_ID,
+  ADMIN_CLIENT_ID,
+  TOKEN_PATH,
+} from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
@@ -23,12 +30,11 @@ import {
   tableRows,
   useTempHome,
   type TempHome,
+  keyLine,
 } from '../../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
-const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
+const KEY_LINE = keyLine(SERVER_KEY);
 const CI_USER_ID = '0055g000000CI01AAG';
 const ADMIN_APP_ID = '0H45g000000ADAPCA4';
 const realPostForm = http.postForm;
@@ -48,13 +54,25 @@ describe('jwt approve --admin-org', function () {
     // the admin org: admin@acme.com, logged in the real way
     const stored = await storeJwtLogin({
       username: 'admin@acme.com',
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       keyFile: SERVER_KEY,
       loginUrl: emu.url,
       alias: 'emu-admin',
     });
     tokens.push(stored.accessToken);
     emu.clearRequests();
+  }
+
+  /** The approval of ci@acme.com applies during the second pause between tries (propagation takes a while). */
+  function propagateAfterTwoPauses(): void {
+    (retryTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
+      sleeps.push(ms);
+      if (sleeps.length === 2) {
+        const user = emu.store.data.users.find((u) => u.username === 'ci@acme.com');
+        if (user) user.approvalPending = false;
+      }
+      return Promise.resolve();
+    });
   }
 
   beforeEach(async () => {
@@ -91,7 +109,7 @@ describe('jwt approve --admin-org', function () {
     '--username',
     'ci@acme.com',
     '--client-id',
-    ADMIN_APP_KEY,
+    ADMIN_CLIENT_ID,
     '--jwt-key-file',
     SERVER_KEY,
     '--instance-url',
@@ -112,7 +130,7 @@ describe('jwt approve --admin-org', function () {
   }
 
   const created = (): Array<[string, string]> => emu.store.changes.map((c) => [c.op, c.sobject]);
-  const tokenCalls = (): number => emu.requests.filter((r) => r.path === '/services/oauth2/token').length;
+  const tokenCalls = (): number => emu.requests.filter((r) => r.path === TOKEN_PATH).length;
 
   it('assigns the existing JWT_Access permission set, verifies the login, shows the user record; a second run changes nothing', async () => {
     await setUp('admin-approved-no-grant');
@@ -259,9 +277,9 @@ describe('jwt approve --admin-org', function () {
   it('changes nothing for a self-authorize app and explains both ways forward', async () => {
     await setUp('not-approved');
     const { result, output } = await approve([
-      ...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      ...adminArgs('--json').filter((a) => a !== ADMIN_CLIENT_ID && a !== '--client-id'),
       '--client-id',
-      CI_KEY,
+      CI_CLIENT_ID,
     ]);
     expect(result.selfAuthorize).to.equal(true);
     expect(result.app?.policy).to.equal('self-authorize');
@@ -282,13 +300,13 @@ describe('jwt approve --admin-org', function () {
 
   it('lists a self-authorize app’s callback URLs and says which --redirect-uri the browser approval needs', async () => {
     const scenario = loadScenario('not-approved');
-    const ci = scenario.apps.find((a) => a.consumerKey === CI_KEY);
+    const ci = scenario.apps.find((a) => a.consumerKey === CI_CLIENT_ID);
     if (ci) ci.callbackUrls = ['https://ci.example.com/oauth/callback/', 'http://localhost:1718/OauthRedirect'];
     await setUp(scenario);
     const { result, output } = await approve([
-      ...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      ...adminArgs('--json').filter((a) => a !== ADMIN_CLIENT_ID && a !== '--client-id'),
       '--client-id',
-      CI_KEY,
+      CI_CLIENT_ID,
     ]);
     expect(result.selfAuthorize).to.equal(true);
     expect(result.app?.callbackUrls).to.deep.equal([
@@ -308,18 +326,11 @@ describe('jwt approve --admin-org', function () {
 
   it('for a self-authorize app whose approval has not applied yet (APPROVAL_NOT_PROPAGATED), honours --wait', async () => {
     await setUp('approval-pending');
-    (retryTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
-      sleeps.push(ms);
-      if (sleeps.length === 2) {
-        const user = emu.store.data.users.find((u) => u.username === 'ci@acme.com');
-        if (user) user.approvalPending = false;
-      }
-      return Promise.resolve();
-    });
+    propagateAfterTwoPauses();
     const { result } = await approve([
-      ...adminArgs('--wait', '20s', '--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      ...adminArgs('--wait', '20s', '--json').filter((a) => a !== ADMIN_CLIENT_ID && a !== '--client-id'),
       '--client-id',
-      CI_KEY,
+      CI_CLIENT_ID,
     ]);
     expect(result.selfAuthorize).to.equal(true);
     expect(emu.store.changes).to.deep.equal([]);
@@ -332,9 +343,9 @@ describe('jwt approve --admin-org', function () {
   it('for a self-authorize app without the user’s approval, --wait does not wait: nothing would change it', async () => {
     await setUp('not-approved');
     const { result } = await approve([
-      ...adminArgs('--wait', '1m', '--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      ...adminArgs('--wait', '1m', '--json').filter((a) => a !== ADMIN_CLIENT_ID && a !== '--client-id'),
       '--client-id',
-      CI_KEY,
+      CI_CLIENT_ID,
     ]);
     expect(result.verification).to.include({ ok: false, tries: 1 });
     expect(result.verification?.cause?.code).to.equal('USER_NOT_APPROVED');
@@ -362,14 +373,7 @@ describe('jwt approve --admin-org', function () {
     const ci = scenario.users.find((u) => u.username === 'ci@acme.com');
     if (ci) ci.approvalPending = true;
     await setUp(scenario);
-    (retryTiming.sleep as sinon.SinonStub).callsFake((ms: number) => {
-      sleeps.push(ms);
-      if (sleeps.length === 2) {
-        const user = emu.store.data.users.find((u) => u.username === 'ci@acme.com');
-        if (user) user.approvalPending = false;
-      }
-      return Promise.resolve();
-    });
+    propagateAfterTwoPauses();
     const { result } = await approve(adminArgs('--wait', '10m', '--json'));
     expect(result.changed).to.equal(1);
     expect(result.verification).to.include({ ok: true, tries: 3 });
@@ -415,7 +419,7 @@ describe('jwt approve --admin-org', function () {
   it('reports an app that is not in the admin org', async () => {
     await setUp('admin-approved-no-grant');
     const { result } = await approve([
-      ...adminArgs('--json').filter((a) => a !== ADMIN_APP_KEY && a !== '--client-id'),
+      ...adminArgs('--json').filter((a) => a !== ADMIN_CLIENT_ID && a !== '--client-id'),
       '--client-id',
       '3MVG9NO.SUCH.APP',
     ]);
@@ -429,8 +433,8 @@ describe('jwt approve --admin-org', function () {
     await setUp('admin-approved-no-grant');
     for (const args of [
       adminArgs('--permission-set', 'JWT__Access'),
-      ['--username', 'ci@acme.com', '--client-id', ADMIN_APP_KEY, '--dry-run'],
-      ['--admin-org', 'no-such-admin', '--username', 'ci@acme.com', '--client-id', ADMIN_APP_KEY],
+      ['--username', 'ci@acme.com', '--client-id', ADMIN_CLIENT_ID, '--dry-run'],
+      ['--admin-org', 'no-such-admin', '--username', 'ci@acme.com', '--client-id', ADMIN_CLIENT_ID],
       adminArgs('--wait', 'soon'),
     ]) {
       try {

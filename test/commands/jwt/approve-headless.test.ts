@@ -5,7 +5,6 @@
  * request to the listener, and the usage errors (exit code 2). The "browser" is the test itself, walking
  * the emulator's consent page the way a browser does.
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
@@ -24,45 +23,18 @@ import {
   unusedPort,
   type Emulator,
   type Scenario,
+  CI_CLIENT_ID,
+  TOKEN_PATH,
 } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
-import { capturedOutput, secretLeaks, useTempHome, type TempHome } from '../../helpers/org.js';
+import { consent } from '../../helpers/consent.js';
+import { capturedOutput, secretLeaks, useTempHome, type TempHome, keyLine } from '../../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const CI_USER_ID = '0055g000000CI01AAG';
 const CI_APP_ID = '0H45g000000CIAPCA4';
 const SERVER_KEY = fixtureKey('server.key');
-const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
+const KEY_LINE = keyLine(SERVER_KEY);
 
-/** Walks the emulator's consent page as a browser does: GET the URL, submit the form, follow the redirect when asked. */
-async function consent(
-  authorizeUrl: string,
-  opts: { username?: string; decision?: 'allow' | 'deny'; deliver?: boolean } = {},
-): Promise<URL> {
-  const page = await fetch(authorizeUrl, { redirect: 'manual' });
-  expect(page.status, 'consent page').to.equal(200);
-  const html = await page.text();
-  const request = /name="request" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const origin = new URL(authorizeUrl).origin;
-  const decision = await fetch(`${origin}/services/oauth2/authorize/decision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      request,
-      username: opts.username ?? 'ci@acme.com',
-      decision: opts.decision ?? 'allow',
-    }).toString(),
-    redirect: 'manual',
-  });
-  const location = new URL(decision.headers.get('location') ?? '');
-  if (opts.deliver !== false) {
-    const landing = await fetch(location.href.replace('//localhost:', '//127.0.0.1:'));
-    await landing.text();
-  }
-  return location;
-}
-
-/** Resolves when nothing listens on the port (it can be bound). */
 describe('jwt approve: headless and refused before sign-in', function () {
   this.timeout(60_000);
   const sandbox = sinon.createSandbox();
@@ -76,7 +48,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
 
   async function setUp(scenario: string | Scenario = 'not-approved', callbackUrls?: string[]): Promise<void> {
     const data = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
-    for (const app of data.apps) if (app.consumerKey === CI_KEY) app.callbackUrls = callbackUrls ?? [redirectUri];
+    for (const app of data.apps) if (app.consumerKey === CI_CLIENT_ID) app.callbackUrls = callbackUrls ?? [redirectUri];
     emu = await startEmulator(data);
   }
 
@@ -117,7 +89,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     '--username',
     'ci@acme.com',
     '--client-id',
-    CI_KEY,
+    CI_CLIENT_ID,
     '--instance-url',
     emu.url,
     '--redirect-uri',
@@ -205,7 +177,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     const laptopUrl = new URL(printed.href);
     laptopUrl.searchParams.set('state', 'laptop-state');
     laptopUrl.searchParams.set('code_challenge', laptop.challenge);
-    const location = await consent(laptopUrl.href, { deliver: false });
+    const { location } = await consent(laptopUrl.href, { deliver: false });
     const exchange = await fetch(`${emu.url}/services/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -214,7 +186,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
         grant_type: 'authorization_code',
         code: location.searchParams.get('code') ?? '',
         // eslint-disable-next-line camelcase
-        client_id: CI_KEY,
+        client_id: CI_CLIENT_ID,
         // eslint-disable-next-line camelcase
         redirect_uri: redirectUri,
         // eslint-disable-next-line camelcase
@@ -251,7 +223,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     const run = runApprove(
       {
         username: 'ci@acme.com',
-        'client-id': CI_KEY,
+        'client-id': CI_CLIENT_ID,
         'instance-url': emu.url,
         'jwt-key-file': SERVER_KEY,
         'redirect-uri': redirectUri,
@@ -336,7 +308,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     it('an unknown client id, in the same words as diagnose (INVALID_CLIENT_ID)', async () => {
       await setUp();
       const { result, output } = await expectRefused(
-        [...args('--url-only').filter((a) => a !== CI_KEY), '--client-id', '3MVG9NOT.A.KNOWN.KEY'].filter(
+        [...args('--url-only').filter((a) => a !== CI_CLIENT_ID), '--client-id', '3MVG9NOT.A.KNOWN.KEY'].filter(
           (a, i, all) => !(a === '--client-id' && all[i + 1] === '--instance-url'),
         ),
         'invalid_client_id',
@@ -383,7 +355,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     expect(result).to.include({ ok: true, browserOpened: true });
     expect(result.approval.status).to.equal('not-received');
     expect(result.verification).to.equal(undefined);
-    expect(emu.requests.filter((r) => r.path === '/services/oauth2/token')).to.deep.equal([]);
+    expect(emu.requests.filter((r) => r.path === TOKEN_PATH)).to.deep.equal([]);
     expect(output).to.include('sf jwt diagnose --username ci@acme.com').and.include('--wait');
   });
 

@@ -9,7 +9,7 @@ import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove, { type JwtApproveBrowserResult } from '../../../src/commands/jwt/approve.js';
 import { retryTiming } from '../../../src/diagnose/verify.js';
 import { browser } from '../../../src/utils/browser.js';
-import {} from '../../../emulator/index.js';
+import { TOKEN_PATH } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import { http } from '../../../src/utils/http.js';
 import { JWT_BEARER_GRANT } from '../../../src/diagnose/token.js';
@@ -189,7 +189,7 @@ describe('jwt approve', () => {
     expect(authorize.searchParams.get('client_id')).to.equal(CLIENT_ID);
 
     const exchange = requests.find((r) => r.form.get('grant_type') === 'authorization_code');
-    expect(exchange?.path).to.equal('/services/oauth2/token');
+    expect(exchange?.path).to.equal(TOKEN_PATH);
     expect(exchange?.form.get('code')).to.equal(CODE);
     expect(exchange?.form.get('redirect_uri')).to.equal(redirectUri);
     expect(exchange?.form.has('client_secret')).to.equal(false);

@@ -14,7 +14,14 @@ import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
-import { fleetScenario, fleetUsername, startEmulator, TOKEN_PATH, type Emulator } from '../../../emulator/index.js';
+import {
+  fleetScenario,
+  fleetUsername,
+  startEmulator,
+  TOKEN_PATH,
+  type Emulator,
+  CI_CLIENT_ID,
+} from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
@@ -27,7 +34,6 @@ import {
   type TempHome,
 } from '../../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
 const FLEET = 12;
 const realPostForm = http.postForm;
@@ -59,7 +65,12 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
       const keyFile = i === 4 ? join(scratch, 'ci004.key') : SERVER_KEY;
       if (i === 4) copyFileSync(SERVER_KEY, keyFile);
       // eslint-disable-next-line no-await-in-loop -- one login after another, as a CI machine collects them
-      const stored = await storeJwtLogin({ username: fleetUsername(i), clientId: CI_KEY, keyFile, loginUrl: emu.url });
+      const stored = await storeJwtLogin({
+        username: fleetUsername(i),
+        clientId: CI_CLIENT_ID,
+        keyFile,
+        loginUrl: emu.url,
+      });
       tokens.push(stored.accessToken);
     }
     rmSync(join(scratch, 'ci004.key'));
@@ -183,7 +194,7 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
   it('--admin-org: the admin org is opened once per run, and its records decide each failing login', async () => {
     await storeJwtLogin({
       username: 'admin@acme.com',
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       keyFile: SERVER_KEY,
       loginUrl: emu.url,
       alias: 'fleet-admin',

@@ -17,7 +17,16 @@ import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
 import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/diagnose/types.js';
-import { KEYS_DIR, loadScenario, startEmulator, unusedPort, type Emulator } from '../../../emulator/index.js';
+import {
+  KEYS_DIR,
+  loadScenario,
+  startEmulator,
+  unusedPort,
+  type Emulator,
+  CI_CLIENT_ID,
+  ADMIN_CLIENT_ID,
+  TOKEN_PATH,
+} from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
@@ -31,9 +40,6 @@ import {
   type TempHome,
 } from '../../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
-const TOKEN_PATH = '/services/oauth2/token';
 const SERVER_KEY = fixtureKey('server.key');
 /** Base64 lines of every fixture key: none of them may ever show up in output. */
 const KEY_MATERIAL = [
@@ -104,14 +110,19 @@ describe('jwt diagnose', function () {
   /** Stores a JWT login the real way, then forgets the emulator's requests so counts start at zero. */
   async function login(partial: Partial<StoredLogin> & { username: string }): Promise<void> {
     const target = emu as Emulator;
-    const stored = await storeJwtLogin({ clientId: CI_KEY, keyFile: SERVER_KEY, loginUrl: target.url, ...partial });
+    const stored = await storeJwtLogin({
+      clientId: CI_CLIENT_ID,
+      keyFile: SERVER_KEY,
+      loginUrl: target.url,
+      ...partial,
+    });
     tokens.push(stored.accessToken);
     target.clearRequests();
     fetchSpy.resetHistory();
     postForm.resetHistory();
   }
 
-  function flagsFor(target: Emulator, username = 'ci@acme.com', clientId = CI_KEY, key = SERVER_KEY): string[] {
+  function flagsFor(target: Emulator, username = 'ci@acme.com', clientId = CI_CLIENT_ID, key = SERVER_KEY): string[] {
     return ['--username', username, '--client-id', clientId, '--jwt-key-file', key, '--instance-url', target.url];
   }
 
@@ -183,7 +194,7 @@ describe('jwt diagnose', function () {
       const { result } = outcome;
       expect(result).to.include({
         username: 'ci@acme.com',
-        clientId: CI_KEY,
+        clientId: CI_CLIENT_ID,
         loginUrl: `${target.url}/`,
         audience: `${target.url}/`,
       });
@@ -210,7 +221,7 @@ describe('jwt diagnose', function () {
         path: TOKEN_PATH,
         status: 200,
         sub: 'ci@acme.com',
-        iss: CI_KEY,
+        iss: CI_CLIENT_ID,
         aud: `${target.url}/`,
       });
       // a token was issued, and it is nowhere in the output (diagnose() checks that)
@@ -238,7 +249,7 @@ describe('jwt diagnose', function () {
 
     it('accepts a PKCS#1 key', async () => {
       const target = await emulator('healthy');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, fixtureKey('pkcs1.key')));
+      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, fixtureKey('pkcs1.key')));
       expectOk(outcome);
       expect(check(outcome.result, 'key-parse').message).to.include('PKCS#1');
     });
@@ -251,7 +262,7 @@ describe('jwt diagnose', function () {
         '-o',
         'ci@acme.com',
         '-i',
-        CI_KEY,
+        CI_CLIENT_ID,
         '-f',
         SERVER_KEY,
         '-r',
@@ -277,7 +288,7 @@ describe('jwt diagnose', function () {
       expect(json.cause?.serverError?.error_description).to.equal("user hasn't approved this consumer");
       expect(json.approvalUrl).to.match(new RegExp(`^${target.url}/services/oauth2/authorize\\?`));
       const approval = new URL(json.approvalUrl as string);
-      expect(approval.searchParams.get('client_id')).to.equal(CI_KEY);
+      expect(approval.searchParams.get('client_id')).to.equal(CI_CLIENT_ID);
       expect(approval.searchParams.get('scope')).to.include('refresh_token');
       expect(check(json, 'token-exchange')).to.include({ status: 'fail', code: 'USER_NOT_APPROVED' });
       expect(json.attempts[0]).to.include({ host: `${target.url}/`, outcome: 'oauth-error', status: 400 });
@@ -288,7 +299,7 @@ describe('jwt diagnose', function () {
     it('KEY_FILE_NOT_FOUND for a missing path, before any request', async () => {
       await emulator('healthy');
       const missing = join(home.home, 'no-such.key');
-      const outcome = await diagnose(flagsFor(emu as Emulator, 'ci@acme.com', CI_KEY, missing));
+      const outcome = await diagnose(flagsFor(emu as Emulator, 'ci@acme.com', CI_CLIENT_ID, missing));
       const cause = expectFault(outcome, 'KEY_FILE_NOT_FOUND');
       expect(cause.message).to.include(missing);
       expect(check(outcome.result, 'key-parse').status).to.equal('skip');
@@ -342,7 +353,7 @@ describe('jwt diagnose', function () {
     for (const { what, file, check: id, words } of unreadable) {
       it(`KEY_UNREADABLE for ${what}, naming it, before any request`, async () => {
         const target = await emulator('healthy');
-        const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, fixtureKey(file)));
+        const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, fixtureKey(file)));
         const cause = expectFault(outcome, 'KEY_UNREADABLE');
         expect(check(outcome.result, id)).to.include({ status: 'fail', code: 'KEY_UNREADABLE' });
         expect(cause.message).to.include(words);
@@ -353,7 +364,7 @@ describe('jwt diagnose', function () {
 
     it('KEY_UNREADABLE for a directory', async () => {
       const target = await emulator('healthy');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, KEYS_DIR));
+      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, KEYS_DIR));
       const cause = expectFault(outcome, 'KEY_UNREADABLE');
       expect(check(outcome.result, 'key-file')).to.include({ status: 'fail', code: 'KEY_UNREADABLE' });
       expect(cause.message).to.include('is a directory');
@@ -362,7 +373,7 @@ describe('jwt diagnose', function () {
 
     it('KEY_TOO_SHORT for a 1024-bit key: key-size fails, the exchange is skipped, no token request', async () => {
       const target = await emulator('weak-key');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_KEY, fixtureKey('weak1024.key')));
+      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, fixtureKey('weak1024.key')));
       const cause = expectFault(outcome, 'KEY_TOO_SHORT');
       expect(check(outcome.result, 'key-size')).to.include({ status: 'fail', code: 'KEY_TOO_SHORT' });
       expect(check(outcome.result, 'key-size').message).to.include('1024');
@@ -403,7 +414,7 @@ describe('jwt diagnose', function () {
     ];
     for (const { what, url } of invalid) {
       it(`LOGIN_URL_INVALID for ${what}, and nothing is sent anywhere`, async () => {
-        const outcome = await diagnose(['-o', 'ci@acme.com', '-i', CI_KEY, '-f', SERVER_KEY, '-r', url]);
+        const outcome = await diagnose(['-o', 'ci@acme.com', '-i', CI_CLIENT_ID, '-f', SERVER_KEY, '-r', url]);
         const cause = expectFault(outcome, 'LOGIN_URL_INVALID');
         expect(check(outcome.result, 'login-url')).to.include({ status: 'fail', code: 'LOGIN_URL_INVALID' });
         expect(cause.actions.join('\n')).to.match(/login\.salesforce\.com|my\.salesforce\.com/);
@@ -415,7 +426,7 @@ describe('jwt diagnose', function () {
     it('NETWORK_ERROR for a refused port; unreachable fallback hosts are not the cause', async () => {
       const port = await unusedPort();
       const url = `http://127.0.0.1:${port}`;
-      const outcome = await diagnose(['-o', 'ci@acme.com', '-i', CI_KEY, '-f', SERVER_KEY, '-r', url]);
+      const outcome = await diagnose(['-o', 'ci@acme.com', '-i', CI_CLIENT_ID, '-f', SERVER_KEY, '-r', url]);
       const cause = expectFault(outcome, 'NETWORK_ERROR');
       expect(cause.message).to.include(`${url}/`);
       expect(outcome.result.attempts[0]).to.include({ host: `${url}/`, outcome: 'network-error' });
@@ -479,8 +490,8 @@ describe('jwt diagnose', function () {
     });
 
     for (const [what, clientId] of [
-      ['a trailing newline', `${CI_KEY}\n`],
-      ['quotes', `"${CI_KEY}"`],
+      ['a trailing newline', `${CI_CLIENT_ID}\n`],
+      ['quotes', `"${CI_CLIENT_ID}"`],
     ]) {
       it(`INVALID_CLIENT_ID for a client id with ${what}, called out by the client-id check`, async () => {
         const target = await emulator('healthy');
@@ -577,7 +588,7 @@ describe('jwt diagnose', function () {
       const target = await emulator('admin-approved-no-grant');
       await login({ username: 'admin@acme.com' });
       const outcome = await diagnose([
-        ...flagsFor(target, 'ci@acme.com', ADMIN_APP_KEY),
+        ...flagsFor(target, 'ci@acme.com', ADMIN_CLIENT_ID),
         '--admin-org',
         'admin@acme.com',
       ]);
@@ -588,7 +599,7 @@ describe('jwt diagnose', function () {
 
     it('APP_SCOPE_MISSING_REFRESH_TOKEN when the app’s scopes lack refresh_token', async () => {
       const target = await emulator('scope-missing-refresh-token');
-      await login({ username: 'admin@acme.com', clientId: ADMIN_APP_KEY });
+      await login({ username: 'admin@acme.com', clientId: ADMIN_CLIENT_ID });
       const outcome = await diagnose([...flagsFor(target), '--admin-org', 'admin@acme.com']);
       const cause = expectFault(outcome, 'APP_SCOPE_MISSING_REFRESH_TOKEN');
       expect(cause.actions.join('\n')).to.include('refresh_token');
@@ -644,7 +655,7 @@ describe('jwt diagnose', function () {
 
     it('NOT_ADMIN_APPROVED for invalid_app_access', async () => {
       const target = await emulator('admin-approved-invalid-app-access');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', ADMIN_APP_KEY));
+      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', ADMIN_CLIENT_ID));
       const cause = expectFault(outcome, 'NOT_ADMIN_APPROVED');
       expect(cause.serverError?.error).to.equal('invalid_app_access');
     });
@@ -754,7 +765,7 @@ describe('jwt diagnose', function () {
       await login({ username: 'ci@acme.com', alias: 'ci' });
       const outcome = await diagnose(['-o', 'ci@acme.com']);
       expectOk(outcome);
-      expect(outcome.result).to.include({ clientId: CI_KEY, loginUrl: `${target.url}/` });
+      expect(outcome.result).to.include({ clientId: CI_CLIENT_ID, loginUrl: `${target.url}/` });
       expect(outcome.result.source).to.deep.equal({
         clientId: 'stored-auth',
         jwtKeyFile: 'stored-auth',

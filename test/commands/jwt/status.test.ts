@@ -2,13 +2,12 @@
  * `sf jwt status`, in-process against the Salesforce emulator: the user's approvals, the app's policy and
  * scopes, the grants that reach the user, as tables and JSON; read-only in the org and on disk.
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtStatus, { type JwtStatusResult } from '../../../src/commands/jwt/status.js';
-import { startEmulator, type Emulator } from '../../../emulator/index.js';
+import { startEmulator, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import {
   capturedOutput,
@@ -19,12 +18,11 @@ import {
   treeChanges,
   useTempHome,
   type TempHome,
+  keyLine,
 } from '../../helpers/org.js';
 
-const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-const ADMIN_APP_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
 const SERVER_KEY = fixtureKey('server.key');
-const KEY_LINE = readFileSync(SERVER_KEY, 'utf8').split('\n')[1];
+const KEY_LINE = keyLine(SERVER_KEY);
 
 describe('jwt status', function () {
   this.timeout(60_000);
@@ -39,7 +37,7 @@ describe('jwt status', function () {
     accessToken = (
       await storeJwtLogin({
         username: 'admin@acme.com',
-        clientId: CI_KEY,
+        clientId: CI_CLIENT_ID,
         keyFile: SERVER_KEY,
         loginUrl: emu.url,
         alias: 'emu-admin',
@@ -121,7 +119,7 @@ describe('jwt status', function () {
 
   it('finds the app by client id and says the user record is ready', async () => {
     await setUp('healthy');
-    const { result, output } = await status(['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '-i', ADMIN_APP_KEY]);
+    const { result, output } = await status(['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '-i', ADMIN_CLIENT_ID]);
     expect(result.app?.name).to.equal('Admin_App');
     expect(result.approved).to.equal(true);
     expect(result.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.via).to.equal('permission-set');
@@ -130,7 +128,7 @@ describe('jwt status', function () {
 
   it('says a self-authorize user has no approval, with the browser command', async () => {
     await setUp('not-approved');
-    const { result, output } = await status(['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '-i', CI_KEY]);
+    const { result, output } = await status(['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '-i', CI_CLIENT_ID]);
     expect(result.policy).to.equal('self-authorize');
     expect(result.approved).to.equal(false);
     expect(result.oauthTokens).to.deep.equal([]);

@@ -24,6 +24,7 @@ import {
 } from '../../../src/approve/listener.js';
 import { appFor, browser } from '../../../src/utils/browser.js';
 import { http } from '../../../src/utils/http.js';
+import { TOKEN_PATH } from '../../../emulator/index.js';
 
 /* ---------------------------------------------------------------------------------------------- */
 /* helpers                                                                                          */
@@ -534,7 +535,7 @@ describe('authorize: exchangeCode', () => {
     expect(fake.requests).to.have.length(1);
     const [sent] = fake.requests;
     expect(sent.method).to.equal('POST');
-    expect(sent.path).to.equal('/services/oauth2/token');
+    expect(sent.path).to.equal(TOKEN_PATH);
     expect(sent.contentType).to.equal('application/x-www-form-urlencoded');
     expect(Object.fromEntries(sent.form)).to.deep.equal({
       // eslint-disable-next-line camelcase

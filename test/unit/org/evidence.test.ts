@@ -8,6 +8,7 @@ import { classifyServerError } from '../../../src/diagnose/classify.js';
 import type { OrgEvidence } from '../../../src/org/types.js';
 import { apiError, fakeConnection, type Answer } from '../../helpers/fakeConnection.js';
 import { emulatedOrg } from '../../helpers/emulatedOrg.js';
+import { CI_CLIENT_ID, ADMIN_CLIENT_ID } from '../../../emulator/index.js';
 
 const USER = {
   Id: '005A',
@@ -298,8 +299,6 @@ describe('describeError', () => {
 
 describe('collectEvidence against the emulator', function () {
   this.timeout(60_000);
-  const CI_KEY = '3MVG9EMULATOR.CI.APP.KEY';
-  const ADMIN_KEY = '3MVG9EMULATOR.ADMIN.APP.KEY';
   const NOT_APPROVED = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
 
   type Fixture = {
@@ -315,14 +314,14 @@ describe('collectEvidence against the emulator', function () {
   const fixtures: Fixture[] = [
     {
       scenario: 'not-approved',
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       expected: 'USER_NOT_APPROVED',
       requests: 3,
       check: (ev) => expect(ev.oauthTokens).to.deep.equal([]),
     },
     {
       scenario: 'admin-approved-no-grant',
-      clientId: ADMIN_KEY,
+      clientId: ADMIN_CLIENT_ID,
       expected: 'USER_NOT_PREAUTHORIZED',
       requests: 3,
       check: (ev): void => {
@@ -335,23 +334,23 @@ describe('collectEvidence against the emulator', function () {
     },
     {
       scenario: 'user-frozen',
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       expected: 'USER_FROZEN',
       requests: 3,
       check: (ev) => expect(ev.user?.isFrozen).to.equal(true),
     },
-    { scenario: 'user-inactive', clientId: CI_KEY, expected: 'USER_INACTIVE', requests: 2 },
+    { scenario: 'user-inactive', clientId: CI_CLIENT_ID, expected: 'USER_INACTIVE', requests: 2 },
     {
       scenario: 'scope-missing-refresh-token',
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       expected: 'APP_SCOPE_MISSING_REFRESH_TOKEN',
       requests: 3,
       check: (ev) => expect(ev.app?.scopes).not.to.include('RefreshToken'),
     },
-    { scenario: 'approval-pending', clientId: CI_KEY, expected: 'APPROVAL_NOT_PROPAGATED', requests: 3 },
+    { scenario: 'approval-pending', clientId: CI_CLIENT_ID, expected: 'APPROVAL_NOT_PROPAGATED', requests: 3 },
     {
       scenario: 'healthy',
-      clientId: ADMIN_KEY,
+      clientId: ADMIN_CLIENT_ID,
       expected: 'APPROVAL_NOT_PROPAGATED',
       requests: 3,
       check: (ev) =>
@@ -359,7 +358,7 @@ describe('collectEvidence against the emulator', function () {
     },
     {
       scenario: 'sandbox',
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       username: 'ci@acme.com',
       admin: 'admin@acme.com.uat',
       expected: 'USER_NOT_FOUND',
@@ -380,7 +379,7 @@ describe('collectEvidence against the emulator', function () {
     },
     {
       scenario: 'restricted-admin',
-      clientId: CI_KEY,
+      clientId: CI_CLIENT_ID,
       expected: 'USER_NOT_APPROVED',
       requests: 4,
       check: (ev): void => {
@@ -400,7 +399,7 @@ describe('collectEvidence against the emulator', function () {
     const org = await emulatedOrg('admin-approved-no-grant');
     try {
       org.emu.setFaults({ notFound: true, paths: ['/services/data/v66.0/composite'] });
-      const ev = await collectEvidence(org.conn, { username: 'ci@acme.com', clientId: ADMIN_KEY });
+      const ev = await collectEvidence(org.conn, { username: 'ci@acme.com', clientId: ADMIN_CLIENT_ID });
       expect(classifyServerError(NOT_APPROVED, ev)).to.equal('USER_NOT_PREAUTHORIZED');
       expect(ev.errors ?? []).to.deep.equal([]);
       const paths = org.emu.requests

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { approvalStatus } from '../../../src/status/status.js';
 import { apiError, fakeConnection, type Answer } from '../../helpers/fakeConnection.js';
 import { emulatedOrg } from '../../helpers/emulatedOrg.js';
+import { ADMIN_CLIENT_ID } from '../../../emulator/index.js';
 
 const USER = {
   Id: '005A',
@@ -134,7 +135,7 @@ describe('approvalStatus against the emulator', function () {
     try {
       const report = await approvalStatus(org.conn, {
         username: 'ci@acme.com',
-        clientId: '3MVG9EMULATOR.ADMIN.APP.KEY',
+        clientId: ADMIN_CLIENT_ID,
       });
       expect(report.policy).to.equal('admin-approved');
       expect(report.approved).to.equal(true);
