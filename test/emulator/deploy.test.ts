@@ -1,4 +1,3 @@
-/* eslint-disable camelcase -- OAuth 2.0 parameters and bodies are snake_case on the wire */
 import { expect } from 'chai';
 import { strToU8, zipSync } from 'fflate';
 // jsforce is the client @salesforce/core's Connection is built on; the emulator must satisfy it.

@@ -1,4 +1,3 @@
-/* eslint-disable camelcase -- OAuth 2.0 parameters and bodies are snake_case on the wire */
 import { spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';

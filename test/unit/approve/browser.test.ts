@@ -1,4 +1,3 @@
-/* eslint-disable camelcase -- OAuth 2.0 wire names in the fake token answers */
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { completeApproval } from '../../../src/approve/browser.js';

@@ -1,4 +1,3 @@
-/* eslint-disable camelcase -- OAuth fields (error_description) */
 import { expect } from 'chai';
 import type { SfError } from '@salesforce/core';
 import {

@@ -1,4 +1,3 @@
-/* eslint-disable camelcase -- Salesforce API names (CI_App) and OAuth fields (error_description) */
 import { expect } from 'chai';
 import { approvalStatus } from '../../../src/status/status.js';
 import { apiError, fakeConnection, type Answer } from '../../helpers/fakeConnection.js';
