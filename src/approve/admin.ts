@@ -33,7 +33,7 @@ async function refuseGrantToOtherOrg(
   refuseOtherOrg(adminOrg, conn, { username, orgId, loginUrl });
 }
 
-/** Planning and applying a grant takes a few round trips (grants.ts), each within --timeout. */
+/** Planning and applying a grant takes a few round trips (org/grants.ts), each within --timeout. */
 const ADMIN_ROUNDS = 8;
 
 export type AdminModeOptions = {

@@ -1,6 +1,6 @@
 /*
  * `sf jwt approve` in one call: the flags are checked (every usage error, exit code 2, is thrown before
- * anything is sent), then browser mode (approveBrowser.ts) or admin mode (approveAdmin.ts) runs.
+ * anything is sent), then browser mode (browser.ts) or admin mode (admin.ts) runs.
  */
 import { Messages } from '@salesforce/core';
 import type { BrowserName } from '../utils/browser.js';

@@ -66,7 +66,7 @@ export async function exchangeCode(opts: {
     ...(description === undefined ? {} : { errorDescription: redact(serverText(description), secrets) }),
   });
 
-  // the plugin's one HTTP client (http.ts): no retries, never follows a redirect (the code and secret are
+  // the plugin's one HTTP client (utils/http.ts): no retries, never follows a redirect (the code and secret are
   // not re-sent to wherever it points), network failures as data
   const answer = await http.postForm(endpoint, Object.fromEntries(form), opts.timeoutMs);
   if (answer.kind === 'network-error') {

@@ -195,7 +195,7 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
     result.steps = toSteps(applied);
     result.changed = applied.changes;
   } catch (err) {
-    // what was done before the failure is in the error's data (grants.ts)
+    // what was done before the failure is in the error's data (org/grants.ts)
     const done = (err instanceof SfError ? (err.data as { plan?: GrantPlan } | undefined)?.plan : undefined) ?? plan;
     result.steps = toSteps(done);
     result.changed = done === plan ? 0 : done.changes;

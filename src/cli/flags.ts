@@ -50,7 +50,7 @@ export const identityFlags = identityFlagsOf();
 /**
  * --admin-org, for diagnose, approve and status: an authenticated org to read (and, for approve, write) setup
  * data in. No short character and no default: an admin org is used only when named. A plain string, opened
- * with connectAdminOrg (src/shared/adminOrg.ts), so an unknown org is a usage error that names the flag.
+ * with connectAdminOrg (src/org/adminOrg.ts), so an unknown org is a usage error that names the flag.
  */
 export const adminOrgFlag = Flags.string({
   summary: shared.getMessage('flags.admin-org.summary'),

@@ -30,7 +30,7 @@ export type EvidenceStepOptions = {
 /** Causes that only org-side records can tell apart. */
 const NEEDS_EVIDENCE: ReadonlySet<CauseCode> = new Set(['USER_NOT_APPROVED', 'USER_INACTIVE', 'NOT_ADMIN_APPROVED']);
 
-/** Evidence takes up to three round trips (evidence.ts), each within --timeout. */
+/** Evidence takes up to three round trips (org/evidence.ts), each within --timeout. */
 const EVIDENCE_ROUNDS = 3;
 
 type Gathered = {

@@ -27,7 +27,7 @@ export function certificateMatchesKey(
   return { matches: certFingerprint === keyFingerprint, certFingerprint, keyFingerprint };
 }
 
-/** Why a file is not a certificate: the file itself (files.ts), or what its content is. */
+/** Why a file is not a certificate: the file itself (utils/files.ts), or what its content is. */
 export type CertificateProblem =
   | { problem: 'file'; read: Extract<FileRead, { ok: false }> }
   | { problem: 'empty' | 'privateKey' | 'publicKey' | 'notCertificate' };
@@ -48,7 +48,7 @@ export function parseCertificate(raw: Buffer | string): X509Certificate | Certif
 
 /**
  * Reads a PEM or DER certificate file, or says why it is not one. Only a regular file of plausible size is
- * read (files.ts): a FIFO or a device such as /dev/zero is refused without reading it.
+ * read (utils/files.ts): a FIFO or a device such as /dev/zero is refused without reading it.
  */
 export async function readCertificate(path: string): Promise<X509Certificate | CertificateProblem> {
   const read = await readRegularFile(path);

@@ -1,7 +1,7 @@
 /*
  * The data `sf jwt status` shows: the "OAuth Connected Apps" related list of the user record, the app's
  * permitted-users policy and scopes, and which profile / permission sets grant the app and whether the
- * user has them. Built from the evidence readers (two rounds of parallel requests; see evidence.ts).
+ * user has them. Built from the evidence readers (two rounds of parallel requests; see org/evidence.ts).
  */
 import type { Connection } from '@salesforce/core';
 import type { OrgEvidence } from '../org/types.js';

@@ -1,6 +1,6 @@
 /*
  * Clean-up on Ctrl-C. Work that leaves something behind while it runs (a listening socket, a half-written
- * file) registers how to undo it; the command's signal handler (src/command.ts) runs every registered
+ * file) registers how to undo it; the command's signal handler (src/cli/command.ts) runs every registered
  * clean-up before the process ends with exit code 130. Clean-ups are synchronous: the process exits right
  * after them.
  */

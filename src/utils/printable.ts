@@ -1,5 +1,5 @@
 /*
- * Text that reaches the terminal: the one sanitizer every command's output goes through (src/command.ts).
+ * Text that reaches the terminal: the one sanitizer every command's output goes through (src/cli/command.ts).
  * Usernames, file names, aliases and server answers (error_description) are echoed in messages; none of
  * their control characters may reach the terminal, where an escape sequence could recolour, move the cursor,
  * rewrite the line before it or set the window title.

@@ -58,7 +58,7 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
     timeout: timeoutFlag,
     'admin-org': adminOrgFlag,
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
-    // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in src/shared/approve.ts.
+    // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in src/approve/approve.ts.
     'permission-set': Flags.string({
       summary: messages.getMessage('flags.permission-set.summary'),
       description: messages.getMessage('flags.permission-set.description'),

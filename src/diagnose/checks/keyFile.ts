@@ -27,7 +27,7 @@ async function notFoundActions(path: string, abs: string, origin: KeyOrigin): Pr
 
 /**
  * Checks that the key file exists, is a readable regular file of plausible size and is not empty. A FIFO, a
- * device or a huge file is refused without reading it (files.ts), so the check never hangs.
+ * device or a huge file is refused without reading it (utils/files.ts), so the check never hangs.
  * Never throws for a diagnosable fault: a missing file (or an empty path) is KEY_FILE_NOT_FOUND, the rest
  * KEY_UNREADABLE.
  *

@@ -26,7 +26,7 @@ const answer = (status: number, body: unknown): ReturnType<typeof http.postForm>
     text: JSON.stringify(body),
   });
 
-describe('approveBrowser: what the redirect and the exchange mean', () => {
+describe('approve/browser: what the redirect and the exchange mean', () => {
   afterEach(() => sinon.restore());
 
   it('approved, with a refresh token: the exchange ran once, and nothing secret is returned', async () => {

@@ -10,7 +10,7 @@ import { unusedPort } from '../../../emulator/index.js';
 
 const REDIRECT = 'http://localhost:1717/OauthRedirect';
 
-describe('authorizeCheck: the authorize URL before anything opens', () => {
+describe('approve/precheck: the authorize URL before anything opens', () => {
   let server: Server;
   let base: string;
   let seen: Array<{ method?: string; url?: string; cookie?: string }>;
@@ -144,7 +144,7 @@ describe('authorizeCheck: the authorize URL before anything opens', () => {
   });
 });
 
-describe('authorizeCheck: the refusal in words', () => {
+describe('approve/precheck: the refusal in words', () => {
   const ctx = {
     username: 'ci@acme.com',
     clientId: '3MVG9abc',

@@ -1,5 +1,5 @@
 /*
- * The rows of `sf jwt diagnose --all`'s human output (src/shared/fleetRows.ts): one-line reasons, the next
+ * The rows of `sf jwt diagnose --all`'s human output (src/diagnose/fleetView.ts): one-line reasons, the next
  * command per cause, and the order of the summary.
  */
 import { expect } from 'chai';

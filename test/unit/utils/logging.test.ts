@@ -1,5 +1,5 @@
 /*
- * The plugin's root logger (src/shared/logging.ts): records stay in memory and reach the sf log file at exit,
+ * The plugin's root logger (src/utils/logging.ts): records stay in memory and reach the sf log file at exit,
  * at or above the log level, with secrets removed; no second log transport. Each case runs in a child
  * process, because core's root logger is a process-wide singleton and the file is written at exit.
  */
