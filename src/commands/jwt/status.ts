@@ -15,7 +15,7 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.status');
 /** Reading the user record takes a few round trips (status/status.ts), each within --timeout. */
 const STATUS_ROUNDS = 4;
 
-/** The approval state on the user record (status/status.ts), plus the admin org it was read through. */
+/** The approval state on the user record (status.ts), plus the admin org it was read through. */
 export type JwtStatusResult = ApprovalStatusReport & {
   adminOrg: string;
   /** One line that sums it up: the verdict, or why there is none (a missing user or app, records not read). */
