@@ -9,6 +9,10 @@
  * records at or above the log level (`warn`, or SF_LOG_LEVEL). Logging reaches the sf log when the user asks
  * for it (SF_LOG_LEVEL=debug), without a worker thread.
  *
+ * Relies on (inside @salesforce/core, beyond its documented API): Logger keeps its root logger in the static field
+ * `rootLogger`, which a Logger constructed with the root's name fills; a root made with `useMemoryLogger` keeps
+ * its records for `getBufferedRecords`, secrets removed. test/unit/utils/logging.test.ts fails when that changes.
+ *
  * Nothing changes where core would not write that file itself: when a root logger already exists (a linked
  * plugin shares the CLI's core), with DEBUG set (core then pretty-prints to the terminal), with
  * SF_DISABLE_LOG_FILE / SFDX_DISABLE_LOG_FILE, or in core's test mode. No environment variable is set, so

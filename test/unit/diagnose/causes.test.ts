@@ -3,35 +3,7 @@ import { APPROVAL_CAUSES } from '../../../src/diagnose/classify.js';
 import { buildCause, causeFromServerError, type CauseContext } from '../../../src/diagnose/causes.js';
 import { usernameLacksSandboxSuffix } from '../../../src/org/sandbox.js';
 import { CAUSE_CODES } from '../../../src/diagnose/types.js';
-import { type OrgEvidence } from '../../../src/org/types.js';
-
-const user = (over: Partial<NonNullable<OrgEvidence['user']>> = {}): NonNullable<OrgEvidence['user']> => ({
-  id: '005000000000001AAA',
-  username: 'ci@acme.com',
-  isActive: true,
-  isFrozen: false,
-  profileId: '00e000000000001AAA',
-  profileName: 'Integration',
-  ...over,
-});
-const app = (over: Partial<NonNullable<OrgEvidence['app']>> = {}): NonNullable<OrgEvidence['app']> => ({
-  id: '0H4000000000001AAA',
-  name: 'CI_App',
-  label: 'CI App',
-  kind: 'ConnectedApplication',
-  adminApprovedOnly: false,
-  scopes: ['Api', 'RefreshToken'],
-  ...over,
-});
-const grant = (
-  over: Partial<NonNullable<OrgEvidence['grants']>[number]> = {},
-): NonNullable<OrgEvidence['grants']>[number] => ({
-  permissionSetId: '0PS000000000001AAA',
-  permissionSetName: 'CI_Access',
-  isOwnedByProfile: false,
-  assignedToUser: false,
-  ...over,
-});
+import { user, app, grant } from '../../helpers/evidence.js';
 
 const baseCtx: CauseContext = {
   username: 'ci@acme.com',

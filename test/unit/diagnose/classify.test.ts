@@ -8,36 +8,10 @@ import {
 import { type CauseContext } from '../../../src/diagnose/causes.js';
 import { CAUSE_CODES, type CauseCode, type ServerError } from '../../../src/diagnose/types.js';
 import { type OrgEvidence } from '../../../src/org/types.js';
+import { user, app, grant } from '../../helpers/evidence.js';
 
 const NOT_APPROVED: ServerError = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
 
-const user = (over: Partial<NonNullable<OrgEvidence['user']>> = {}): NonNullable<OrgEvidence['user']> => ({
-  id: '005000000000001AAA',
-  username: 'ci@acme.com',
-  isActive: true,
-  isFrozen: false,
-  profileId: '00e000000000001AAA',
-  profileName: 'Integration',
-  ...over,
-});
-const app = (over: Partial<NonNullable<OrgEvidence['app']>> = {}): NonNullable<OrgEvidence['app']> => ({
-  id: '0H4000000000001AAA',
-  name: 'CI_App',
-  label: 'CI App',
-  kind: 'ConnectedApplication',
-  adminApprovedOnly: false,
-  scopes: ['Api', 'RefreshToken'],
-  ...over,
-});
-const grant = (
-  over: Partial<NonNullable<OrgEvidence['grants']>[number]> = {},
-): NonNullable<OrgEvidence['grants']>[number] => ({
-  permissionSetId: '0PS000000000001AAA',
-  permissionSetName: 'CI_Access',
-  isOwnedByProfile: false,
-  assignedToUser: false,
-  ...over,
-});
 const token = { appName: 'CI App', createdDate: '2026-01-01T00:00:00.000Z', useCount: 3 };
 
 type Row = { name: string; err: ServerError; evidence?: OrgEvidence; expected: CauseCode };

@@ -12,21 +12,11 @@ import {
   validateKeygenOptions,
   type GeneratedKeyAndCert,
 } from '../../../src/keys/generate.js';
+import { expectSfError } from '../../helpers/errors.js';
 
 /** DER of the sha256WithRSAEncryption OID 1.2.840.113549.1.1.11 */
 const SHA256_WITH_RSA = Buffer.from('06092a864886f70d01010b', 'hex');
 const DAY = 24 * 60 * 60 * 1000;
-
-const expectSfError = async (promise: Promise<unknown>, name: string, exitCode: number): Promise<SfError> => {
-  try {
-    await promise;
-  } catch (err) {
-    expect((err as SfError).name).to.equal(name);
-    expect((err as SfError).exitCode).to.equal(exitCode);
-    return err as SfError;
-  }
-  expect.fail(`expected ${name}`);
-};
 
 describe('keygen', () => {
   let dir: string;

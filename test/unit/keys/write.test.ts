@@ -2,22 +2,11 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { SfError } from '@salesforce/core';
 import { generateKeyPairAndCert, type GeneratedKeyAndCert } from '../../../src/keys/generate.js';
 import { writeKeyAndCert } from '../../../src/keys/write.js';
+import { expectSfError } from '../../helpers/errors.js';
 
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
-
-const expectSfError = async (promise: Promise<unknown>, name: string, exitCode: number): Promise<SfError> => {
-  try {
-    await promise;
-  } catch (err) {
-    expect((err as SfError).name).to.equal(name);
-    expect((err as SfError).exitCode).to.equal(exitCode);
-    return err as SfError;
-  }
-  expect.fail(`expected ${name}`);
-};
 
 describe('writeKeyAndCert', () => {
   let dir: string;
