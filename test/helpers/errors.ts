@@ -15,3 +15,13 @@ export async function expectSfError(promise: Promise<unknown>, name: string, exi
   }
   return expect.fail(`expected ${name}`);
 }
+
+/** The error a promise rejects with (a test fails when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<SfError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as SfError;
+  }
+  return expect.fail('expected a rejection');
+}

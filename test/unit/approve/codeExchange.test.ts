@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import type { SfError } from '@salesforce/core';
 import { DEFAULT_REDIRECT_URI } from '../../../src/org/authorizeUrl.js';
 import { consumerSecretFromEnv, exchangeCode } from '../../../src/approve/codeExchange.js';
 import { http } from '../../../src/utils/http.js';
 import { TOKEN_PATH } from '../../../emulator/index.js';
+import { rejection } from '../../helpers/errors.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -14,15 +14,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SfError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as SfError;
-  }
-  expect.fail('expected a rejection');
 }
 
 type Recorded = { method?: string; path?: string; contentType?: string; form: URLSearchParams };

@@ -10,6 +10,7 @@ import {
   redirectTarget,
   waitForRedirect,
 } from '../../../src/approve/listener.js';
+import { rejection } from '../../helpers/errors.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -22,15 +23,6 @@ async function freePort(): Promise<number> {
 async function get(url: string): Promise<{ status: number; text: string; contentType: string | null }> {
   const res = await fetch(url, { redirect: 'manual' });
   return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SfError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as SfError;
-  }
-  expect.fail('expected a rejection');
 }
 
 const SECRETS = {
