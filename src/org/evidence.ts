@@ -12,9 +12,16 @@
  *                                        PermissionSetAssignment | self-authorize: OauthToken | unknown: all three)
  *                                    = 3 requests (+1 round, PermissionSetGroupComponent, only when the user has
  *                                      permission set groups and no direct grant)
+ *   client id only, external client  R1 as above, finding no connected app; then one Metadata list (ConnectedApp and
+ *   app                              the ECA global and OAuth settings), Metadata read(ExtlClntAppGlobalOauthSettings)
+ *                                    in chunks of 10 stopping at the consumer key, composite(ExternalClientApplication
+ *                                    + ExtlClntAppOauthPlcyCnfg) with a Metadata read of its OAuth settings (scopes),
+ *                                    then R2 as above = 7 requests
  *   --app-name, connected app        R1: composite(User, ConnectedApplication) + Metadata read; R2 as above = 3
- *   --app-name, external client app  as above, plus ExternalClientApplication then ExtlClntAppOauthPlcyCnfg
- *                                    after the connected-app lookups found nothing (+2 rounds)
+ *   --app-name, external client app  as above, plus composite(ExternalClientApplication + ExtlClntAppOauthPlcyCnfg)
+ *                                    after the connected-app lookups found nothing (+1 round)
+ *   need 'app' (INVALID_ASSERTION,   R1 only: the user (to tell the org apart) and the app with its certificate and
+ *   APP_NOT_INSTALLED)               dates (collectAppEvidence)
  *   user missing or inactive         stops after R1 = 2 requests
  */
 import type { Connection } from '@salesforce/core';
