@@ -430,10 +430,11 @@ export async function resolveApp(
 }
 
 /**
- * Whether a client id is the consumer key of an external client app of the org behind `conn`: true or false when
- * the global OAuth settings were read with their consumer keys, undefined when that could not be told.
+ * The external client app whose consumer key is the client id, in the org behind `conn`: its API name; null when
+ * the global OAuth settings were all read, with their consumer keys, and none is the client id's; undefined when
+ * that could not be told (a refused read, consumer keys hidden from the reader).
  */
-export async function isExternalClientApp(conn: Connection, clientId: string): Promise<boolean | undefined> {
+export async function externalClientAppOf(conn: Connection, clientId: string): Promise<string | null | undefined> {
   const errors: Errors = [];
   const listed = await listMetadata(conn, [ECA_GLOBAL_OAUTH], errors);
   if (!listed) return undefined;
@@ -445,6 +446,6 @@ export async function isExternalClientApp(conn: Connection, clientId: string): P
     errors,
     { keyOf: ecaKey, clientId },
   );
-  if (scan.match) return true;
-  return scan.failed || scan.keyHidden ? undefined : false;
+  if (scan.match) return str(scan.match.externalClientApplication) ?? scan.match.fullName ?? '';
+  return scan.failed || scan.keyHidden ? undefined : null;
 }

@@ -28,7 +28,7 @@ import type { Connection } from '@salesforce/core';
 import type { OrgEvidence } from './types.js';
 import type { Errors } from './query.js';
 import { readFrozen, readUser } from './users.js';
-import { resolveApp, type EvidenceApp } from './apps.js';
+import { resolveApp, resolveAppDetails, type AppLookup, type EvidenceApp } from './apps.js';
 import {
   noteHiddenTokens,
   publicToken,
@@ -87,6 +87,23 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
     if (!noteHiddenTokens(forApp.length, errors)) evidence.oauthTokens = forApp;
   }
   return done();
+}
+
+/** The user and the app as collectAppEvidence reads them, with the app's certificate and dates. */
+export type AppEvidence = { evidence: OrgEvidence; lookup: AppLookup };
+
+/**
+ * What an answer about the app itself needs (invalid assertion, app not found): the app with its certificate and
+ * dates, and the user (a user found there proves the admin org is the login's org). One round.
+ */
+export async function collectAppEvidence(conn: Connection, opts: Omit<EvidenceOptions, 'need'>): Promise<AppEvidence> {
+  const errors: Errors = [];
+  const [user, lookup] = await Promise.all([
+    readUser(conn, opts.username, errors),
+    resolveAppDetails(conn, { clientId: opts.clientId, appName: opts.appName, details: true }, errors),
+  ]);
+  const evidence: OrgEvidence = { user, app: lookup.app };
+  return { evidence: errors.length ? { ...evidence, errors } : evidence, lookup };
 }
 
 // ---------------------------------------------------------------------------------------------

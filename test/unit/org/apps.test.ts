@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isExternalClientApp, resolveApp, resolveAppDetails, METADATA_CHUNK } from '../../../src/org/apps.js';
+import { externalClientAppOf, resolveApp, resolveAppDetails, METADATA_CHUNK } from '../../../src/org/apps.js';
 import { apiError, fakeConnection, type Answer } from '../../helpers/fakeConnection.js';
 
 const USER = {
@@ -224,7 +224,7 @@ describe('resolveApp', () => {
       expect(errors[0].message)
         .to.include('View External Client Apps Consumer Secrets in Metadata')
         .and.to.include('--app-name');
-      expect(await isExternalClientApp(fake.conn, 'KEY.ECA')).to.equal(undefined);
+      expect(await externalClientAppOf(fake.conn, 'KEY.ECA')).to.equal(undefined);
     });
 
     it('answers null when neither a connected app nor an external client app has the key', async () => {
@@ -234,8 +234,8 @@ describe('resolveApp', () => {
       expect(errors.map((e) => e.message)).to.deep.equal([
         'no connected app or external client app in this org has this consumer key',
       ]);
-      expect(await isExternalClientApp(fake.conn, 'KEY.NONE')).to.equal(false);
-      expect(await isExternalClientApp(fake.conn, 'KEY.ECA')).to.equal(true);
+      expect(await externalClientAppOf(fake.conn, 'KEY.NONE')).to.equal(null);
+      expect(await externalClientAppOf(fake.conn, 'KEY.ECA')).to.equal('CI_ECA');
     });
 
     it('reads an external client app named by --app-name, with its certificate when asked', async () => {
