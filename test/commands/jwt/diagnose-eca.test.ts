@@ -8,7 +8,8 @@
  * login.salesforce.com and test.salesforce.com fail at DNS in the tests' loopback-only namespace: the plugin's own
  * HTTP seam (http.postForm) sends their POSTs to the emulator instead, with the assertion (and its `aud`) unchanged.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
@@ -236,6 +237,18 @@ describe('jwt diagnose: external client apps', function () {
       expect(result.cause?.evidence?.workingLoginUrl).to.equal(target.url);
     });
 
+    it('takes the My Domain from another stored login of the same org when the user’s own has none', async () => {
+      const target = await emulator('eca-legacy-host');
+      await login({ username: 'admin@acme.com.uat', clientId: ADMIN_CLIENT_ID });
+      await login({ username: 'ci@acme.com.uat' });
+      // core keeps the login URL as the instance URL when the instance's DNS name did not resolve yet
+      const file = join(home.home, '.sfdx', 'ci@acme.com.uat.json');
+      const fields = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ ...fields, instanceUrl: 'https://test.salesforce.com/' }));
+      const { result } = await diagnose(['-o', 'ci@acme.com.uat', '--instance-url', 'https://test.salesforce.com']);
+      expect(result.cause?.evidence?.workingLoginUrl).to.equal(target.url);
+    });
+
     it('a healthy login through a legacy host still sends exactly one token request', async () => {
       const target = await emulator('healthy');
       await login({ username: 'ci@acme.com' });
@@ -357,6 +370,20 @@ describe('jwt diagnose: external client apps', function () {
       expect(check(result, 'org-evidence')?.status).to.equal('pass');
     });
 
+    it('tells a --cert-file mismatch apart too: KEY_CERT_MISMATCH carries the app’s certificate', async () => {
+      const target = await emulator('wrong-cert');
+      await login({ username: 'admin@acme.com', clientId: ADMIN_CLIENT_ID });
+      const { result } = await diagnose([
+        ...flags('ci@acme.com', target.url),
+        '--cert-file',
+        fixtureKey('other.crt'),
+        '--admin-org',
+        'admin@acme.com',
+      ]);
+      expect(result.cause?.code).to.equal('KEY_CERT_MISMATCH');
+      expect(result.cause?.evidence?.appCertificate).to.deep.include({ matchesKey: false, keyFingerprint });
+    });
+
     it('for an external client app too, mapped by its consumer key', async () => {
       const scenario = loadScenario('eca-no-grant');
       const app = scenario.apps.find((a) => a.name === 'CI_ECA');
@@ -395,6 +422,19 @@ describe('jwt diagnose: external client apps', function () {
       expect(warning).to.include('sf org login jwt --username ci@acme.com --client-id <connected app consumer key>');
       expect(ux.warn.args.flat().join('\n')).to.include('C-1016');
       expect(tokenRequests()).to.equal(1);
+    });
+
+    it('a failing Dev Hub login: the admin org’s evidence shows the ECA, and the warning comes with the cause', async () => {
+      const target = await emulator('devhub-eca');
+      await login({ username: 'admin@acme.com', clientId: ADMIN_CLIENT_ID });
+      await login({ username: 'ci@acme.com' });
+      // the grant goes away after the login was stored
+      target.store.data.permissionSetAssignments = target.store.data.permissionSetAssignments.filter(
+        (a) => a.permissionSetId !== '0PS5g000000JWT1GAO',
+      );
+      const { result } = await diagnose(['-o', 'ci@acme.com', '--admin-org', 'admin@acme.com']);
+      expect(result.cause?.code).to.equal('USER_NOT_PREAUTHORIZED');
+      expect(result.warnings?.join('\n')).to.include('C-1016').and.to.include('CI ECA');
     });
 
     it('says nothing for a Dev Hub login whose app can’t be read as the user (never a guess)', async () => {
