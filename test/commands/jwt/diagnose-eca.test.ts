@@ -18,6 +18,7 @@ import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
 import type { DiagnoseResult } from '../../../src/diagnose/types.js';
 import { runJwtDoctor } from '../../../src/hooks/jwtDoctor.js';
+import { retryTiming, verifyJwtLogin } from '../../../src/diagnose/verify.js';
 import { publicKeyFingerprint } from '../../../src/keys/match.js';
 import { parsePrivateKey } from '../../../src/keys/parse.js';
 import {
@@ -247,6 +248,25 @@ describe('jwt diagnose: external client apps', function () {
       writeFileSync(file, JSON.stringify({ ...fields, instanceUrl: 'https://test.salesforce.com/' }));
       const { result } = await diagnose(['-o', 'ci@acme.com.uat', '--instance-url', 'https://test.salesforce.com']);
       expect(result.cause?.evidence?.workingLoginUrl).to.equal(target.url);
+    });
+
+    it('the verification of approve --wait does not wait for it: waiting does not change the login host', async () => {
+      const target = await emulator('eca-legacy-host');
+      const sleep = sandbox.stub(retryTiming, 'sleep').resolves();
+      const verification = await verifyJwtLogin(
+        {
+          username: 'ci@acme.com.uat',
+          clientId: CI_CLIENT_ID,
+          jwtKeyFile: SERVER_KEY,
+          loginUrl: 'https://test.salesforce.com/',
+          instanceUrl: target.url,
+          source: {},
+        },
+        { waitMs: 600_000, timeoutMs: 10_000 },
+      );
+      expect(verification).to.deep.include({ ok: false, tries: 1 });
+      expect(verification.cause?.evidence?.workingLoginUrl).to.equal(target.url);
+      expect(sleep.called).to.equal(false);
     });
 
     it('a healthy login through a legacy host still sends exactly one token request', async () => {
