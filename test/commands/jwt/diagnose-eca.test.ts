@@ -316,7 +316,9 @@ describe('jwt diagnose: external client apps', function () {
     it('with --admin-org: no ECA with that consumer key in the org, and where it may live instead', async () => {
       const target = await emulator('eca-not-installed');
       await login({ username: 'admin@acme.com', clientId: ADMIN_CLIENT_ID });
-      const { result } = await diagnose([...flags('ci@acme.com', target.url), '--admin-org', 'admin@acme.com']);
+      const { result, output } = await diagnose([...flags('ci@acme.com', target.url), '--admin-org', 'admin@acme.com']);
+      expect(output).to.include('no app with this client ID in the org');
+      expect(check(result, 'org-evidence')?.status).to.equal('pass');
       const cause = result.cause as NonNullable<DiagnoseResult['cause']>;
       expect(cause.code).to.equal('APP_NOT_INSTALLED');
       expect(cause.message)
