@@ -16,7 +16,15 @@ import type { AppFacts } from './orgEvidence.js';
  * APP_NOT_INSTALLED at a legacy login host: the org's My Domain (an origin) and what the one more login through it
  * answered; `unknown` when the CLI does not know the org's My Domain, so it was not tried.
  */
-export type MyDomainTry = { url: string; works: boolean; attempt?: Attempt } | { unknown: true };
+export type MyDomainTry =
+  | {
+      url: string;
+      works: boolean;
+      /** Salesforce found the app there: the login works, or stops at another OAuth error than app_not_found. */
+      appFound?: boolean;
+      attempt?: Attempt;
+    }
+  | { unknown: true };
 
 /** An app created or changed this many minutes ago may not have reached the login servers yet. */
 export const RECENT_CHANGE_MINUTES = 15;
@@ -209,6 +217,26 @@ function appNotInstalled(ctx: CauseContext): Rendered {
       message: msg('APP_NOT_INSTALLED.legacyHost', [login, md.url]),
       actions: [msg('action.loginMyDomain', [loginCommand(ctx, md.url)]), ...audienceEnvAction(ctx, md.url)],
       evidence: { workingLoginUrl: md.url, workingAudience: md.attempt?.audience },
+    };
+  }
+  if (md?.appFound) {
+    // through the My Domain the app was found: the login stops at the next problem, which a diagnosis there names
+    return {
+      message: msg('APP_NOT_INSTALLED.legacyHostNextProblem', [login, md.url, answerOf(md.attempt)]),
+      actions: [
+        msg('action.diagnoseMyDomain', [
+          commandLine(
+            'sf jwt diagnose',
+            ['--username', ctx.username],
+            clientIdPart(ctx),
+            ['--jwt-key-file', ctx.jwtKeyFile],
+            ['--instance-url', md.url],
+            ['--admin-org', ctx.adminOrg],
+          ),
+        ]),
+        ...audienceEnvAction(ctx, md.url),
+      ],
+      evidence: { appInOrg: true, myDomainTried: md.url, myDomainAnswer: md.attempt?.serverError },
     };
   }
   const presence = ctx.app?.presence;

@@ -137,7 +137,13 @@ async function retryThroughMyDomain(
         }
       : outcome.attempt;
   run.attempts.push(attempt);
-  return { url: myDomain, works: attempt.outcome === 'success', attempt };
+  const works = attempt.outcome === 'success';
+  return {
+    url: myDomain,
+    works,
+    appFound: works || (attempt.serverError !== undefined && !isAppNotFound(attempt)),
+    attempt,
+  };
 }
 
 /** The cause of a first attempt that got no OAuth error body. */
@@ -324,7 +330,7 @@ async function probesAfterFailure(
   return {};
 }
 
-/** The evidence step; not needed when the login works through the org's My Domain (the app is there: verified). */
+/** The evidence step; not needed when the app was found through the org's My Domain (it is there: verified). */
 async function evidenceAfterFailure(
   serverError: ServerError | undefined,
   code: CauseCode,
@@ -332,7 +338,7 @@ async function evidenceAfterFailure(
   myDomain: MyDomainTry | undefined,
   options: EvidenceStepOptions,
 ): Promise<EvidenceStep> {
-  if (myDomain && 'works' in myDomain && myDomain.works) {
+  if (myDomain && 'url' in myDomain && myDomain.appFound) {
     return { code, sandbox: {}, check: skip('org-evidence', messages.getMessage('skip.myDomainWorks')) };
   }
   return evidenceStep(serverError, code, inputs, options);

@@ -215,6 +215,24 @@ describe('jwt diagnose: external client apps', function () {
       expect(check(result, 'org-evidence')?.status).to.equal('skip');
     });
 
+    it('through the My Domain the app is found but the user not granted: the next problem, diagnosed there', async () => {
+      const target = await emulator('eca-legacy-host');
+      await login({ username: 'ci@acme.com.uat' });
+      target.store.data.permissionSetAssignments = target.store.data.permissionSetAssignments.filter(
+        (a) => a.permissionSetId !== '0PS5g000000JWT1GAO',
+      );
+      const { result } = await diagnose(['-o', 'ci@acme.com.uat', '--instance-url', 'https://test.salesforce.com']);
+      const cause = result.cause as NonNullable<DiagnoseResult['cause']>;
+      expect(cause.code).to.equal('APP_NOT_INSTALLED');
+      expect(cause.message).to.include(
+        "stopped at the next problem: invalid_grant: user hasn't approved this consumer",
+      );
+      expect(cause.actions[0]).to.include(`sf jwt diagnose --username ci@acme.com.uat --client-id ${CI_CLIENT_ID}`);
+      expect(cause.actions[0]).to.include(`--instance-url ${target.url}`);
+      expect(cause.evidence).to.deep.include({ appInOrg: true, myDomainTried: target.url });
+      expect(posted.filter((u) => u.startsWith(target.url))).to.have.length(1);
+    });
+
     it('says what to do with SF_AUDIENCE_URL when the environment sets it', async () => {
       const target = await emulator('eca-legacy-host');
       await login({ username: 'ci@acme.com.uat' });

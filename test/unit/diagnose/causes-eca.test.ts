@@ -42,7 +42,7 @@ describe('APP_NOT_INSTALLED', () => {
   it('through the My Domain that works: a verified fix, the exact --instance-url, the URL in the evidence', () => {
     const cause = buildCause('APP_NOT_INSTALLED', {
       ...base,
-      myDomain: { url: MY_DOMAIN, works: true, attempt: attempt({}) },
+      myDomain: { url: MY_DOMAIN, works: true, appFound: true, attempt: attempt({}) },
     });
     expect(cause.message)
       .to.include('The external client app is in this org, but it refuses the login host https://test.salesforce.com/')
@@ -52,6 +52,27 @@ describe('APP_NOT_INSTALLED', () => {
       `Log in through the org's My Domain: sf org login jwt --username ci@acme.com.uat --client-id 3MVG9abc --jwt-key-file /keys/server.key --instance-url ${MY_DOMAIN}`,
     ]);
     expect(cause.evidence).to.deep.equal({ workingLoginUrl: MY_DOMAIN, workingAudience: `${MY_DOMAIN}/` });
+  });
+
+  it('through the My Domain the app is found and the login stops at the next problem: diagnose it there', () => {
+    const notApproved = { error: 'invalid_grant', error_description: "user hasn't approved this consumer" };
+    const cause = buildCause('APP_NOT_INSTALLED', {
+      ...base,
+      adminOrg: 'uat-admin',
+      myDomain: {
+        url: MY_DOMAIN,
+        works: false,
+        appFound: true,
+        attempt: attempt({ outcome: 'oauth-error', serverError: notApproved }),
+      },
+    });
+    expect(cause.message)
+      .to.include('The external client app is in this org, but it refuses the login host https://test.salesforce.com/')
+      .and.to.include("stopped at the next problem: invalid_grant: user hasn't approved this consumer");
+    expect(cause.actions[0]).to.equal(
+      `Log in through the org's My Domain from now on, and find what stops the login there: sf jwt diagnose --username ci@acme.com.uat --client-id 3MVG9abc --jwt-key-file /keys/server.key --instance-url ${MY_DOMAIN} --admin-org uat-admin`,
+    );
+    expect(cause.evidence).to.deep.equal({ appInOrg: true, myDomainTried: MY_DOMAIN, myDomainAnswer: notApproved });
   });
 
   it('names SF_AUDIENCE_URL when the environment sets it', () => {
