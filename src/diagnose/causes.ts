@@ -9,7 +9,25 @@ import { looksLikeSandbox, sandboxNameFromUrl, usernameLacksSandboxSuffix } from
 import { commandLine, placeholder, shellQuote, type CommandPart, type Placeholder } from '../utils/shell.js';
 import { printable } from '../utils/printable.js';
 import { classifyServerError } from './classify.js';
-import type { Cause, CauseCode, ServerError } from './types.js';
+import type { Attempt, Cause, CauseCode, ServerError } from './types.js';
+import type { AppFacts } from './orgEvidence.js';
+
+/**
+ * APP_NOT_INSTALLED at a legacy login host: the org's My Domain (an origin) and what the one more login through it
+ * answered; `unknown` when the CLI does not know the org's My Domain, so it was not tried.
+ */
+export type MyDomainTry =
+  | {
+      url: string;
+      works: boolean;
+      /** Salesforce found the app there: the login works, or stops at another OAuth error than app_not_found. */
+      appFound?: boolean;
+      attempt?: Attempt;
+    }
+  | { unknown: true };
+
+/** An app created or changed this many minutes ago may not have reached the login servers yet. */
+export const RECENT_CHANGE_MINUTES = 15;
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
@@ -43,6 +61,16 @@ export type CauseContext = {
   isSandbox?: boolean;
   /** The sandbox name, when known from elsewhere than the login URL (e.g. the admin org's username suffix). */
   sandboxName?: string;
+  /** The key file of the login, for commands in actions. */
+  jwtKeyFile?: string;
+  /** APP_NOT_INSTALLED at a legacy login host: the login once more through the org's My Domain. */
+  myDomain?: MyDomainTry;
+  /** SF_AUDIENCE_URL (or SFDX_AUDIENCE_URL), when the environment sets it. */
+  audienceEnv?: { name: string; value: string };
+  /** With --admin-org, for an answer about the app itself: whether it is in the org, and its certificate. */
+  app?: AppFacts;
+  /** The current time (tests pass a fixed one). */
+  now?: Date;
 };
 
 const msg = (key: string, tokens: Array<string | number> = []): string => messages.getMessage(key, tokens);
@@ -125,6 +153,219 @@ function grantSummary(ctx: CauseContext): string {
 type Rendered = { message: string; actions: string[]; evidence?: Record<string, unknown> };
 type Renderer = (ctx: CauseContext) => Rendered;
 
+/** `sf org login jwt` with the identity the user gave, through another login URL. */
+function loginCommand(ctx: CauseContext, loginUrl: string): string {
+  return commandLine(
+    'sf org login jwt',
+    ['--username', ctx.username],
+    clientIdPart(ctx),
+    ['--jwt-key-file', ctx.jwtKeyFile],
+    ['--instance-url', loginUrl],
+  );
+}
+
+/** What an attempt answered, in one line (server text without its control characters). */
+function answerOf(attempt: Attempt | undefined): string {
+  if (!attempt) return msg('placeholder.noDetail');
+  if (attempt.serverError) {
+    const { error, error_description: description } = attempt.serverError;
+    return printable(description ? `${error}: ${description}` : error);
+  }
+  return printable(attempt.message ?? attempt.outcome);
+}
+
+/** Whole minutes since an ISO date-time; undefined when it does not parse. */
+function minutesSince(iso: string | undefined, now: Date): number | undefined {
+  const at = iso ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.floor((now.getTime() - at) / 60_000));
+}
+
+/** Where an app missing from this org may live instead: the org is a sandbox, production, or not known. */
+function appElsewhere(ctx: CauseContext, orgIsSandbox: boolean | undefined): 'sandbox' | 'production' | 'unknown' {
+  if (orgIsSandbox ?? looksLikeSandbox(ctx)) return 'sandbox';
+  if (orgIsSandbox === false) return 'production';
+  const host = ctx.loginUrl ? (URL.canParse(ctx.loginUrl) ? new URL(ctx.loginUrl).hostname.toLowerCase() : '') : '';
+  return host === 'login.salesforce.com' || host.endsWith('.my.salesforce.com') ? 'production' : 'unknown';
+}
+
+/** The sentence on the My Domain: tried and refused, or not known so not tried; '' when it does not apply. */
+function myDomainSentence(ctx: CauseContext): string {
+  const md = ctx.myDomain;
+  if (!md) return '';
+  if ('unknown' in md) return ` ${msg('APP_NOT_INSTALLED.myDomainUnknown')}`;
+  return md.works ? '' : ` ${msg('APP_NOT_INSTALLED.myDomainFailed', [md.url, answerOf(md.attempt)])}`;
+}
+
+/** What to do with SF_AUDIENCE_URL once the My Domain works: it names an audience this app refuses. */
+function audienceEnvAction(ctx: CauseContext, myDomain: string): string[] {
+  const env = ctx.audienceEnv;
+  return env ? [msg('action.audienceEnvLegacy', [env.name, env.value, `${env.name}=${shellQuote(myDomain)}`])] : [];
+}
+
+/**
+ * APP_NOT_INSTALLED: a verified fix through the My Domain; with --admin-org, an app missing from the org (and where
+ * it may live) or one that is there (changed minutes ago: wait; else the login host or the app's state); without
+ * evidence, the possible causes, with what was tried.
+ */
+function appNotInstalled(ctx: CauseContext): Rendered {
+  const login = ctx.loginUrl ?? msg('placeholder.loginUrl');
+  const md = ctx.myDomain && 'url' in ctx.myDomain ? ctx.myDomain : undefined;
+  const tried = md ? { myDomainTried: md.url } : {};
+  if (md?.works) {
+    return {
+      message: msg('APP_NOT_INSTALLED.legacyHost', [login, md.url]),
+      actions: [msg('action.loginMyDomain', [loginCommand(ctx, md.url)]), ...audienceEnvAction(ctx, md.url)],
+      evidence: { workingLoginUrl: md.url, workingAudience: md.attempt?.audience },
+    };
+  }
+  if (md?.appFound) {
+    // through the My Domain the app was found: the login stops at the next problem, which a diagnosis there names
+    return {
+      message: msg('APP_NOT_INSTALLED.legacyHostNextProblem', [login, md.url, answerOf(md.attempt)]),
+      actions: [
+        msg('action.diagnoseMyDomain', [
+          commandLine(
+            'sf jwt diagnose',
+            ['--username', ctx.username],
+            clientIdPart(ctx),
+            ['--jwt-key-file', ctx.jwtKeyFile],
+            ['--instance-url', md.url],
+            ['--admin-org', ctx.adminOrg],
+          ),
+        ]),
+        ...audienceEnvAction(ctx, md.url),
+      ],
+      evidence: { appInOrg: true, myDomainTried: md.url, myDomainAnswer: md.attempt?.serverError },
+    };
+  }
+  const presence = ctx.app?.presence;
+  const legacyAction = ctx.myDomain ? [msg('action.useMyDomain')] : [];
+  if (presence?.present === false) {
+    const where = appElsewhere(ctx, ctx.app?.orgIsSandbox);
+    return {
+      message: `${msg('APP_NOT_INSTALLED.absent', [adminOrgName(ctx), (ctx.clientId ?? '').trim(), login])} ${msg(
+        `APP_NOT_INSTALLED.where.${where}`,
+      )}${myDomainSentence(ctx)}`,
+      actions: [msg('action.installEca'), msg(`action.appElsewhere.${where}`), msg('action.appOtherOrg')],
+      evidence: { appInOrg: false, ...tried },
+    };
+  }
+  if (presence?.present) {
+    const app = appLabel(ctx);
+    const minutes = minutesSince(presence.lastModifiedDate, ctx.now ?? new Date());
+    const facts = { appInOrg: true, app: ctx.evidence?.app, appLastModifiedDate: presence.lastModifiedDate, ...tried };
+    if (minutes !== undefined && minutes <= RECENT_CHANGE_MINUTES) {
+      return {
+        message: `${msg('APP_NOT_INSTALLED.recent', [app, minutes, presence.lastModifiedDate ?? '', login])}${myDomainSentence(ctx)}`,
+        actions: [
+          msg('action.waitRetry', [
+            commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx), [
+              '--instance-url',
+              ctx.loginUrl,
+            ]),
+          ]),
+          msg('action.waitApprove', [
+            commandLine(
+              'sf jwt approve',
+              adminOrgPart(ctx),
+              ['--username', ctx.username],
+              appPart(ctx),
+              ['--instance-url', ctx.loginUrl],
+              ['--wait', '10m'],
+            ),
+          ]),
+        ],
+        evidence: facts,
+      };
+    }
+    return {
+      message: `${msg('APP_NOT_INSTALLED.present', [
+        app,
+        adminOrgName(ctx),
+        presence.lastModifiedDate ?? msg('placeholder.unknownDate'),
+        login,
+      ])}${myDomainSentence(ctx)}`,
+      actions: [...legacyAction, msg('action.ecaEnabled', [app]), msg('action.waitNewSandbox')],
+      evidence: facts,
+    };
+  }
+  return {
+    message: `${msg('APP_NOT_INSTALLED', [login])}${myDomainSentence(ctx)}`,
+    actions: [
+      msg('action.installEca'),
+      msg('action.useMyDomain'),
+      msg('action.waitNewSandbox'),
+      ...(ctx.undecided ? [msg('note.appUndecided', [adminOrgName(ctx), ctx.undecided])] : []),
+      ...evidenceNotes(ctx),
+    ],
+    evidence: Object.keys(tried).length ? tried : undefined,
+  };
+}
+
+/** Where to upload the key's certificate: the external client app's own Setup path when the app is known to be one. */
+function uploadCertAction(ctx: CauseContext): string {
+  return ctx.evidence?.app?.kind === 'ExternalClientApplication'
+    ? msg('action.uploadCertEca', [appLabel(ctx)])
+    : msg('action.uploadCert', [appLabel(ctx)]);
+}
+
+/** INVALID_ASSERTION: with --admin-org, the certificate on the app compared with the key. */
+function invalidAssertion(ctx: CauseContext): Rendered {
+  const app = appLabel(ctx);
+  const cert = ctx.app?.certificate;
+  const certCheck = msg('action.certCheck', [commandLine('sf jwt diagnose', ['--username', ctx.username])]);
+  if (!cert || cert.unreadable) {
+    return {
+      message: msg('INVALID_ASSERTION'),
+      actions: [
+        uploadCertAction(ctx),
+        certCheck,
+        msg('action.keygen'),
+        ...(ctx.undecided ? [msg('note.appUndecided', [adminOrgName(ctx), ctx.undecided])] : []),
+        ...evidenceNotes(ctx),
+      ],
+      evidence: cert ? { appCertificate: cert } : undefined,
+    };
+  }
+  const evidence = { appCertificate: cert, app: ctx.evidence?.app };
+  if (!cert.present) {
+    return {
+      message: msg('INVALID_ASSERTION.noCert', [app]),
+      actions: [uploadCertAction(ctx), msg('action.keygen')],
+      evidence,
+    };
+  }
+  const validity = msg(cert.expired ? 'word.expiredOn' : 'word.validUntil', [cert.validTo ?? '']);
+  if (cert.matchesKey === false) {
+    return {
+      message: msg('INVALID_ASSERTION.otherCert', [
+        app,
+        cert.subject ?? '',
+        validity,
+        cert.certFingerprint ?? '',
+        cert.keyFingerprint,
+      ]),
+      actions: [uploadCertAction(ctx), msg('action.keyOfCert', [cert.certFingerprint ?? '']), msg('action.keygen')],
+      evidence,
+    };
+  }
+  return {
+    message: msg('INVALID_ASSERTION.sameCert', [
+      app,
+      cert.keyFingerprint,
+      cert.subject ?? '',
+      validity,
+      ctx.loginUrl ?? msg('placeholder.loginUrl'),
+    ]),
+    actions: [
+      msg('action.waitRetry', [commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx))]),
+      msg('action.rightOrg', [ctx.username]),
+    ],
+    evidence,
+  };
+}
+
 const setupUserPath = (ctx: CauseContext): string => msg('path.user', [ctx.username]);
 
 const RENDERERS: Record<CauseCode, Renderer> = {
@@ -180,18 +421,8 @@ const RENDERERS: Record<CauseCode, Renderer> = {
         : msg('INVALID_CLIENT_ID', [ctx.loginUrl ?? msg('placeholder.loginUrl')]),
     actions: [msg('action.copyConsumerKey', [appLabel(ctx)]), msg('action.rightOrg', [ctx.username])],
   }),
-  APP_NOT_INSTALLED: (ctx) => ({
-    message: msg('APP_NOT_INSTALLED', [ctx.loginUrl ?? msg('placeholder.loginUrl')]),
-    actions: [msg('action.installEca'), msg('action.useMyDomain'), msg('action.waitNewSandbox')],
-  }),
-  INVALID_ASSERTION: (ctx) => ({
-    message: msg('INVALID_ASSERTION'),
-    actions: [
-      msg('action.uploadCert', [appLabel(ctx)]),
-      msg('action.certCheck', [commandLine('sf jwt diagnose', ['--username', ctx.username])]),
-      msg('action.keygen'),
-    ],
-  }),
+  APP_NOT_INSTALLED: appNotInstalled,
+  INVALID_ASSERTION: invalidAssertion,
   AUDIENCE_INVALID: (ctx) => {
     const aud = ctx.audience ?? ctx.loginUrl ?? msg('placeholder.loginUrl');
     const login = ctx.loginUrl ?? msg('placeholder.loginUrl');

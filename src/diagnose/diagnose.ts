@@ -6,18 +6,32 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { buildAuthorizeUrl, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE } from '../org/authorizeUrl.js';
 import type { JwtInputs } from '../org/inputs.js';
+import { connectAdminOrg } from '../org/adminOrg.js';
+import { adminOrgFacts, compareOrgs } from '../org/orgMatch.js';
+import { storedMyDomainOfOrg } from '../org/authStore.js';
+import { isLegacyLoginHost, myDomainOf } from '../org/myDomain.js';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
 import { printable } from '../utils/printable.js';
+import { originOf } from '../utils/url.js';
 import { inOrder, STOP } from '../utils/sequence.js';
-import type { Attempt, Cause, CauseCode, Check, DiagnoseResult } from './types.js';
+import type { OrgEvidence } from '../org/types.js';
+import type { Attempt, Cause, CauseCode, Check, DiagnoseResult, ServerError } from './types.js';
 import { checkClock, measureSkewSeconds } from './checks/clock.js';
-import { attemptExchange, HostReachability, runPairs, type ExchangeRequest, type ExchangeRun } from './token.js';
+import {
+  attemptExchange,
+  HostReachability,
+  runPairs,
+  type AttemptOutcome,
+  type ExchangeRequest,
+  type ExchangeRun,
+} from './token.js';
 import { audienceProbes } from './pairs.js';
 import { classifyServerError } from './classify.js';
-import { buildCause } from './causes.js';
+import { buildCause, type MyDomainTry } from './causes.js';
 import { runLocalChecks, skip } from './localChecks.js';
-import { evidenceStep } from './orgEvidence.js';
+import { evidenceStep, type EvidenceStep, type EvidenceStepOptions } from './orgEvidence.js';
+import { devHubWarning } from './devHub.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -61,6 +75,77 @@ async function probeAudiences(
   return working;
 }
 
+/** Salesforce's answer for an external client app it does not find behind the login URL. */
+function isAppNotFound(attempt: Attempt | undefined): boolean {
+  return attempt?.serverError !== undefined && classifyServerError(attempt.serverError) === 'APP_NOT_INSTALLED';
+}
+
+/** Opens the admin org's connection once for the whole diagnosis (the one given by `--all`, or a new one). */
+function adminConnectionOnce(options: DiagnoseOptions): (() => Promise<Connection>) | undefined {
+  if (options.adminConnection) return options.adminConnection;
+  const adminOrg = options.adminOrg;
+  if (!adminOrg) return undefined;
+  let opened: Promise<Connection> | undefined;
+  return () => (opened ??= connectAdminOrg(adminOrg));
+}
+
+/**
+ * The org's My Domain, where the CLI already knows it: the user's stored login's instance URL, another stored login
+ * of the same org, or the admin org's instance URL (unless the admin org is shown to be another org).
+ */
+async function knownMyDomain(
+  inputs: JwtInputs,
+  adminOrg: string | undefined,
+  adminConnection: (() => Promise<Connection>) | undefined,
+): Promise<string | undefined> {
+  const own = myDomainOf(inputs.instanceUrl);
+  if (own) return own;
+  const stored = inputs.orgId ? await storedMyDomainOfOrg(inputs.orgId) : undefined;
+  if (stored) return stored;
+  if (!adminOrg || !adminConnection) return undefined;
+  const facts = adminOrgFacts(adminOrg, await adminConnection());
+  const match = compareOrgs(facts, { username: inputs.username, loginUrl: inputs.loginUrl, orgId: inputs.orgId });
+  return match.verdict === 'different' ? undefined : myDomainOf(facts.instanceUrl);
+}
+
+/**
+ * When an external client app is "not installed" behind a legacy login host, the exchange once more through the
+ * org's My Domain (as login URL and audience, as `--instance-url <My Domain>` sends it): one request at most, and
+ * none when a pair already tried it.
+ */
+async function retryThroughMyDomain(
+  run: ExchangeRun,
+  myDomain: string,
+  req: ExchangeRequest,
+  hosts: HostReachability,
+): Promise<MyDomainTry> {
+  const tried = run.attempts.find(
+    (a) => a.outcome !== 'skipped' && originOf(a.host) === myDomain && originOf(a.audience) === myDomain,
+  );
+  if (tried) return { url: myDomain, works: false, attempt: tried };
+  const url = new URL(myDomain).href;
+  const outcome = await hosts.attempt(myDomain, () => attemptExchange(url, url, req, 'audience-probe'));
+  const attempt: Attempt =
+    'unreachable' in outcome
+      ? {
+          host: url,
+          audience: url,
+          outcome: 'network-error',
+          message: outcome.unreachable,
+          durationMs: 0,
+          kind: 'audience-probe',
+        }
+      : outcome.attempt;
+  run.attempts.push(attempt);
+  const works = attempt.outcome === 'success';
+  return {
+    url: myDomain,
+    works,
+    appFound: works || (attempt.serverError !== undefined && !isAppNotFound(attempt)),
+    attempt,
+  };
+}
+
 /** The cause of a first attempt that got no OAuth error body. */
 function exchangeCode(first: Attempt): CauseCode {
   if (first.outcome === 'network-error') return 'NETWORK_ERROR';
@@ -101,7 +186,9 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   }
 
   const req: ExchangeRequest = { key: local.key, clientId, username: inputs.username, timeoutMs: options.timeoutMs };
-  const run = await runPairs(inputs.loginUrl, req, env, options.hosts);
+  const hosts = options.hosts ?? new HostReachability();
+  const adminConnection = adminConnectionOnce(options);
+  const run = await runPairs(inputs.loginUrl, req, env, hosts);
   result.attempts = run.attempts;
   const first = run.first.attempt;
 
@@ -111,44 +198,27 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
 
   if (run.success) {
     result.audience = run.success.attempt.audience;
-    if (run.success === run.first) {
-      checks.push({
-        id: 'token-exchange',
-        status: 'pass',
-        message: messages.getMessage('exchange.ok', [first.host, first.audience]),
-      });
-    } else {
-      const fallback = run.success.attempt;
-      const firstProblem = first.serverError?.error_description ?? first.message ?? first.outcome;
-      const warning = messages.getMessage('exchange.fallbackOnly', [
-        fallback.host,
-        fallback.audience,
-        first.host,
-        printable(firstProblem),
-      ]);
-      warnings.push(warning);
-      checks.push({
-        id: 'token-exchange',
-        status: 'warn',
-        message: warning,
-        actions: bullets(messages, 'exchange.fallbackOnly.actions', [
-          shellQuote(fallback.host),
-          shellQuote(fallback.audience),
-        ]),
-      });
-    }
+    checks.push(workingExchangeCheck(run, warnings));
     checks.push(skip('org-evidence', messages.getMessage('skip.loginWorks')));
+    const hub = await devHubWarning(inputs, { session: run.success.session, timeoutMs: options.timeoutMs });
+    if (hub) warnings.push(hub);
     return finish(result, warnings);
   }
 
-  let workingAudience: string | undefined;
-  if (isAudienceRejected(first)) {
-    workingAudience = await probeAudiences(run, inputs.loginUrl, req, env);
-  }
+  const { workingAudience, myDomain } = await probesAfterFailure(run, inputs, req, {
+    env,
+    hosts,
+    adminOrg: options.adminOrg,
+    adminConnection,
+  });
   const serverError = first.serverError;
   let code: CauseCode = serverError ? classifyServerError(serverError) : exchangeCode(first);
 
-  const step = await evidenceStep(serverError, code, inputs, options);
+  const step = await evidenceAfterFailure(serverError, code, inputs, myDomain, {
+    ...options,
+    adminConnection,
+    key: local.key,
+  });
   checks.push(step.check);
   if (step.missingEvidence) result.missingEvidence = step.missingEvidence;
   if (step.evidence) result.evidence = step.evidence;
@@ -179,10 +249,16 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     skewSeconds,
     adminOrg: options.adminOrg,
     appName: inputs.appName,
+    jwtKeyFile: inputs.jwtKeyFile,
     detail: first.message,
+    myDomain,
+    audienceEnv: audienceEnv(env),
+    app: step.app,
     ...sandbox,
   };
   const cause = buildCause(code, context);
+  const hub = await devHubWarning(inputs, { appName: ecaName(step.evidence) });
+  if (hub) warnings.push(hub);
   const answer = serverError
     ? `${serverError.error}: ${serverError.error_description ?? ''}`.trim()
     : (first.message ?? first.outcome);
@@ -197,6 +273,92 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   return finish(result, warnings, cause);
 }
 
+/** The token-exchange check of a login that works: through the first pair, or (a warning) only through a fallback. */
+function workingExchangeCheck(run: ExchangeRun, warnings: string[]): Check {
+  const first = run.first.attempt;
+  const success = run.success as AttemptOutcome;
+  if (success === run.first) {
+    return {
+      id: 'token-exchange',
+      status: 'pass',
+      message: messages.getMessage('exchange.ok', [first.host, first.audience]),
+    };
+  }
+  const fallback = success.attempt;
+  const firstProblem = first.serverError?.error_description ?? first.message ?? first.outcome;
+  const warning = messages.getMessage('exchange.fallbackOnly', [
+    fallback.host,
+    fallback.audience,
+    first.host,
+    printable(firstProblem),
+  ]);
+  warnings.push(warning);
+  return {
+    id: 'token-exchange',
+    status: 'warn',
+    message: warning,
+    actions: bullets(messages, 'exchange.fallbackOnly.actions', [
+      shellQuote(fallback.host),
+      shellQuote(fallback.audience),
+    ]),
+  };
+}
+
+/**
+ * The requests a failing first answer calls for, against the user's own org: the other audiences when the audience
+ * is rejected; the org's My Domain when an external client app is "not installed" behind a legacy login host.
+ */
+async function probesAfterFailure(
+  run: ExchangeRun,
+  inputs: JwtInputs,
+  req: ExchangeRequest,
+  ctx: {
+    env: NodeJS.ProcessEnv;
+    hosts: HostReachability;
+    adminOrg?: string;
+    adminConnection?: () => Promise<Connection>;
+  },
+): Promise<{ workingAudience?: string; myDomain?: MyDomainTry }> {
+  const first = run.first.attempt;
+  if (isAudienceRejected(first)) {
+    return { workingAudience: await probeAudiences(run, inputs.loginUrl, req, ctx.env) };
+  }
+  if (isAppNotFound(first) && isLegacyLoginHost(inputs.loginUrl)) {
+    const known = await knownMyDomain(inputs, ctx.adminOrg, ctx.adminConnection);
+    return { myDomain: known ? await retryThroughMyDomain(run, known, req, ctx.hosts) : { unknown: true } };
+  }
+  return {};
+}
+
+/** The evidence step; not needed when the app was found through the org's My Domain (it is there: verified). */
+async function evidenceAfterFailure(
+  serverError: ServerError | undefined,
+  code: CauseCode,
+  inputs: JwtInputs,
+  myDomain: MyDomainTry | undefined,
+  options: EvidenceStepOptions,
+): Promise<EvidenceStep> {
+  if (myDomain && 'url' in myDomain && myDomain.appFound) {
+    return { code, sandbox: {}, check: skip('org-evidence', messages.getMessage('skip.myDomainWorks')) };
+  }
+  return evidenceStep(serverError, code, inputs, options);
+}
+
+/** The name of the app the evidence shows, when it is an external client app. */
+function ecaName(evidence: OrgEvidence | undefined): string | undefined {
+  const app = evidence?.app;
+  return app?.kind === 'ExternalClientApplication' ? (app.label ?? app.name) : undefined;
+}
+
+/** SF_AUDIENCE_URL (or the older SFDX_AUDIENCE_URL) as the environment sets it. */
+function audienceEnv(env: NodeJS.ProcessEnv): { name: string; value: string } | undefined {
+  for (const name of ['SF_AUDIENCE_URL', 'SFDX_AUDIENCE_URL']) {
+    const value = env[name];
+    if (value) return { name, value };
+  }
+  return undefined;
+}
+
 /** The cause is the first blocking fault in check order; the exchange's cause when no local check blocks. */
 function finish(result: DiagnoseResult, warnings: string[], exchangeCause?: Cause): DiagnoseResult {
   const firstFail = result.checks.find((c) => c.status === 'fail');
@@ -204,6 +366,10 @@ function finish(result: DiagnoseResult, warnings: string[], exchangeCause?: Caus
   if (firstFail) {
     cause = firstFail.id === 'token-exchange' && exchangeCause ? exchangeCause : causeFromCheck(firstFail);
     if (firstFail.id !== 'token-exchange' && exchangeCause?.serverError) cause.serverError = exchangeCause.serverError;
+    // the certificate on the app, read for the exchange's answer, tells a --cert-file mismatch apart too
+    if (firstFail.id === 'cert' && exchangeCause?.evidence?.appCertificate) {
+      cause.evidence = { appCertificate: exchangeCause.evidence.appCertificate };
+    }
   }
   for (const check of result.checks) {
     if (check.status === 'warn' && check.id !== 'token-exchange') warnings.push(check.message);

@@ -13,6 +13,7 @@ import { bullets } from '../utils/bullets.js';
 import type { CauseCode, Check, DiagnoseResult } from './types.js';
 import { HostReachability } from './token.js';
 import { causeFromCheck, runDiagnosis, type DiagnoseOptions } from './diagnose.js';
+import { isDevHubWarning } from './devHub.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -50,6 +51,8 @@ async function storedInputs(login: StoredJwtLogin): Promise<JwtInputs> {
     jwtKeyFile: login.privateKey,
     loginUrl,
     ...(login.orgId ? { orgId: login.orgId } : {}),
+    ...(login.instanceUrl ? { instanceUrl: login.instanceUrl } : {}),
+    ...(login.isDevHub ? { isDevHub: true } : {}),
     source: { clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: loginUrlSource },
   };
 }
@@ -129,5 +132,7 @@ export async function diagnoseAll(options: DiagnoseAllOptions): Promise<Diagnose
     total > 0 && !stored.keyFileExists
       ? [messages.getMessage('all.keyFileMissing', [join(Global.SFDX_DIR, 'key.json')])]
       : [];
+  // a Dev Hub login through an external client app works, so no row shows it: its warning is the run's
+  warnings.push(...orgs.flatMap((org) => (org.warnings ?? []).filter(isDevHubWarning)));
   return { orgs, summary: { total: orgs.length, ok, failed: orgs.length - ok, causes }, warnings };
 }

@@ -39,12 +39,18 @@ export type ExchangeRequest = {
   timeoutMs: number;
 };
 
-/** What an attempt learned, beyond the Attempt record, that later steps need (never a token). */
+/** What an attempt learned, beyond the Attempt record, that later steps need. */
 export type AttemptOutcome = {
   attempt: Attempt;
   /** From a successful answer: the instance URL and the org/user ids in `id`. */
   instanceUrl?: string;
   identity?: { orgId: string; userId: string };
+  /**
+   * From a successful answer: the session (instance URL and access token), for one read the diagnosis makes as the
+   * user itself (the Dev Hub check). A function, so that the token is no data of the outcome: never part of an
+   * Attempt, a result, a message or a log.
+   */
+  session?: () => { instanceUrl: string; accessToken: string };
 };
 
 /** An assertion may go over plain http only to a loopback address. */
@@ -72,6 +78,11 @@ export function summarizeBody(text: string, contentType = ''): string {
   if (/access_token|refresh_token|assertion|token/i.test(trimmed)) return messages.getMessage('body.notOAuth');
   const oneLine = trimmed.replace(/\s+/g, ' ');
   return messages.getMessage('body.excerpt', [oneLine.length > 80 ? `${oneLine.slice(0, 80)}…` : oneLine]);
+}
+
+/** A session kept in a closure, out of the outcome's data. */
+function sessionOf(instanceUrl: string, accessToken: string): () => { instanceUrl: string; accessToken: string } {
+  return () => ({ instanceUrl, accessToken });
 }
 
 /** Turns one HTTP result into an Attempt. */
@@ -106,6 +117,7 @@ export function interpretAnswer(
         attempt: { ...withDate, outcome: 'success' },
         instanceUrl: answer.instance_url,
         identity: { orgId: idMatch[1], userId: idMatch[2] },
+        session: sessionOf(answer.instance_url, answer.access_token),
       };
     }
   }

@@ -86,6 +86,14 @@ export type VerifyOptions = {
 };
 
 /**
+ * A cause that time can fix in general, but not this time: the app refuses the login host (the login works through
+ * the org's My Domain), or the admin org shows that the app is not in the org at all.
+ */
+function waitWontFix(cause: Cause): boolean {
+  return cause.evidence?.workingLoginUrl !== undefined || cause.evidence?.appInOrg === false;
+}
+
+/**
  * Tries the JWT login exactly as `sf org login jwt` does; with a wait, retries with doubling pauses
  * (2 s, 4 s, … up to 30 s) while the cause is one that time can fix and the next try fits in the wait.
  */
@@ -99,7 +107,7 @@ export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Pr
     const diagnosis = await runDiagnosis(inputs, { timeoutMs: opts.timeoutMs, adminOrg: opts.adminOrg });
     throwIfAborted(opts.signal);
     const cause = diagnosis.cause;
-    if (cause === null || !retryable.has(cause.code) || Date.now() + delay > deadline) {
+    if (cause === null || !retryable.has(cause.code) || waitWontFix(cause) || Date.now() + delay > deadline) {
       return {
         ok: diagnosis.ok,
         tries,

@@ -63,7 +63,14 @@ export function evidenceRows(evidence: OrgEvidence): Array<Record<string, string
   }
   if (evidence.app !== undefined) {
     const app = evidence.app;
-    rows.push([messages.getMessage('evidence.app'), app ? `${app.label ?? app.name} (${app.kind})` : unknown]);
+    rows.push([
+      messages.getMessage('evidence.app'),
+      app
+        ? `${app.label ?? app.name} (${app.kind})`
+        : app === null
+          ? messages.getMessage('evidence.app.missing')
+          : unknown,
+    ]);
     if (app) {
       const policy =
         app.adminApprovedOnly === undefined

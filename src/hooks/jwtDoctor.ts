@@ -12,6 +12,7 @@ import { diagnoseAll, type DiagnoseAllResult } from '../diagnose/fleet.js';
 import { withDeadline } from '../utils/deadline.js';
 import { describeDuration } from '../utils/duration.js';
 import type { DiagnoseResult } from '../diagnose/types.js';
+import { isDevHubWarning } from '../diagnose/devHub.js';
 import { commandLine } from '../utils/shell.js';
 import { inOrder } from '../utils/sequence.js';
 
@@ -97,6 +98,8 @@ export async function runJwtDoctor(doctor: DoctorLike, options: JwtDoctorOptions
       });
       const suggestion = suggestionFor(org, bin);
       if (suggestion) doctor.addSuggestion(suggestion);
+      // a working Dev Hub login through an external client app: scratch orgs and sandboxes fail later (C-1016)
+      for (const warning of (org.warnings ?? []).filter(isDevHubWarning)) doctor.addSuggestion(warning);
     });
   } catch (error) {
     await reportFailure(doctor, emit, bin, reasonOf(error));

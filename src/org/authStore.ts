@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Global, Messages } from '@salesforce/core';
+import { myDomainOf } from './myDomain.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -23,6 +24,10 @@ export type StoredJwtLogin = {
   loginUrl?: string;
   /** The org of the stored login (plain in the auth file, never a token). */
   orgId?: string;
+  /** The org's instance URL as the login stored it (its My Domain). */
+  instanceUrl?: string;
+  /** core stores isDevHub: true for a login to a Dev Hub (its ScratchOrgInfo answered). */
+  isDevHub?: boolean;
 };
 
 /** An auth file that could not be read or decoded. */
@@ -76,7 +81,34 @@ export async function readAuthFile(
     privateKey,
     loginUrl: str(auth.loginUrl),
     orgId: str(auth.orgId),
+    ...(str(auth.instanceUrl) ? { instanceUrl: str(auth.instanceUrl) } : {}),
+    ...(auth.isDevHub === true ? { isDevHub: true } : {}),
   };
+}
+
+/**
+ * The org's own domain (My Domain) from any login the CLI has stored for that org (JWT, web or other), read as
+ * plain JSON like the rest of this file: undefined when none has one. Files that cannot be read are passed over.
+ */
+export async function storedMyDomainOfOrg(orgId: string, sfdxDir = Global.SFDX_DIR): Promise<string | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(sfdxDir);
+  } catch {
+    return undefined;
+  }
+  const domains = await Promise.all(
+    names.filter(isAuthFileName).map(async (name) => {
+      try {
+        const auth = JSON.parse(await readFile(join(sfdxDir, name), 'utf8')) as Record<string, unknown>;
+        const id = str(auth?.orgId);
+        return id && id.slice(0, 15) === orgId.slice(0, 15) ? myDomainOf(str(auth.instanceUrl)) : undefined;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return domains.find((d) => d !== undefined);
 }
 
 /** Every stored JWT login, by username, and every auth file that could not be read. */

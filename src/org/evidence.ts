@@ -12,16 +12,23 @@
  *                                        PermissionSetAssignment | self-authorize: OauthToken | unknown: all three)
  *                                    = 3 requests (+1 round, PermissionSetGroupComponent, only when the user has
  *                                      permission set groups and no direct grant)
+ *   client id only, external client  R1 as above, finding no connected app; then one Metadata list (ConnectedApp and
+ *   app                              the ECA global and OAuth settings), Metadata read(ExtlClntAppGlobalOauthSettings)
+ *                                    in chunks of 10 stopping at the consumer key, composite(ExternalClientApplication
+ *                                    + ExtlClntAppOauthPlcyCnfg) with a Metadata read of its OAuth settings (scopes),
+ *                                    then R2 as above = 7 requests
  *   --app-name, connected app        R1: composite(User, ConnectedApplication) + Metadata read; R2 as above = 3
- *   --app-name, external client app  as above, plus ExternalClientApplication then ExtlClntAppOauthPlcyCnfg
- *                                    after the connected-app lookups found nothing (+2 rounds)
+ *   --app-name, external client app  as above, plus composite(ExternalClientApplication + ExtlClntAppOauthPlcyCnfg)
+ *                                    after the connected-app lookups found nothing (+1 round)
+ *   need 'app' (INVALID_ASSERTION,   R1 only: the user (to tell the org apart) and the app with its certificate and
+ *   APP_NOT_INSTALLED)               dates (collectAppEvidence)
  *   user missing or inactive         stops after R1 = 2 requests
  */
 import type { Connection } from '@salesforce/core';
 import type { OrgEvidence } from './types.js';
 import type { Errors } from './query.js';
 import { readFrozen, readUser } from './users.js';
-import { resolveApp, type EvidenceApp } from './apps.js';
+import { resolveApp, resolveAppDetails, type AppLookup, type EvidenceApp } from './apps.js';
 import {
   noteHiddenTokens,
   publicToken,
@@ -80,6 +87,23 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
     if (!noteHiddenTokens(forApp.length, errors)) evidence.oauthTokens = forApp;
   }
   return done();
+}
+
+/** The user and the app as collectAppEvidence reads them, with the app's certificate and dates. */
+export type AppEvidence = { evidence: OrgEvidence; lookup: AppLookup };
+
+/**
+ * What an answer about the app itself needs (invalid assertion, app not found): the app with its certificate and
+ * dates, and the user (a user found there proves the admin org is the login's org). One round.
+ */
+export async function collectAppEvidence(conn: Connection, opts: Omit<EvidenceOptions, 'need'>): Promise<AppEvidence> {
+  const errors: Errors = [];
+  const [user, lookup] = await Promise.all([
+    readUser(conn, opts.username, errors),
+    resolveAppDetails(conn, { clientId: opts.clientId, appName: opts.appName, details: true }, errors),
+  ]);
+  const evidence: OrgEvidence = { user, app: lookup.app };
+  return { evidence: errors.length ? { ...evidence, errors } : evidence, lookup };
 }
 
 // ---------------------------------------------------------------------------------------------

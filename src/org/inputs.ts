@@ -30,6 +30,10 @@ export type JwtInputs = {
   appName?: string;
   /** The org id of the user's login stored in the CLI, when there is one (to check --admin-org against). */
   orgId?: string;
+  /** The instance URL (My Domain) of the user's login stored in the CLI, when there is one. */
+  instanceUrl?: string;
+  /** The user's login is stored as a Dev Hub login (core's isDevHub). */
+  isDevHub?: boolean;
   source: InputSource;
 };
 
@@ -51,6 +55,8 @@ export type StoredJwtAuth = {
   instanceUrl?: string;
   /** The org of the stored login (plain in the auth file, never a token). */
   orgId?: string;
+  /** core stores isDevHub: true for a login to a Dev Hub. */
+  isDevHub?: boolean;
   isJwt: boolean;
 };
 
@@ -79,6 +85,7 @@ export async function readStoredAuth(username: string): Promise<StoredJwtAuth | 
     loginUrl: typeof fields.loginUrl === 'string' ? fields.loginUrl : undefined,
     instanceUrl: typeof fields.instanceUrl === 'string' ? fields.instanceUrl : undefined,
     orgId: typeof fields.orgId === 'string' ? fields.orgId : undefined,
+    isDevHub: fields.isDevHub === true,
     isJwt: Boolean(privateKey) && !fields.refreshToken,
   };
 }
@@ -162,6 +169,8 @@ export async function resolveJwtInputs(
     certFile: flags['cert-file'],
     appName: flags['app-name'],
     ...(stored?.orgId ? { orgId: stored.orgId } : {}),
+    ...(stored?.instanceUrl ? { instanceUrl: stored.instanceUrl } : {}),
+    ...(stored?.isDevHub ? { isDevHub: true } : {}),
     source: {
       clientId: flags['client-id'] !== undefined ? 'flag' : 'stored-auth',
       ...(jwtKeyFile !== undefined ? { jwtKeyFile: flags['jwt-key-file'] !== undefined ? 'flag' : 'stored-auth' } : {}),

@@ -19,9 +19,11 @@ export function apiError(errorCode: string, message = errorCode): Error {
 
 export type FakeOptions = {
   queries: Array<[RegExp, Answer]>;
-  metadata?: Record<string, Rec>; // fullName → ConnectedApp metadata
+  /** fullName → metadata record (ConnectedApp); `<type>:<fullName>` for a record of another type. */
+  metadata?: Record<string, Rec>;
   metadataError?: Error;
-  listed?: string[]; // fullNames answered by metadata.list
+  /** What metadata.list answers: a ConnectedApp fullName, or a row of any type (filtered by the types asked for). */
+  listed?: Array<string | { type: string; fullName: string; createdDate?: string; lastModifiedDate?: string }>;
   create?: (sobject: string, fields: Rec) => Rec | Error;
 };
 
@@ -61,12 +63,17 @@ export function fakeConnection(opts: FakeOptions): FakeConnection {
         record('metadata.read', `${type}:${names.join(',')}`);
         return settle(() => {
           if (opts.metadataError) throw opts.metadataError;
-          return names.map((n) => opts.metadata?.[n] ?? { fullName: '' });
+          return names.map((n) => opts.metadata?.[`${type}:${n}`] ?? opts.metadata?.[n] ?? { fullName: '' });
         });
       },
       list: (queries: Array<{ type: string }>): Promise<Rec[]> => {
         record('metadata.list', queries.map((q) => q.type).join(','));
-        return settle(() => (opts.listed ?? []).map((fullName) => ({ fullName, type: 'ConnectedApp' })));
+        const types = new Set(queries.map((q) => q.type));
+        return settle(() =>
+          (opts.listed ?? [])
+            .map((row) => (typeof row === 'string' ? { fullName: row, type: 'ConnectedApp' } : row))
+            .filter((row) => types.has(row.type)),
+        );
       },
     },
     sobject: (name: string) => ({

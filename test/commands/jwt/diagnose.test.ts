@@ -555,7 +555,7 @@ describe('jwt diagnose', function () {
       expectFault(outcome, 'USER_NOT_APPROVED');
       const evidence = check(outcome.result, 'org-evidence');
       expect(evidence.status).to.equal('warn');
-      expect(evidence.message).to.include('no answer within 3 seconds');
+      expect(evidence.message).to.include('no answer within 6 seconds');
     });
 
     it('USER_NOT_FOUND for a sandbox username without its suffix, with the suffix suggested (--admin-org)', async () => {

@@ -221,6 +221,24 @@ describe('collectEvidence against the emulator', function () {
         expect(ev.grants?.find((g) => g.permissionSetName === 'JWT_Access')?.assignedToUser).to.equal(true),
     },
     {
+      // an external client app mapped by its consumer key, without --app-name
+      scenario: 'eca-no-grant',
+      clientId: CI_CLIENT_ID,
+      expected: 'USER_NOT_PREAUTHORIZED',
+      requests: 7,
+      check: (ev): void => {
+        expect(ev.app).to.deep.include({
+          id: '0xI5g000000ECA1EAO',
+          name: 'CI_ECA',
+          label: 'CI ECA',
+          kind: 'ExternalClientApplication',
+          adminApprovedOnly: true,
+          scopes: ['Api', 'Web', 'RefreshToken'],
+        });
+        expect(ev.grants?.map((g) => [g.permissionSetName, g.assignedToUser])).to.deep.equal([['JWT_Access', false]]);
+      },
+    },
+    {
       scenario: 'sandbox',
       clientId: CI_CLIENT_ID,
       username: 'ci@acme.com',
@@ -251,7 +269,7 @@ describe('collectEvidence against the emulator', function () {
         expect(ev.app).to.equal(undefined);
         expect(ev.errors?.map((e) => e.what)).to.include.members([
           'Metadata read ConnectedApp',
-          'Metadata list ConnectedApp',
+          'Metadata list ConnectedApp, ExtlClntAppGlobalOauthSettings, ExtlClntAppOauthSettings',
           'OauthToken',
         ]);
         expect(ev.errors?.find((e) => e.what === 'OauthToken')?.message).to.include('Customize Application');
