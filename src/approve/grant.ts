@@ -147,8 +147,9 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
 
   const errors: EvidenceError[] = [];
   const app = await resolveApp(conn, { clientId: opts.clientId, appName: opts.appName }, errors);
-  if (!app) {
-    const err = appNotResolved(opts, errors, app);
+  // an app whose record could not be read is unknown, not an app without a record
+  if (!app || (!app.id && errors.length > 0)) {
+    const err = appNotResolved(opts, errors, app ? undefined : app);
     return { ...result, error: errorOf(err), message: err.message, actions: err.actions ?? [] };
   }
   result.app = {
