@@ -217,9 +217,7 @@ function notObserved(
  */
 export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi): Promise<JwtApproveBrowserResult> {
   const { inputs, redirectUri } = opts;
-  // --url-only --wait: the wait bounds the whole command; the check, the listener and each login get what is left
-  const endsAt = opts.urlOnly && opts.waitMs > 0 ? Date.now() + opts.waitMs : undefined;
-  const left = (): number => (endsAt === undefined ? opts.waitMs : Math.max(MIN_REQUEST_MS, endsAt - Date.now()));
+  const { endsAt, left } = budgetOf(opts);
   const username = inputs.username;
   const clientId = (inputs.clientId ?? '').trim();
   const plan = planWatch(opts);
@@ -326,6 +324,18 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
 
   result.ok = browserOk(result.approval, result.verification);
   return result;
+}
+
+/**
+ * --url-only --wait: the wait bounds the whole command, from its start; the check, the listener and each login
+ * get what is left of it (`left`, at least MIN_REQUEST_MS). Without it, `endsAt` is undefined and `left` the wait.
+ */
+function budgetOf(opts: BrowserModeOptions): { endsAt?: number; left: () => number } {
+  const endsAt = opts.urlOnly && opts.waitMs > 0 ? Date.now() + opts.waitMs : undefined;
+  return {
+    endsAt,
+    left: (): number => (endsAt === undefined ? opts.waitMs : Math.max(MIN_REQUEST_MS, endsAt - Date.now())),
+  };
 }
 
 /** With --url-only, a redirect that never came most often went to a browser on another machine: say what to do then. */

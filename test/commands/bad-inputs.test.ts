@@ -1157,7 +1157,8 @@ const rows: Row[] = [
     },
     args: () => ['--all'],
     exit: 1,
-    message: /big@acme\.com +│ UNKNOWN_ERROR[\s\S]*dir@acme\.com +│ UNKNOWN_ERROR[\s\S]*zero@acme\.com +│ UNKNOWN_ERROR/,
+    message:
+      /big@acme\.com +│ UNKNOWN_ERROR[\s\S]*dir@acme\.com +│ UNKNOWN_ERROR[\s\S]*zero@acme\.com +│ UNKNOWN_ERROR/,
     jsonMessage:
       /big@acme\.com\.json could not be read: it is 20971520 bytes long[\s\S]*dir@acme\.com\.json could not be read: it is a directory[\s\S]*zero@acme\.com\.json could not be read: it is a device/,
     json: (doc): void => {
@@ -1340,7 +1341,7 @@ const rows: Row[] = [
     args: (ctx) => [...ctx.jwt('healthy'), '--redirect-uri', 'http://localhost:1717/OauthRedirect  '],
     exit: 1,
     message:
-      /"http:\/\/localhost:1717\/OauthRedirect  " is not one of the app's callback URLs: it has spaces around it/,
+      /"http:\/\/localhost:1717\/OauthRedirect {2}" is not one of the app's callback URLs: it has spaces around it/,
   },
   {
     name: 'approve --browser firefox without Firefox: in words, not "spawn firefox ENOENT"',
