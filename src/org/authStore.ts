@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Global, Messages, SfError } from '@salesforce/core';
+import { Global, Logger, Messages, SfError } from '@salesforce/core';
 import { describeFileProblem, describeFsError, errorCode, readRegularFile, type FileRead } from '../utils/files.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -22,6 +22,9 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
 /** An auth file of the CLI is a few KB; nothing the CLI writes to ~/.sfdx comes near this. */
 export const MAX_STORE_FILE_BYTES = 256 * 1024;
+
+/** The name of the store's debug records in the sf log (DEBUG=sf:jwt:store shows them on the terminal). */
+export const LOGGER_NAME = 'jwt:store';
 
 /** Logins read at the same time (each read opens a file). */
 const READ_CONCURRENCY = 16;
@@ -84,6 +87,8 @@ export function describeStoreProblem(read: Extract<FileRead, { ok: false }>): st
 async function readJsonObject(
   file: string,
 ): Promise<{ fields: Record<string, unknown> } | { missing: true } | { reason: string }> {
+  // the path only, never the content (it holds encrypted tokens)
+  Logger.childFromRoot(LOGGER_NAME).debug(`Reading stored file ${file}`);
   const read = await storeFs.readFile(file);
   if (!read.ok) return read.problem === 'notFound' ? { missing: true } : { reason: describeStoreProblem(read) };
   const text = read.data.toString('utf8');
