@@ -133,9 +133,7 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     expect(byUser['broken@fleet.acme.com'].cause?.message)
       .to.include('broken@fleet.acme.com.json')
       .and.include('not JSON');
-    expect(byUser['folder@fleet.acme.com'].cause?.message)
-      .to.include('it is a directory')
-      .and.not.include('EISDIR');
+    expect(byUser['folder@fleet.acme.com'].cause?.message).to.include('it is a directory').and.not.include('EISDIR');
     expect(byUser['broken@fleet.acme.com'].checks).to.deep.include({
       id: 'inputs',
       status: 'fail',
