@@ -119,6 +119,11 @@ export class OAuthState {
     return this.accessTokens.get(token)?.userId;
   }
 
+  /** Every access token issued so far expires (refresh tokens stay valid). */
+  public expireAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
   public issueAccessToken(orgId: string, grant: IssuedToken): string {
     const token = `${orgId}!${randomBytes(40).toString('base64url')}`;
     this.accessTokens.set(token, grant);

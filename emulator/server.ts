@@ -1,7 +1,7 @@
 /*
  * The loopback HTTP server of the Salesforce emulator: routing, Bearer auth, fault injection, request
  * recording and the control endpoints used out of process (/__requests, /__state, /__faults, /__users,
- * /__org, /__deploys, /__propagate).
+ * /__org, /__deploys, /__propagate, /__sessions).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -276,6 +276,12 @@ export async function startEmulator(scenario: Scenario | string, opts: { port?: 
       return { status: 200, body: store.data.faults ?? {} };
     }
     if (key === 'PATCH /__org' || key === 'POST /__org') return patchOrg(body);
+    // Every access token issued so far has expired (a session timeout): the next request with one is answered 401
+    // INVALID_SESSION_ID, and a client refreshes it.
+    if (key === 'DELETE /__sessions') {
+      state.expireAccessTokens();
+      return { status: 204 };
+    }
     // The deploys so far, without their zips: id, status, options, DeployMessages.
     if (key === 'GET /__deploys')
       return { status: 200, body: store.deploys.map((job) => ({ ...job, zipFile: undefined })) };

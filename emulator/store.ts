@@ -254,6 +254,19 @@ export const SCHEMA: SObjectDescribe[] = [
       f('UseCount', 'int'),
     ],
   },
+  {
+    // The permissions of the user who asks: one row (Salesforce: "Represents the permissions for the current user").
+    name: 'UserPermissionAccess',
+    label: 'User Permission Access',
+    keyPrefix: null,
+    fields: [
+      f('Id', 'id'),
+      f('PermissionsModifyAllData', 'boolean'),
+      f('PermissionsModifyMetadata', 'boolean'),
+      f('PermissionsCustomizeApplication', 'boolean'),
+      f('PermissionsViewSetup', 'boolean'),
+    ],
+  },
 ];
 
 const SCHEMA_BY_LOWER = new Map(SCHEMA.map((o) => [o.name.toLowerCase(), o]));
@@ -512,6 +525,18 @@ export class OrgStore {
           Label: a.label,
           Type: appKind(a),
         }));
+      case 'UserPermissionAccess': {
+        const p = this.permissions(viewerId);
+        return [
+          {
+            Id: null,
+            PermissionsModifyAllData: p.modifyAllData,
+            PermissionsModifyMetadata: p.modifyMetadata,
+            PermissionsCustomizeApplication: p.customizeApplication,
+            PermissionsViewSetup: p.viewSetup,
+          },
+        ];
+      }
       case 'OauthToken': {
         // "Users with the Customize Application permission see all tokens for all users in the org. Otherwise,
         // you see only your own tokens."

@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -132,7 +133,8 @@ export function packCleanCopy(dest: string): string {
   const copy = join(dest, 'clean');
   const files = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT)
     .split('\0')
-    .filter((file) => file && existsSync(join(ROOT, file)));
+    // files only: a checkout whose node_modules is a symbolic link lists it here (node_modules/ ignores directories)
+    .filter((file) => file && existsSync(join(ROOT, file)) && statSync(join(ROOT, file)).isFile());
   for (const file of files) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     copyFileSync(join(ROOT, file), join(copy, file));

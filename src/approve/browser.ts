@@ -8,6 +8,7 @@ import { Messages, SfError } from '@salesforce/core';
 import { browser, type BrowserName } from '../utils/browser.js';
 import { bullets } from '../utils/bullets.js';
 import { describeDuration } from '../utils/duration.js';
+import { MIN_REQUEST_MS, timeoutWithin } from '../utils/deadline.js';
 import { shellQuote } from '../utils/shell.js';
 import type { JwtInputs } from '../org/inputs.js';
 import { buildAuthorizeUrl, createPkce, createState } from '../org/authorizeUrl.js';
@@ -216,6 +217,7 @@ function notObserved(
  */
 export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi): Promise<JwtApproveBrowserResult> {
   const { inputs, redirectUri } = opts;
+  const { endsAt, left } = budgetOf(opts);
   const username = inputs.username;
   const clientId = (inputs.clientId ?? '').trim();
   const plan = planWatch(opts);
@@ -250,7 +252,10 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
   };
 
   // Before anything is opened or printed: what Salesforce refuses before sign-in never comes back.
-  const check = await checkAuthorizeUrl(authorizeUrl, { redirectUri, timeoutMs: opts.timeoutMs });
+  const check = await checkAuthorizeUrl(authorizeUrl, {
+    redirectUri,
+    timeoutMs: timeoutWithin(opts.timeoutMs, endsAt),
+  });
   if (check.status === 'refused') {
     const words = describeRefusal(check.refusal, { username, clientId, loginUrl: inputs.loginUrl, redirectUri });
     result.authorizeCheck = { status: 'refused' };
@@ -274,7 +279,7 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
     ? await listenForRedirect({
         redirectUri,
         state,
-        timeoutMs: opts.urlOnly ? opts.waitMs : opts.approvalTimeoutMs,
+        timeoutMs: opts.urlOnly ? left() : opts.approvalTimeoutMs,
         signal: opts.signal,
       })
     : undefined;
@@ -292,13 +297,18 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
     username,
     onExchange: () => ui.spinner.status(messages.getMessage('spinner.exchanging')),
   };
-  const verifyOpts = (waitMs: number): VerifyOptions => ({ waitMs, timeoutMs: opts.timeoutMs, signal: opts.signal });
+  const verifyOpts = (waitMs: number): VerifyOptions => ({
+    waitMs,
+    timeoutMs: opts.timeoutMs,
+    signal: opts.signal,
+    ...(endsAt !== undefined ? { endsAt } : {}),
+  });
 
   if (listener && plan.poll) {
-    Object.assign(result, await raceRedirectAndLogin(opts, listener, completeOpts, ui));
+    Object.assign(result, await raceRedirectAndLogin({ ...opts, endsAt }, listener, completeOpts, ui));
   } else if (listener) {
     result.approval = await receive(listener, completeOpts, ui);
-    if (opts.urlOnly) result.approval = noRedirectHere(result.approval, listener.port, username);
+    if (opts.urlOnly) result.approval = noRedirectHere(result.approval, listener.port, username, false);
     throwIfAborted(opts.signal);
     if (inputs.jwtKeyFile) {
       // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
@@ -316,14 +326,30 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
   return result;
 }
 
+/**
+ * --url-only --wait: the wait bounds the whole command, from its start; the check, the listener and each login
+ * get what is left of it (`left`, at least MIN_REQUEST_MS). Without it, `endsAt` is undefined and `left` the wait.
+ */
+function budgetOf(opts: BrowserModeOptions): { endsAt?: number; left: () => number } {
+  const endsAt = opts.urlOnly && opts.waitMs > 0 ? Date.now() + opts.waitMs : undefined;
+  return {
+    endsAt,
+    left: (): number => (endsAt === undefined ? opts.waitMs : Math.max(MIN_REQUEST_MS, endsAt - Date.now())),
+  };
+}
+
 /** With --url-only, a redirect that never came most often went to a browser on another machine: say what to do then. */
-function noRedirectHere(approval: BrowserApproval, port: number, username: string): BrowserApproval {
+function noRedirectHere(
+  approval: BrowserApproval,
+  port: number,
+  username: string,
+  loginTried: boolean,
+): BrowserApproval {
   if (approval.status !== 'no-redirect') return approval;
   const p = String(port);
-  return {
-    ...approval,
-    actions: bullets(messages, 'approval.noRedirect.urlOnly.actions', [p, p, p, shellQuote(username)]),
-  };
+  // never what this run already did: it printed the URL, and with the key it tried the login
+  const key = loginTried ? 'approval.noRedirect.urlOnly.loginTried.actions' : 'approval.noRedirect.urlOnly.actions';
+  return { ...approval, actions: bullets(messages, key, [p, p, p, shellQuote(username)]) };
 }
 
 /** Why the outcome is not observed, in words. */
@@ -332,6 +358,15 @@ function unobservedWords(opts: BrowserModeOptions, target: RedirectTarget): { ke
     return { key: 'approval.notObserved.https', tokens: [opts.redirectUri, httpForm(opts.redirectUri)] };
   if (target.kind === 'remote') return { key: 'approval.notObserved.remote', tokens: [opts.redirectUri] };
   return { key: 'approval.notObserved.urlOnly', tokens: [] };
+}
+
+/** Why no browser opened, in words: a browser (or the system's launcher) that is not installed is named as such. */
+export function browserFailure(error: unknown, name?: BrowserName): string {
+  const code = error && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  if (code === 'ENOENT' || error instanceof AggregateError) {
+    return name ? messages.getMessage('browser.notInstalled', [name]) : messages.getMessage('browser.noLauncher');
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Opens the URL (unless --url-only or container mode) and says what happens next. Returns whether a browser opened. */
@@ -353,9 +388,7 @@ async function openOrTell(
       await browser.open(url, opts.browser ? { app: opts.browser } : undefined);
       opened = true;
     } catch (error) {
-      ui.warn(
-        messages.getMessage('warning.browserNotOpened', [error instanceof Error ? error.message : String(error)]),
-      );
+      ui.warn(messages.getMessage('warning.browserNotOpened', [browserFailure(error, opts.browser)]));
     }
   }
   if (plan.poll) {
@@ -390,13 +423,13 @@ async function receive(
  * was on another machine); a redirect stops the retries, and the login is then verified as after any approval.
  */
 async function raceRedirectAndLogin(
-  opts: BrowserModeOptions,
+  opts: BrowserModeOptions & { endsAt?: number },
   listener: RedirectListener,
   completeOpts: CompleteApprovalOptions,
   ui: ApproveUi,
 ): Promise<Pick<JwtApproveBrowserResult, 'approval' | 'verification'>> {
   const { inputs } = opts;
-  const started = Date.now();
+  const endsAt = opts.endsAt ?? Date.now() + opts.waitMs;
   const stopLogin = new AbortController();
   const onAbort = (): void => stopLogin.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -404,6 +437,7 @@ async function raceRedirectAndLogin(
   try {
     const login = verifyJwtLogin(inputs, {
       waitMs: opts.waitMs,
+      endsAt,
       timeoutMs: opts.timeoutMs,
       signal: stopLogin.signal,
       onRetry: retryStatus(ui.spinner),
@@ -430,18 +464,18 @@ async function raceRedirectAndLogin(
       // The login gave up (a cause time can't fix, or the wait is over): the redirect may still come.
       const { approval } = await redirect;
       throwIfAborted(opts.signal);
-      const seen = noRedirectHere(approval, listener.port, inputs.username);
+      const seen = noRedirectHere(approval, listener.port, inputs.username, true);
       return first.kind === 'login' ? { approval: seen, verification: first.verification } : { approval: seen };
     }
     stopLogin.abort();
     await login;
     ui.spinner.stop();
     throwIfAborted(opts.signal);
-    const remaining = Math.max(0, opts.waitMs - (Date.now() - started));
+    const remaining = Math.max(0, endsAt - Date.now());
     const waitMs = APPROVAL_FAILED.has(first.approval.status) ? 0 : remaining;
     const verification = await verifyWithProgress(
       inputs,
-      { waitMs, timeoutMs: opts.timeoutMs, signal: opts.signal },
+      { waitMs, timeoutMs: opts.timeoutMs, signal: opts.signal, endsAt },
       ui.spinner,
     );
     return { approval: first.approval, verification };

@@ -105,6 +105,20 @@ function appNotResolved(opts: AdminApprovalOptions, errors: EvidenceError[], fou
     : messages.createError('error.AppUnreadable', [what, reasons || 'unknown']);
 }
 
+/** The app as the result shows it. */
+const appSummary = (app: NonNullable<OrgEvidence['app']>): NonNullable<AdminApproval['app']> => ({
+  ...(app.id ? { id: app.id } : {}),
+  name: app.name,
+  label: app.label,
+  kind: app.kind,
+  policy: policyOf(app),
+  ...(app.callbackUrls ? { callbackUrls: app.callbackUrls } : {}),
+});
+
+/** An app found (by its metadata) whose record could not be read: unknown, not an app without a record. */
+const unreadRecord = (app: NonNullable<OrgEvidence['app']>, errors: EvidenceError[]): boolean =>
+  !app.id && errors.length > 0;
+
 /**
  * For the browser approval of a self-authorize app: whether the redirect URI it would send is one of the
  * app's callback URLs, and if not, which to use instead. undefined when the callback URLs are unknown.
@@ -147,18 +161,11 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
 
   const errors: EvidenceError[] = [];
   const app = await resolveApp(conn, { clientId: opts.clientId, appName: opts.appName }, errors);
-  if (!app) {
-    const err = appNotResolved(opts, errors, app);
+  if (!app || unreadRecord(app, errors)) {
+    const err = appNotResolved(opts, errors, app ? undefined : app);
     return { ...result, error: errorOf(err), message: err.message, actions: err.actions ?? [] };
   }
-  result.app = {
-    ...(app.id ? { id: app.id } : {}),
-    name: app.name,
-    label: app.label,
-    kind: app.kind,
-    policy: policyOf(app),
-    ...(app.callbackUrls ? { callbackUrls: app.callbackUrls } : {}),
-  };
+  result.app = appSummary(app);
 
   let plan: GrantPlan;
   try {

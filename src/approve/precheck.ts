@@ -142,6 +142,14 @@ export function describeRefusal(
     return { message: cause.message, actions: cause.actions, code: causeCode };
   }
   if (refusal.error === 'redirect_uri_mismatch' || refusal.error === 'redirect_uri_missing') {
+    const trimmed = ctx.redirectUri.trim();
+    if (trimmed !== ctx.redirectUri && trimmed.length > 0) {
+      // the spaces are what differs, and they don't show
+      return {
+        message: messages.getMessage('refusal.redirectMismatch.whitespace', [JSON.stringify(ctx.redirectUri)]),
+        actions: bullets(messages, 'refusal.redirectMismatch.whitespace.actions', [shellQuote(trimmed)]),
+      };
+    }
     return {
       message: messages.getMessage('refusal.redirectMismatch', [ctx.redirectUri]),
       actions: bullets(messages, 'refusal.redirectMismatch.actions', [

@@ -6,7 +6,8 @@
  * - Errors carry no stack trace: not in --json output either (sf-plugins-core puts `stack` and an inspected
  *   `cause` there).
  * - Output goes through one sanitizer (utils/printable.ts): no control characters or escape sequences from
- *   usernames, file names or server answers reach the terminal.
+ *   usernames, file names or server answers reach the terminal, and no credential in a URL (user info, a session
+ *   id or token in the query) is shown: not in human output, not in --json, not in the result a caller gets.
  * - Ctrl-C (and SIGTERM, SIGHUP) ends quietly: registered clean-ups run (utils/interrupt.ts), then the
  *   process exits with 130 (143, 129), without the stack trace sf-plugins-core's own handler prints.
  * - The plugin's copy of @salesforce/core logs through the CLI's log file, without a log transport of its own
@@ -17,7 +18,7 @@ import { Messages } from '@salesforce/core';
 import { SfCommand } from '@salesforce/sf-plugins-core';
 import type { Config, Interfaces } from '@oclif/core';
 import type { TableOptions } from '@oclif/table';
-import { printable } from '../utils/printable.js';
+import { displayText, redactJson } from '../utils/printable.js';
 import { runInterruptCleanups } from '../utils/interrupt.js';
 import { checkUsernameOrAlias } from '../org/inputs.js';
 import { useMemoryRootLogger } from '../utils/logging.js';
@@ -43,11 +44,11 @@ type FlagOutput = Record<string, unknown>;
 type ArgOutput = Record<string, unknown>;
 
 function cleanMessage(input: SfCommand.Warning): SfCommand.Warning {
-  if (typeof input === 'string') return printable(input);
+  if (typeof input === 'string') return displayText(input);
   return {
     ...input,
-    message: printable(input.message),
-    ...(input.actions ? { actions: input.actions.map(printable) } : {}),
+    message: displayText(input.message),
+    ...(input.actions ? { actions: input.actions.map(displayText) } : {}),
   };
 }
 
@@ -72,26 +73,26 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
   public constructor(argv: string[], config: Config) {
     super(argv, config);
     this.onSignal = (signal: Signal): void => this.interrupt(signal);
-    cleanSpinnerText(this.spinner, printable);
+    cleanSpinnerText(this.spinner, displayText);
   }
 
   /** sf-plugins-core's signal handlers give way to this command's quiet one (upstream.ts). */
   /* eslint-disable no-underscore-dangle -- _run is oclif's name for the run wrapper that sf-plugins-core overrides */
   public async _run<R>(): Promise<R> {
-    return withOwnSignalHandlers(() => super._run<R>(), this.onSignal);
+    return redactJson(await withOwnSignalHandlers(() => super._run<R>(), this.onSignal));
   }
   /* eslint-enable no-underscore-dangle */
 
   public log(message = '', ...args: unknown[]): void {
-    super.log(this.formatting.active ? message : printable(message), ...args.map((a) => printableArg(a)));
+    super.log(this.formatting.active ? message : displayText(message), ...args.map((a) => printableArg(a)));
   }
 
   public logToStderr(message = '', ...args: unknown[]): void {
-    super.logToStderr(this.formatting.active ? message : printable(message), ...args.map((a) => printableArg(a)));
+    super.logToStderr(this.formatting.active ? message : displayText(message), ...args.map((a) => printableArg(a)));
   }
 
   public logSuccess(message: string): void {
-    this.formatting.run(() => super.logSuccess(printable(message)));
+    this.formatting.run(() => super.logSuccess(displayText(message)));
   }
 
   public warn(input: SfCommand.Warning): SfCommand.Warning {
@@ -105,7 +106,7 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
   }
 
   public styledHeader(text: string): void {
-    this.formatting.run(() => super.styledHeader(printable(text)));
+    this.formatting.run(() => super.styledHeader(displayText(text)));
   }
 
   /**
@@ -115,15 +116,15 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
    */
   public table<R extends Record<string, unknown>>(options: TableOptions<R>): void {
     const data = options.data.map(
-      (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [printable(k), printableArg(v)])) as R,
+      (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [displayText(k), printableArg(v)])) as R,
     );
-    const title = typeof options.title === 'string' ? printable(options.title) : options.title;
+    const title = typeof options.title === 'string' ? displayText(options.title) : options.title;
     const width = process.stdout.columns || options.maxWidth !== undefined ? {} : { maxWidth: 'none' as const };
     this.formatting.run(() => super.table({ ...options, data, title, ...width }));
   }
 
   public logJson(json: unknown): void {
-    super.logJson(this.writingError ? errorJsonWithoutInternals(json) : json);
+    super.logJson(redactJson(this.writingError ? errorJsonWithoutInternals(json) : json));
   }
 
   /** This command's spinner, as the domain modules take it (utils/view.ts). */
@@ -189,7 +190,7 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
   }
 
   protected async catch(error: Error & { actions?: string[] }): Promise<never> {
-    cleanErrorWords(error, printable);
+    cleanErrorWords(error, displayText);
     this.writingError = true;
     try {
       return await super.catch(error);
@@ -227,5 +228,5 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
 }
 
 function printableArg(value: unknown): unknown {
-  return typeof value === 'string' ? printable(value) : value;
+  return typeof value === 'string' ? displayText(value) : value;
 }

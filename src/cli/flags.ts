@@ -66,6 +66,8 @@ export const loginOnlyFlags = {
     hidden: true,
     summary: shared.getMessage('flags.set-default-dev-hub.summary'),
   }),
+  // also in a --flags-dir written for `sf org login jwt`, which passes every file there as a flag
+  'no-prompt': Flags.boolean({ char: 'p', hidden: true, summary: shared.getMessage('flags.no-prompt.summary') }),
 };
 
 /**

@@ -45,6 +45,10 @@ export type DiagnoseOptions = {
   hosts?: HostReachability;
   /** The admin org's connection, opened at most once and shared by the logins of `--all`. */
   adminConnection?: () => Promise<Connection>;
+  /** When the whole operation must end (epoch ms, a --wait): each request gets what is left of it. */
+  endsAt?: number;
+  /** Ends the requests in flight (the deadline of the whole run: doctor's minute). */
+  signal?: AbortSignal;
 };
 
 /** Causes fixed by an approval: the result carries the authorize URL. */
@@ -185,7 +189,14 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     return finish(result, warnings);
   }
 
-  const req: ExchangeRequest = { key: local.key, clientId, username: inputs.username, timeoutMs: options.timeoutMs };
+  const req: ExchangeRequest = {
+    key: local.key,
+    clientId,
+    username: inputs.username,
+    timeoutMs: options.timeoutMs,
+    endsAt: options.endsAt,
+    signal: options.signal,
+  };
   const hosts = options.hosts ?? new HostReachability();
   const adminConnection = adminConnectionOnce(options);
   const run = await runPairs(inputs.loginUrl, req, env, hosts);

@@ -105,6 +105,10 @@ export async function diagnoseAll(options: DiagnoseAllOptions): Promise<Diagnose
     ),
   );
   const diagnosed = await mapLimited(stored.jwt, options.concurrency ?? DEFAULT_CONCURRENCY, async (login) => {
+    // the run was stopped (its deadline passed): the logins not begun yet say so, none is left out
+    if (options.signal?.aborted) {
+      return report(inputsFailure(login.username, messages.getMessage('all.stopped', [login.username]), []));
+    }
     if (!login.clientId) {
       return report(
         inputsFailure(

@@ -12,6 +12,7 @@ import { appendPath, http, type HttpResult } from '../utils/http.js';
 import { describeNetworkFailure } from '../utils/networkError.js';
 import { mayCarryCredentials, originOf } from '../utils/url.js';
 import { inOrder, STOP } from '../utils/sequence.js';
+import { timeoutWithin } from '../utils/deadline.js';
 import { serverError, type Attempt, type ServerError } from './types.js';
 import { audienceCandidate, loginAudienceCombos } from './pairs.js';
 
@@ -37,6 +38,10 @@ export type ExchangeRequest = {
   clientId: string;
   username: string;
   timeoutMs: number;
+  /** When the whole operation must end (epoch ms): each request gets what is left of it (utils/deadline.ts). */
+  endsAt?: number;
+  /** Ends the request in flight, as its timeout would (the deadline of the whole run). */
+  signal?: AbortSignal;
 };
 
 /** What an attempt learned, beyond the Attempt record, that later steps need. */
@@ -153,7 +158,8 @@ export async function attemptExchange(
       ['grant_type', JWT_BEARER_GRANT],
       ['assertion', assertion],
     ]),
-    req.timeoutMs,
+    timeoutWithin(req.timeoutMs, req.endsAt),
+    req.signal,
   );
   return interpretAnswer(host, audience, result, Date.now() - started, kind);
 }

@@ -83,6 +83,11 @@ export type VerifyOptions = {
   onRetry?: (tries: number, cause: CauseCode, delayMs: number) => void;
   /** Stops the retries: the promise then rejects with an AbortedError. */
   signal?: AbortSignal;
+  /**
+   * When the wait ends (epoch ms), if it began before this call (--url-only --wait counts from the start of the
+   * command); by default `waitMs` from now.
+   */
+  endsAt?: number;
 };
 
 /**
@@ -95,16 +100,18 @@ function waitWontFix(cause: Cause): boolean {
 
 /**
  * Tries the JWT login exactly as `sf org login jwt` does; with a wait, retries with doubling pauses
- * (2 s, 4 s, … up to 30 s) while the cause is one that time can fix and the next try fits in the wait.
+ * (2 s, 4 s, … up to 30 s) while the cause is one that time can fix and the next try fits in the wait. The wait is
+ * a budget: each request of a try gets what is left of it (at least a second), never a whole --timeout past it.
  */
 export async function verifyJwtLogin(inputs: JwtInputs, opts: VerifyOptions): Promise<Verification> {
   const retryable = opts.retryable ?? RETRYABLE;
   const started = Date.now();
-  const deadline = started + opts.waitMs;
+  const deadline = opts.endsAt ?? started + opts.waitMs;
+  const endsAt = opts.waitMs > 0 || opts.endsAt !== undefined ? deadline : undefined;
   // one login attempt at a time; after a retryable failure, a pause that doubles each time
   const attempt = async (tries: number, delay: number): Promise<Verification> => {
     throwIfAborted(opts.signal);
-    const diagnosis = await runDiagnosis(inputs, { timeoutMs: opts.timeoutMs, adminOrg: opts.adminOrg });
+    const diagnosis = await runDiagnosis(inputs, { timeoutMs: opts.timeoutMs, adminOrg: opts.adminOrg, endsAt });
     throwIfAborted(opts.signal);
     const cause = diagnosis.cause;
     if (cause === null || !retryable.has(cause.code) || waitWontFix(cause) || Date.now() + delay > deadline) {

@@ -15,11 +15,12 @@ const hook: Hook<'sf-doctor-plugin-jwt'> = async function (options) {
     // The diagnostics could not even be loaded: still say so, as a warning, if the CLI's core can.
     try {
       const { Lifecycle, Messages } = await import('@salesforce/core');
+      const { displayLine } = await import('../utils/printable.js');
       Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
       const messages = Messages.loadMessages('plugin-jwt', 'jwt.hooks');
       const reason = error instanceof Error ? error.message : String(error);
       await Lifecycle.getInstance().emit('Doctor:diagnostic', {
-        testName: messages.getMessage('doctor.failed', ['plugin-jwt', reason]),
+        testName: displayLine(messages.getMessage('doctor.failed', ['plugin-jwt', reason])),
         status: 'warn',
       });
     } catch {

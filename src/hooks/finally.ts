@@ -18,10 +18,15 @@ import {
   type CommandLike,
 } from './loginHint.js';
 
+/**
+ * The hint, made safe here where it leaves the plugin: one line (a line break in a flag's value is shown as \n),
+ * without control characters, and without a credential in a URL.
+ */
 async function hintLine(command: string): Promise<string> {
   const { Messages } = await import('@salesforce/core');
+  const { displayLine } = await import('../utils/printable.js');
   Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-  return Messages.loadMessages('plugin-jwt', 'jwt.hooks').getMessage('hint.diagnose', [command]);
+  return displayLine(Messages.loadMessages('plugin-jwt', 'jwt.hooks').getMessage('hint.diagnose', [command]));
 }
 
 const hook: Hook<'finally'> = async function (options) {

@@ -4,12 +4,18 @@
  * suggestion per failing login (cause code, message, next command), and the `--all` result as the plugin's
  * data in the diagnosis file. A failure of its own becomes a `warn` diagnostic; it never throws.
  *
+ * What it hands the doctor leaves the plugin here, so it is made safe here, once: each diagnostic and suggestion
+ * is one line without control characters (a stored username cannot forge another line), and no URL in them or in
+ * the plugin data carries a credential. The minute covers every login: at the deadline the work in flight is
+ * stopped, not left running after the doctor has moved on.
+ *
  * Loaded by the `sf-doctor-plugin-jwt` hook only when `sf doctor` runs.
  */
 import { Lifecycle, Messages } from '@salesforce/core';
 import { type DiagnoseOptions } from '../diagnose/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../diagnose/fleet.js';
 import { withDeadline } from '../utils/deadline.js';
+import { displayLine, redactJson } from '../utils/printable.js';
 import { describeDuration } from '../utils/duration.js';
 import type { DiagnoseResult } from '../diagnose/types.js';
 import { isDevHubWarning } from '../diagnose/devHub.js';
@@ -38,7 +44,7 @@ export type DiagnosticStatus = { testName: string; status: 'pass' | 'fail' | 'wa
 export type JwtDoctorOptions = {
   /** The CLI's bin, for the commands in suggestions. */
   bin?: string;
-  diagnoseAll?: (options: DiagnoseOptions) => Promise<DiagnoseAllResult>;
+  diagnoseAll?: (options: DiagnoseOptions & { signal?: AbortSignal }) => Promise<DiagnoseAllResult>;
   emit?: (status: DiagnosticStatus) => Promise<void>;
   requestTimeoutMs?: number;
   deadlineMs?: number;
@@ -73,16 +79,33 @@ export function suggestionFor(org: DiagnoseResult, bin = 'sf'): string | undefin
 const reasonOf = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 
+/** The doctor as the diagnostics reach it: every line made safe, every piece of data without a credential. */
+function safeDoctor(doctor: DoctorLike): DoctorLike {
+  return {
+    addSuggestion: (suggestion): void => doctor.addSuggestion(displayLine(suggestion)),
+    addPluginData: (pluginName, data): void => doctor.addPluginData(pluginName, redactJson(data)),
+  };
+}
+
 /** Runs the JWT diagnostics into `doctor`. Never throws. */
-export async function runJwtDoctor(doctor: DoctorLike, options: JwtDoctorOptions = {}): Promise<void> {
+export async function runJwtDoctor(to: DoctorLike, options: JwtDoctorOptions = {}): Promise<void> {
   const bin = options.bin ?? 'sf';
-  const emit = options.emit ?? emitDiagnostic;
+  const doctor = safeDoctor(to);
+  const emitRaw = options.emit ?? emitDiagnostic;
+  const emit = (status: DiagnosticStatus): Promise<void> =>
+    emitRaw({ ...status, testName: displayLine(status.testName) });
   const deadlineMs = options.deadlineMs ?? DOCTOR_DEADLINE_MS;
+  // at the deadline, the diagnosis in flight is stopped with it
+  const stop = new AbortController();
   try {
     const all = await withDeadline(
-      (options.diagnoseAll ?? diagnoseAll)({ timeoutMs: options.requestTimeoutMs ?? DOCTOR_REQUEST_TIMEOUT_MS }),
+      (options.diagnoseAll ?? diagnoseAll)({
+        timeoutMs: options.requestTimeoutMs ?? DOCTOR_REQUEST_TIMEOUT_MS,
+        signal: stop.signal,
+      }),
       deadlineMs,
       () => new Error(messages.getMessage('doctor.timeout', [describeDuration(deadlineMs)])),
+      stop,
     );
     // the shape of `sf jwt diagnose --all --json`'s result, as plain JSON
     doctor.addPluginData(PLUGIN_NAME, JSON.parse(JSON.stringify(all)) as unknown);

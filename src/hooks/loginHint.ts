@@ -46,7 +46,12 @@ export const LOGIN_JWT_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 /** The flags that say which login failed, in the order `sf jwt diagnose` is given them. */
 export const IDENTITY_FLAGS = ['username', 'client-id', 'jwt-key-file', 'instance-url'] as const;
-export type IdentityFlag = (typeof IDENTITY_FLAGS)[number];
+/**
+ * The flags the hint passes on: the identity flags, and --flags-dir, whose files may hold them (every sf command,
+ * `sf jwt diagnose` too, reads its flags from there).
+ */
+export const HINT_FLAGS = [...IDENTITY_FLAGS, 'flags-dir'] as const;
+export type IdentityFlag = (typeof HINT_FLAGS)[number];
 export type Identity = Partial<Record<IdentityFlag, string>>;
 
 const toColons = (id: string): string => id.trim().replace(/\s+/g, ':');
@@ -99,7 +104,7 @@ export function parseIdentityFlags(
 ): Identity {
   const { long, short } = lookupOf(specs);
   const identity: Identity = {};
-  const isIdentity = (name: string): name is IdentityFlag => (IDENTITY_FLAGS as readonly string[]).includes(name);
+  const isIdentity = (name: string): name is IdentityFlag => (HINT_FLAGS as readonly string[]).includes(name);
   const takesValue = (name: string): boolean => specs[name]?.type !== 'boolean';
   const set = (name: string, value: string | undefined): void => {
     if (value !== undefined && isIdentity(name)) identity[name] = value;
@@ -133,12 +138,9 @@ export function parseIdentityFlags(
   return identity;
 }
 
-/** The `sf jwt diagnose` command line for the same login: the identity flags given, each value quoted. */
+/** The `sf jwt diagnose` command line for the same login: the identity flags (and --flags-dir) given, each value quoted. */
 export function diagnoseCommand(identity: Identity, bin = 'sf'): string {
-  return commandLine(
-    `${bin} jwt diagnose`,
-    ...IDENTITY_FLAGS.map((flag): CommandPart => [`--${flag}`, identity[flag]]),
-  );
+  return commandLine(`${bin} jwt diagnose`, ...HINT_FLAGS.map((flag): CommandPart => [`--${flag}`, identity[flag]]));
 }
 
 /** SF_JWT_HINT=false (or 0, no, off) turns the hint off. */

@@ -86,15 +86,45 @@ async function expandGroups(conn: Connection, assignments: Assignments, errors: 
 
 export type TokenRecord = NonNullable<OrgEvidence['oauthTokens']>[number] & { applicationId?: string };
 
-/** The user's OauthToken rows: app name, dates and use count only, never a token field. */
+/** The user whose approvals are read: the record id, and the username (to tell the admin's own user). */
+export type TokenOwner = { id: string; username: string };
+
+/** The admin org's own username, when the connection knows it. */
+function adminUsername(conn: Connection): string | undefined {
+  const getUsername = (conn as { getUsername?: () => string | undefined }).getUsername;
+  return typeof getUsername === 'function' ? getUsername.call(conn) : undefined;
+}
+
+/**
+ * Whether the admin sees every user's OauthToken rows: Salesforce shows them only to a user with Customize
+ * Application ("Otherwise, you see only your own tokens", and without an error). undefined when that could not
+ * be read.
+ */
+async function seesEveryonesTokens(conn: Connection, errors: Errors): Promise<boolean | undefined> {
+  const rows = await queryRecords<{ PermissionsCustomizeApplication?: boolean }>(
+    conn,
+    'UserPermissionAccess',
+    'SELECT PermissionsCustomizeApplication FROM UserPermissionAccess',
+    errors,
+  );
+  return rows?.[0] ? bool(rows[0].PermissionsCustomizeApplication) : undefined;
+}
+
+/**
+ * The user's OauthToken rows: app name, dates and use count only, never a token field. undefined (unknown, with
+ * the reason in `errors`) when they could not be read, and when none came back for another user than the admin's
+ * own while the admin may not see other users' approvals: an empty list is "no approval" only when it can be.
+ */
 export async function readOauthTokens(
   conn: Connection,
-  userId: string,
+  user: TokenOwner,
   errors: Errors,
 ): Promise<TokenRecord[] | undefined> {
   const base = 'SELECT AppName, CreatedDate, LastUsedDate, UseCount';
-  const where = `FROM OauthToken WHERE UserId = ${soqlString(userId)}`;
+  const where = `FROM OauthToken WHERE UserId = ${soqlString(user.id)}`;
   const local: Errors = [];
+  // asked in the same round as the rows (one composite request), used only when no row comes back
+  const seesAll = sameName(adminUsername(conn), user.username) ? Promise.resolve(true) : seesEveryonesTokens(conn, []);
   let rows = await queryRecords<TokenRow>(conn, 'OauthToken', `${base}, AppMenuItem.ApplicationId ${where}`, local);
   if (!rows && local.some((e) => /INVALID_FIELD|INVALID_TYPE_FOR_OPERATION|relationship/i.test(e.message))) {
     // an org that cannot follow AppMenuItem: match by AppName (the app's label) instead
@@ -102,6 +132,10 @@ export async function readOauthTokens(
     rows = await queryRecords<TokenRow>(conn, 'OauthToken', `${base} ${where}`, local);
   }
   errors.push(...local);
+  if (rows?.length === 0 && (await seesAll) !== true) {
+    errors.push({ what: 'OauthToken', message: messages.getMessage('evidence.tokensMayBeHidden') });
+    return undefined;
+  }
   return rows?.map((r) => {
     const t: TokenRecord = { appName: str(r.AppName) ?? '' };
     const created = str(r.CreatedDate);
@@ -134,19 +168,6 @@ function markAssigned(
       Boolean(assignments?.permissionSetIds.has(g.permissionSetId)) ||
       Boolean(g.isOwnedByProfile && g.profileId && g.profileId === user.profileId),
   }));
-}
-
-/**
- * Salesforce answers an OauthToken query from an admin without Customize Application with that admin's own
- * rows only, and no error. When the same admin was refused other setup data, say that an empty list may
- * be incomplete, so "no approval" is not taken as proven. Returns true when the list may be incomplete.
- */
-export function noteHiddenTokens(rowCount: number, errors: Errors): boolean {
-  if (rowCount === 0 && errors.some((e) => /INSUFFICIENT_ACCESS|INSUFFICIENT_PRIVILEGES/.test(e.message))) {
-    errors.push({ what: 'OauthToken', message: messages.getMessage('evidence.tokensMayBeHidden') });
-    return true;
-  }
-  return false;
 }
 
 /**

@@ -9,7 +9,8 @@
  *   client id only, connected app    R1: composite(User, ConnectedApplication names) + Metadata read(ConnectedApp)
  *                                        in chunks of 10, stopping at the first match (Metadata list when none)
  *                                    R2: composite(UserLogin + admin-approved: SetupEntityAccess,
- *                                        PermissionSetAssignment | self-authorize: OauthToken | unknown: all three)
+ *                                        PermissionSetAssignment | self-authorize: OauthToken and the admin's
+ *                                        UserPermissionAccess | unknown: all four)
  *                                    = 3 requests (+1 round, PermissionSetGroupComponent, only when the user has
  *                                      permission set groups and no direct grant)
  *   client id only, external client  R1 as above, finding no connected app; then one Metadata list (ConnectedApp and
@@ -30,7 +31,6 @@ import type { Errors } from './query.js';
 import { readFrozen, readUser } from './users.js';
 import { resolveApp, resolveAppDetails, type AppLookup, type EvidenceApp } from './apps.js';
 import {
-  noteHiddenTokens,
   publicToken,
   readAssignments,
   readGrants,
@@ -73,7 +73,7 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
     readFrozen(conn, user.id, errors),
     needGrants && app ? readGrants(conn, app, errors) : Promise.resolve(undefined),
     needGrants ? readAssignments(conn, user.id, errors) : Promise.resolve(undefined),
-    needTokens ? readOauthTokens(conn, user.id, errors) : Promise.resolve(undefined),
+    needTokens ? readOauthTokens(conn, user, errors) : Promise.resolve(undefined),
   ]);
   if (frozen !== undefined) user.isFrozen = frozen;
 
@@ -82,9 +82,8 @@ export async function collectEvidence(conn: Connection, opts: EvidenceOptions): 
     if (known) evidence.grants = known;
   }
   if (tokens) {
-    const forApp = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
-    // an empty list that may hide other users' rows is unknown, not "no approval"
-    if (!noteHiddenTokens(forApp.length, errors)) evidence.oauthTokens = forApp;
+    // (approvals that may be hidden from this admin were not read: unknown, not "no approval")
+    evidence.oauthTokens = (app ? tokens.filter((t) => tokenBelongsToApp(t, app)) : tokens).map(publicToken);
   }
   return done();
 }

@@ -4,10 +4,10 @@
  * Read-only: nothing here writes the CLI's auth files, config or aliases.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Global, Messages, SfError, StateAggregator } from '@salesforce/core';
+import { Messages, SfError } from '@salesforce/core';
 import { hasControlCharacters } from '../utils/printable.js';
 import { resolveLoginUrl } from './loginUrl.js';
+import { authFileOf, readAliases, readStoredLogin, type StoredLogin } from './authStore.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.shared');
@@ -47,47 +47,20 @@ export type IdentityFlags = {
 };
 
 /** The fields of a stored auth that a JWT diagnosis may reuse. Never tokens. */
-export type StoredJwtAuth = {
-  username: string;
-  clientId?: string;
-  privateKey?: string;
-  loginUrl?: string;
-  instanceUrl?: string;
-  /** The org of the stored login (plain in the auth file, never a token). */
-  orgId?: string;
-  /** core stores isDevHub: true for a login to a Dev Hub. */
-  isDevHub?: boolean;
-  isJwt: boolean;
-};
-
-/*
- * Core's StateAggregator writes ~/.sfdx/alias.json when that file is missing, so it is opened only when
- * there is something to read: diagnosing on a machine without CLI state must not create files either.
- */
-const aliasFileExists = (): boolean => existsSync(join(Global.SFDX_DIR, 'alias.json'));
-const authFileExists = (username: string): boolean => existsSync(join(Global.SFDX_DIR, `${username}.json`));
+export type StoredJwtAuth = StoredLogin;
 
 /** Whether the CLI has a login stored for this username (without opening anything). */
-export const storedAuthExists = authFileExists;
+export const storedAuthExists = (username: string): boolean => {
+  const file = authFileOf(username);
+  return file !== undefined && existsSync(file);
+};
 
-/** Reads a stored auth without decrypting anything. */
+/**
+ * Reads a stored auth without decrypting anything, through the store's guarded reader (authStore.ts): undefined
+ * when there is none; an error (exit code 1) naming the file when it cannot be read.
+ */
 export async function readStoredAuth(username: string): Promise<StoredJwtAuth | undefined> {
-  if (!authFileExists(username)) return undefined;
-  const state = await StateAggregator.getInstance();
-  // Not state.orgs.exists(): it only knows auth files this process has already loaded.
-  const fields = await state.orgs.read(username, false, false);
-  if (!fields) return undefined;
-  const privateKey = typeof fields.privateKey === 'string' ? fields.privateKey : undefined;
-  return {
-    username,
-    clientId: typeof fields.clientId === 'string' ? fields.clientId : undefined,
-    privateKey,
-    loginUrl: typeof fields.loginUrl === 'string' ? fields.loginUrl : undefined,
-    instanceUrl: typeof fields.instanceUrl === 'string' ? fields.instanceUrl : undefined,
-    orgId: typeof fields.orgId === 'string' ? fields.orgId : undefined,
-    isDevHub: fields.isDevHub === true,
-    isJwt: Boolean(privateKey) && !fields.refreshToken,
-  };
+  return readStoredLogin(username);
 }
 
 /**
@@ -119,16 +92,39 @@ export function checkUsernameOrAlias(value: string, flag = '--username'): string
   return value;
 }
 
-/** Resolves an alias to its username; a value with no alias is returned as is. Checks the value first. */
+/**
+ * Resolves an alias to its username; a value with no alias is returned as is. Checks the value first. The aliases
+ * are read through the store's guarded reader (core's StateAggregator would create alias.json where it is missing,
+ * and block on one that is a named pipe).
+ */
 export async function resolveUsername(usernameOrAlias: string): Promise<string> {
   checkUsernameOrAlias(usernameOrAlias);
-  if (!aliasFileExists()) return usernameOrAlias;
-  const state = await StateAggregator.getInstance();
-  return state.aliases.resolveUsername(usernameOrAlias);
+  return (await readAliases()).get(usernameOrAlias) ?? usernameOrAlias;
 }
 
 function usageError(key: string, tokens: string[] = []): SfError {
   return messages.createError(key, tokens, [], 2);
+}
+
+/** What is missing for a JWT login, in the words that fit where the rest came from (exit code 2). */
+function missingInputsError(
+  given: string,
+  username: string,
+  stored: StoredJwtAuth | undefined,
+  missing: string[],
+): SfError {
+  if (!username.includes('@') && !stored) return usageError('error.UnknownAlias', [given]);
+  // a stored login that can't fill in what is missing: named with its file
+  if (stored && !stored.isJwt) return usageError('error.StoredAuthNotJwt', [username, stored.file, missing.join(', ')]);
+  if (stored) {
+    return messages.createError(
+      'error.StoredLoginIncomplete',
+      [username, stored.file, missing.join(', ')],
+      [username],
+      2,
+    );
+  }
+  return usageError('error.MissingInputs', [username, missing.join(', ')]);
 }
 
 /**
@@ -150,14 +146,7 @@ export async function resolveJwtInputs(
   const missing: string[] = [];
   if (clientId === undefined) missing.push('--client-id');
   if (requireKey && jwtKeyFile === undefined) missing.push('--jwt-key-file');
-  if (missing.length > 0) {
-    const looksLikeAlias = !username.includes('@');
-    if (looksLikeAlias && !stored) throw usageError('error.UnknownAlias', [flags.username]);
-    throw usageError(stored && !stored.isJwt ? 'error.StoredAuthNotJwt' : 'error.MissingInputs', [
-      username,
-      missing.join(', '),
-    ]);
-  }
+  if (missing.length > 0) throw missingInputsError(flags.username, username, stored, missing);
 
   const { loginUrl, loginUrlSource } = await resolveLoginUrl(flags['instance-url'], jwtAuth);
 

@@ -5,7 +5,7 @@
  * password, a query, a page path), in words with the fix.
  */
 import { Messages, SfProject } from '@salesforce/core';
-import { isLoopbackHost, redactUserInfo } from '../utils/url.js';
+import { isLoopbackHost, redactUrl, redactUserInfo } from '../utils/url.js';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
 
@@ -143,11 +143,11 @@ export async function projectLoginUrl(): Promise<string | undefined> {
 
 /**
  * `--instance-url` arrives in core as `URL.href` (with a trailing slash); keep unparsable input as typed. A user
- * name or password in it is replaced by **** here, before anything can echo it (the login URL check still
- * refuses the URL).
+ * name or password, a query or a fragment in it (where a session id or token may sit) is replaced by **** here,
+ * before anything can echo it (the login URL check still refuses the URL).
  */
 export function normalizeLoginUrl(raw: string): string {
-  const trimmed = redactUserInfo(raw.trim());
+  const trimmed = redactUrl(raw.trim());
   try {
     const url = new URL(trimmed);
     return /^https?:$/.test(url.protocol) ? url.href : trimmed;
@@ -158,13 +158,13 @@ export function normalizeLoginUrl(raw: string): string {
 
 /**
  * The login URL as `sf org login jwt` picks it: the flag, the stored login's, sfdcLoginUrl, production. A user
- * name or password in it is replaced by ****, wherever it came from.
+ * name or password, a query or a fragment in it is replaced by ****, wherever it came from.
  */
 export async function resolveLoginUrl(
   flag: string | undefined,
   jwtAuth: { loginUrl?: string } | undefined,
 ): Promise<{ loginUrl: string; loginUrlSource: 'flag' | 'stored-auth' | 'default' }> {
   if (flag !== undefined) return { loginUrl: normalizeLoginUrl(flag), loginUrlSource: 'flag' };
-  if (jwtAuth?.loginUrl) return { loginUrl: redactUserInfo(jwtAuth.loginUrl), loginUrlSource: 'stored-auth' };
+  if (jwtAuth?.loginUrl) return { loginUrl: redactUrl(jwtAuth.loginUrl), loginUrlSource: 'stored-auth' };
   return { loginUrl: (await projectLoginUrl()) ?? PRODUCTION_URL, loginUrlSource: 'default' };
 }

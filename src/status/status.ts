@@ -8,7 +8,6 @@ import type { OrgEvidence } from '../org/types.js';
 import { appHasRefreshScope, grantReachesUser } from '../org/evidence.js';
 import {
   markAssignedThroughGroups,
-  noteHiddenTokens,
   readAssignments,
   readGrants,
   readOauthTokens,
@@ -81,7 +80,7 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
   // round 2: everything the user record shows (status is for reading, so nothing is skipped)
   const [frozen, tokens, grants, assignments] = await Promise.all([
     readFrozen(conn, user.id, errors),
-    readOauthTokens(conn, user.id, errors),
+    readOauthTokens(conn, user, errors),
     app?.id ? readGrants(conn, app, errors) : Promise.resolve(undefined),
     app?.id ? readAssignments(conn, user.id, errors) : Promise.resolve(undefined),
   ]);
@@ -93,8 +92,8 @@ export async function approvalStatus(conn: Connection, opts: StatusOptions): Pro
       void applicationId; // internal: used only to match rows to the app
       return app ? { ...row, forApp: tokenBelongsToApp(t, app) } : row;
     });
-    // an empty list that may hide the user's rows from this admin is unknown, not "no approvals"
-    if (!noteHiddenTokens(rows.length, errors)) report.oauthTokens = rows;
+    // (approvals that may be hidden from this admin were not read: unknown, not "no approvals")
+    report.oauthTokens = rows;
   }
   if (grants) {
     const marked = await markAssignedThroughGroups(conn, grants, assignments, user, errors);
@@ -140,13 +139,14 @@ function approvedOf(
 }
 
 /**
- * Exit code 1 for status: the user or the app is not in the org, or the record could not be read far enough
- * to say whether it shows what a JWT login needs (a refused read is not an answer).
+ * Exit code 1 for status: the user or the app is not in the org, or part of the user record could not be read (a
+ * refused read is not an answer: what is shown is then incomplete, and "none" is never concluded from it).
  */
 export function statusIsFault(report: ApprovalStatusReport): boolean {
   if (report.user === null || report.app === null || report.user === undefined) return true;
   // an app was asked for (policy is set) and could not be identified or decided
-  return report.policy !== undefined && report.approved === undefined && Boolean(report.errors?.length);
+  if (report.policy !== undefined && report.approved === undefined) return true;
+  return Boolean(report.errors?.length);
 }
 
 function withErrors(report: ApprovalStatusReport, errors: EvidenceError[]): ApprovalStatusReport {

@@ -97,15 +97,17 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
   if (app === null) view.notes.push(m('app.missing', [appArg ?? '']));
   if (app === undefined && report.policy !== undefined) view.notes.push(m('app.unknown', [appArg ?? '', adminOrg]));
   if (app) view.tables.push(appTable(report, app));
-  addListings(view, report, appLabel);
+  addListings(view, report, appLabel, adminOrg);
   if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
   view.message = view.verdict ?? (view.notes.length ? view.notes.join(' ') : m('summary.listed', [report.username]));
   return view;
 }
 
 /** The approvals and the grants: a table each, or a note when the list is empty. */
-function addListings(view: StatusView, report: ApprovalStatusReport, appLabel: string): void {
-  if (report.oauthTokens?.length === 0) {
+function addListings(view: StatusView, report: ApprovalStatusReport, appLabel: string, adminOrg: string): void {
+  if (report.user && report.oauthTokens === undefined && report.errors?.some((e) => e.what === 'OauthToken')) {
+    view.notes.push(m('approvals.unknown', [report.username, adminOrg]));
+  } else if (report.oauthTokens?.length === 0) {
     // For an admin-approved app the grant is what a JWT login uses: no approval is missing.
     view.notes.push(
       report.policy === 'admin-approved'

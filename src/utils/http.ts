@@ -47,13 +47,20 @@ export function networkFailure(error: unknown): HttpFailure {
  * its timer holds the request and its answer until the timeout has passed, so the hundreds of requests of one
  * --all run would all stay in memory for --timeout. This timer ends with the request.
  */
-function requestTimeout(timeoutMs: number): { signal: AbortSignal; done: () => void } {
+function requestTimeout(timeoutMs: number, stop?: AbortSignal): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException('no answer before the timeout', 'TimeoutError')),
-    timeoutMs,
-  );
-  return { signal: controller.signal, done: (): void => clearTimeout(timer) };
+  const timedOut = (): void => controller.abort(new DOMException('no answer before the timeout', 'TimeoutError'));
+  const timer = setTimeout(timedOut, timeoutMs);
+  // the operation's own deadline (a budget, Ctrl-C) ends the request as its timeout would
+  if (stop?.aborted) timedOut();
+  stop?.addEventListener('abort', timedOut, { once: true });
+  return {
+    signal: controller.signal,
+    done: (): void => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', timedOut);
+    },
+  };
 }
 
 /** One request with its own timeout: the answer (its body read by `body`) or the network failure, as data. */
@@ -62,8 +69,9 @@ async function request(
   init: RequestInit,
   timeoutMs: number,
   body: (response: Response) => Promise<string>,
+  stop?: AbortSignal,
 ): Promise<HttpResult> {
-  const timeout = requestTimeout(timeoutMs);
+  const timeout = requestTimeout(timeoutMs, stop);
   try {
     const response = await fetch(url, { ...init, redirect: 'manual', signal: timeout.signal });
     const text = await body(response);
@@ -79,7 +87,13 @@ async function request(
   }
 }
 
-function postForm(url: string, form: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+/** One POST of a form; `stop` ends it early, as its timeout would (a deadline of the whole operation). */
+function postForm(
+  url: string,
+  form: Record<string, string>,
+  timeoutMs: number,
+  stop?: AbortSignal,
+): Promise<HttpResult> {
   return request(
     url,
     {
@@ -89,6 +103,7 @@ function postForm(url: string, form: Record<string, string>, timeoutMs: number):
     },
     timeoutMs,
     (response) => response.text(),
+    stop,
   );
 }
 

@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -33,12 +34,14 @@ import { X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Config } from '@oclif/core';
+import { Connection } from '@salesforce/core';
 import { stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove from '../../src/commands/jwt/approve.js';
 import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import JwtKeygen from '../../src/commands/jwt/keygen.js';
 import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/utils/duration.js';
+import { storeFs } from '../../src/org/authStore.js';
 import {
   KEYS_DIR,
   loadScenario,
@@ -336,6 +339,56 @@ const causeIs =
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 const linux = { when: (): boolean => process.platform === 'linux', reason: 'needs Linux (/proc, mkfifo)' };
+
+// ---- the CLI's own state ---------------------------------------------------------------------------------
+
+/** ~/.sfdx of the row's HOME (created). */
+const sfdxDir = (ctx: Ctx): string => {
+  const dir = join(ctx.home, '.sfdx');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+/** A stored login written by hand, as a damaged or hostile auth file would be. */
+const writeAuth = (ctx: Ctx, username: string, fields: Record<string, unknown>): void =>
+  writeFileSync(
+    join(sfdxDir(ctx), `${username}.json`),
+    JSON.stringify({
+      username,
+      clientId: CI_CLIENT_ID,
+      privateKey: SERVER_KEY,
+      orgId: '00D5g000000EMU1EAO',
+      ...fields,
+    }),
+  );
+/** An access token as Salesforce issues them (the harness's secret check knows its shape). */
+const SESSION_TOKEN = '00D5g000000EMU1EAO!AQ4AQFakeSessionTokenForTests0123456789';
+/** Stubs that a row sets up in process and takes down after the run. */
+let rowStubs: sinon.SinonSandbox | undefined;
+const stubbed = (): sinon.SinonSandbox => (rowStubs ??= sinon.createSandbox());
+const unstub = (): void => {
+  rowStubs?.restore();
+  rowStubs = undefined;
+};
+/** A failed read of an odd shape (a SOAP fault code parsed with its attributes): not a string where one is expected. */
+function oddReadError(): Error {
+  const code = { _: 'sf:INSUFFICIENT_ACCESS', $: { 'xmlns:sf': 'http://soap.sforce.com/2006/04/metadata' } };
+  return Object.assign(new Error('Insufficient access to read this'), { name: code, errorCode: code });
+}
+const adminLacks = (ctx: Ctx, scenario: string, permissions: Record<string, boolean> | undefined): void => {
+  const admin = ctx.emu(scenario).store.data.users.find((u) => u.username === 'admin@acme.com');
+  if (admin) admin.permissions = permissions;
+};
+const expireSessions = async (ctx: Ctx, scenario: string): Promise<void> => {
+  await fetch(`${ctx.emu(scenario).url}/__sessions`, { method: 'DELETE' });
+};
+const hasFirefox = (): boolean => {
+  try {
+    execFileSync('sh', ['-c', 'command -v firefox'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const rows: Row[] = [
   // ---- files: only regular files of plausible size, read without blocking --------------------------
@@ -1025,6 +1078,279 @@ const rows: Row[] = [
     exit: 1,
     message: /deactivated or frozen[\s\S]*--admin-org/,
     json: causeIs('USER_INACTIVE'),
+  },
+
+  // ---- the CLI's stored logins: one guarded reader, a store that can't be read is not empty ---------------
+  {
+    name: 'a stored login that is a FIFO: --all ends at once and names it, the other logins are diagnosed',
+    command: 'diagnose',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'ci@acme.com');
+      execFileSync('mkfifo', [join(sfdxDir(ctx), 'fifo@acme.com.json')]);
+    },
+    args: () => ['--all'],
+    exit: 1,
+    // the table cuts the reason short; the JSON has all of it
+    message: /fifo@acme\.com +│ UNKNOWN_ERROR │ The CLI's stored login file .*fifo@acme\.com\.json/,
+    jsonMessage: /fifo@acme\.com\.json could not be read: it is a named pipe \(FIFO\)/,
+    child: {},
+    json: (doc): void => {
+      expect(doc.result?.summary).to.deep.include({ total: 2, ok: 1, failed: 1 });
+    },
+    only: linux,
+  },
+  {
+    name: 'diagnose -o a user whose stored login is a FIFO ends at once, naming the file',
+    command: 'diagnose',
+    setup: (ctx) => execFileSync('mkfifo', [join(sfdxDir(ctx), 'fifo@acme.com.json')]),
+    args: () => ['-o', 'fifo@acme.com'],
+    exit: 1,
+    message: /stored login for fifo@acme\.com can't be read: .*fifo@acme\.com\.json: it is a named pipe \(FIFO\)/,
+    child: {},
+    only: linux,
+  },
+  {
+    name: 'an alias file that is a FIFO ends at once, naming it',
+    command: 'diagnose',
+    setup: (ctx) => execFileSync('mkfifo', [join(sfdxDir(ctx), 'alias.json')]),
+    args: () => ['-o', 'ci-login'],
+    exit: 1,
+    message: /aliases can't be read: .*alias\.json: it is a named pipe \(FIFO\)/,
+    child: {},
+    only: linux,
+  },
+  {
+    name: 'an ~/.sfdx that cannot be listed is a failure, not an empty store (EACCES, as root sees it stubbed)',
+    command: 'diagnose',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'ci@acme.com');
+      const denied = Object.assign(new Error('EACCES: permission denied, scandir'), { code: 'EACCES' });
+      stubbed().stub(storeFs, 'readdir').rejects(denied);
+    },
+    args: () => ['--all'],
+    exit: 1,
+    message: /Can't read the CLI's stored logins in .*\.sfdx: permission denied/,
+    not: /no stored JWT logins|"total": 0/,
+    after: unstub,
+  },
+  {
+    name: 'an ~/.sfdx of mode 000 is a failure, not an empty store',
+    command: 'diagnose',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'ci@acme.com');
+      execFileSync('chmod', ['000', sfdxDir(ctx)]);
+    },
+    args: () => ['--all'],
+    exit: 1,
+    message: /Can't read the CLI's stored logins in .*\.sfdx: permission denied/,
+    after: (ctx) => execFileSync('chmod', ['755', join(ctx.home, '.sfdx')]),
+    only: { when: () => !isRoot() && process.platform !== 'win32', reason: 'root reads a mode 000 directory' },
+  },
+  {
+    name: 'stored logins that are a directory, a link to /dev/zero and a 20 MB file: named, none read',
+    command: 'diagnose',
+    setup: (ctx): void => {
+      const dir = sfdxDir(ctx);
+      mkdirSync(join(dir, 'dir@acme.com.json'));
+      symlinkSync('/dev/zero', join(dir, 'zero@acme.com.json'));
+      execFileSync('truncate', ['-s', '20M', join(dir, 'big@acme.com.json')]);
+    },
+    args: () => ['--all'],
+    exit: 1,
+    message:
+      /big@acme\.com +│ UNKNOWN_ERROR[\s\S]*dir@acme\.com +│ UNKNOWN_ERROR[\s\S]*zero@acme\.com +│ UNKNOWN_ERROR/,
+    jsonMessage:
+      /big@acme\.com\.json could not be read: it is 20971520 bytes long[\s\S]*dir@acme\.com\.json could not be read: it is a directory[\s\S]*zero@acme\.com\.json could not be read: it is a device/,
+    json: (doc): void => {
+      expect(doc.result?.summary).to.deep.include({ total: 3, failed: 3 });
+    },
+    only: linux,
+  },
+  {
+    name: 'a stored login that is not JSON: the next command names the file',
+    command: 'diagnose',
+    setup: (ctx) => writeFileSync(join(sfdxDir(ctx), 'broken@acme.com.json'), '{"username": "broken@'),
+    args: () => ['-o', 'broken@acme.com'],
+    exit: 1,
+    message: /stored login for broken@acme\.com can't be read: .*broken@acme\.com\.json: the file is not JSON/,
+    not: /is not a JWT login|--client-id/,
+  },
+  {
+    name: 'a stored JWT login without a client ID: the error names the file',
+    command: 'diagnose',
+    setup: (ctx) => writeAuth(ctx, 'nocid@acme.com', { clientId: undefined }),
+    args: () => ['-o', 'nocid@acme.com'],
+    exit: 2,
+    message: /stored JWT login for nocid@acme\.com \(.*nocid@acme\.com\.json\) has no --client-id/,
+  },
+  {
+    name: 'a symbolic link to a stored login is one login, not two rows',
+    command: 'diagnose',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'ci@acme.com');
+      symlinkSync(join(sfdxDir(ctx), 'ci@acme.com.json'), join(sfdxDir(ctx), 'ci-link@acme.com.json'));
+    },
+    args: () => ['--all'],
+    exit: 0,
+    message: /1 of 1 JWT logins work/,
+    jsonMessage: /ci@acme\.com/,
+    json: (doc) => expect(doc.result?.summary).to.deep.include({ total: 1, ok: 1 }),
+  },
+  {
+    name: 'a stored key path that starts with ~ is called out, not read from the current directory in silence',
+    command: 'diagnose',
+    setup: (ctx) => writeAuth(ctx, 'tilde@acme.com', { privateKey: '~/server.key', loginUrl: ctx.emu('healthy').url }),
+    args: () => ['-o', 'tilde@acme.com'],
+    exit: 1,
+    message: /gives the key path ~\/server\.key, which starts with ~: nothing expands ~ in a stored path/,
+    json: causeIs('KEY_FILE_NOT_FOUND'),
+  },
+  {
+    name: 'a session token in a stored login URL is never shown (--all, the table and the JSON)',
+    command: 'diagnose',
+    setup: (ctx) =>
+      writeAuth(ctx, 'token@acme.com', { loginUrl: `${ctx.emu('healthy').url}/?access_token=${SESSION_TOKEN}&sid=x` }),
+    args: () => ['--all'],
+    exit: 1,
+    message: /has a query \(\?…\) or fragment/,
+    not: /FakeSessionToken/,
+    json: (doc, ctx): void => {
+      const org = (doc.result?.orgs as Array<Record<string, unknown>>)[0];
+      expect(org.loginUrl).to.equal(`${ctx.emu('healthy').url}/?****`);
+    },
+  },
+  {
+    name: 'a session token in the stored login URL of -o is never shown',
+    command: 'diagnose',
+    setup: (ctx) =>
+      writeAuth(ctx, 'token@acme.com', { loginUrl: `${ctx.emu('healthy').url}/?sid=${SESSION_TOKEN}#access_token=y` }),
+    args: () => ['-o', 'token@acme.com'],
+    exit: 1,
+    message: /\/\?\*\*\*\*#\*\*\*\* has a query/,
+    not: /FakeSessionToken/,
+    json: causeIs('LOGIN_URL_INVALID'),
+  },
+
+  // ---- --admin-org: checked whenever given; a refused or failed read is unknown, never "none" ------------
+  {
+    name: '--admin-org that the CLI does not know is a usage error even when the JWT login works',
+    command: 'diagnose',
+    args: (ctx) => diagnose(ctx, '--admin-org', 'nosuch'),
+    exit: 2,
+    message: /Can't use "nosuch" as --admin-org/,
+  },
+  {
+    name: 'status through an admin that may read nothing, without an app: unknown (exit 1), not "no approvals"',
+    command: 'status',
+    setup: (ctx) => ctx.login('restricted-admin', 'admin@acme.com', 'emu-admin'),
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com'],
+    exit: 1,
+    message: /OAuth approvals of ci@acme\.com could not be read through emu-admin/,
+    not: /has no OAuth approvals/,
+    json: (doc) => expect(doc.result?.oauthTokens).to.equal(undefined),
+  },
+  {
+    name: 'status through an admin without Customize Application: hidden approvals are unknown, not "none"',
+    command: 'status',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'admin@acme.com', 'emu-admin');
+      adminLacks(ctx, 'healthy', { customizeApplication: false });
+    },
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--client-id', CI_CLIENT_ID],
+    exit: 1,
+    message: /Can't tell whether the user record shows what a JWT login needs: .*OauthToken could not be read/,
+    not: /has no approval/,
+    json: (doc): void => {
+      expect(doc.result).not.to.have.property('approved');
+      expect(doc.result?.oauthTokens).to.equal(undefined);
+    },
+    after: (ctx) => adminLacks(ctx, 'healthy', undefined),
+  },
+  {
+    name: 'status through an admin whose reads fail with an odd error shape: words, not a TypeError (exit 1)',
+    command: 'status',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'admin@acme.com', 'emu-admin');
+      stubbed().stub(Connection.prototype, 'request').rejects(oddReadError());
+    },
+    args: () => ['--admin-org', 'emu-admin', '-o', 'ci@acme.com', '--app-name', 'CI_App'],
+    exit: 1,
+    message: /INSUFFICIENT_ACCESS: Insufficient access to read this/,
+    after: unstub,
+  },
+  {
+    name: 'approve --dry-run through an admin whose reads fail with an odd error shape: words, exit 1',
+    command: 'approve',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('healthy', 'admin@acme.com', 'emu-admin');
+      stubbed().stub(Connection.prototype, 'request').rejects(oddReadError());
+    },
+    args: (ctx) => [...ctx.jwt('healthy'), '--admin-org', 'emu-admin', '--app-name', 'Admin_App', '--dry-run'],
+    exit: 1,
+    message: /INSUFFICIENT_ACCESS: Insufficient access to read this/,
+    after: unstub,
+  },
+  {
+    name: 'an admin login whose access token expired is refreshed for the run; its auth file stays as it is',
+    command: 'diagnose',
+    setup: async (ctx): Promise<void> => {
+      await ctx.login('not-approved', 'admin@acme.com', 'emu-admin');
+      await expireSessions(ctx, 'not-approved');
+    },
+    args: (ctx) => [...ctx.jwt('not-approved'), '--admin-org', 'emu-admin'],
+    exit: 1,
+    message: /USER_NOT_APPROVED/,
+    json: (doc): void => {
+      const checks = doc.result?.checks as Array<{ id: string; status: string }>;
+      expect(checks.find((c) => c.id === 'org-evidence')).to.include({ status: 'pass' });
+    },
+  },
+
+  // ---- approve: --wait is a budget for the whole command -------------------------------------------------
+  {
+    name: 'approve --url-only --wait 3s against a token endpoint that hangs ends within the wait',
+    command: 'approve',
+    setup: (ctx) => ctx.emu('healthy').setFaults({ hang: true }),
+    args: (ctx) => [...ctx.jwt('healthy'), '--url-only', '--wait', '3s'],
+    exit: 1,
+    message: /NETWORK_ERROR/,
+    withinMs: 8000,
+    after: (ctx) => ctx.emu('healthy').setFaults(undefined),
+  },
+  {
+    name: 'approve --url-only --wait 3s against a host that hangs ends within the wait (check and login included)',
+    command: 'approve',
+    setup: (ctx) => ctx.emu('healthy').setFaults({ hang: true, paths: ['/'] }),
+    args: (ctx) => [...ctx.jwt('healthy'), '--url-only', '--wait', '3s'],
+    exit: 1,
+    message: /NETWORK_ERROR/,
+    withinMs: 8000,
+    after: (ctx) => ctx.emu('healthy').setFaults(undefined),
+  },
+  {
+    name: 'approve --url-only --wait with the key: the next steps never ask for what the run already did',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('not-approved'), '--url-only', '--wait', '2s'],
+    exit: 1,
+    message: /No redirect arrived/,
+    not: /run the command again with --url-only|give this command the key/,
+  },
+  {
+    name: 'approve --redirect-uri with trailing spaces: the refusal points at the spaces',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--redirect-uri', 'http://localhost:1717/OauthRedirect  '],
+    exit: 1,
+    message:
+      /"http:\/\/localhost:1717\/OauthRedirect {2}" is not one of the app's callback URLs: it has spaces around it/,
+  },
+  {
+    name: 'approve --browser firefox without Firefox: in words, not "spawn firefox ENOENT"',
+    command: 'approve',
+    args: (ctx) => [...ctx.jwt('healthy'), '--browser', 'firefox', '--approval-timeout', '1s'],
+    // no redirect came, and the JWT login works
+    exit: 0,
+    message: /firefox is not installed here, or not on the PATH/,
+    only: { when: () => !hasFirefox(), reason: 'Firefox is installed here' },
   },
 
   // ---- Ctrl-C: quiet, exit 130, cleaned up ------------------------------------------------------------

@@ -8,7 +8,7 @@
  * paths in package.json, with none of a development link's special handling. The hook modules are
  * also loaded on their own, to count what they import: oclif loads the `finally` hook after every sf command.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -233,6 +233,57 @@ describe('e2e: the hooks inside the real sf CLI', function () {
     });
   });
 
+  describe('sf doctor with hostile CLI state', () => {
+    let hostile: IsolatedEnv;
+    const SESSION = '00D5g000000EMU1EAO!AQ4AQFakeSessionTokenForTests0123456789';
+
+    before(async () => {
+      hostile = isolatedEnv();
+      installAsUserPlugin(hostile.home);
+      const login = await runSf(sfLoginJwtArgs(emu.url, 'ci@acme.com', SERVER_KEY), hostile.env);
+      expect(login.code, login.stdout + login.stderr).to.equal(0);
+      const sfdx = join(hostile.home, '.sfdx');
+      const auth = (username: string, extra: Record<string, unknown>): void =>
+        writeFileSync(
+          join(sfdx, `${username.replace(/[^A-Za-z0-9@._-]/g, '_')}.json`),
+          JSON.stringify({ username, clientId: CI_CLIENT_ID, privateKey: SERVER_KEY, loginUrl: emu.url, ...extra }),
+        );
+      // a named pipe, a username with escapes and a line break that forges a line, a session token in a URL
+      if (process.platform === 'linux') execFileSync('mkfifo', [join(sfdx, 'fifo@acme.com.json')]);
+      auth('evil\u001b[31m@acme.com\u0007\nFAKE LINE pass - all good', { privateKey: join(scratch, 'missing.key') });
+      auth('token@acme.com', { loginUrl: `${emu.url}/?access_token=${SESSION}` });
+    });
+
+    after(() => hostile?.cleanup());
+
+    it('ends, fails each broken login, forges no line and shows no secret, in its output or its file', async () => {
+      const outDir = join(scratch, 'doctor-hostile');
+      const started = Date.now();
+      const run = await runSf(['doctor', '--plugin', 'plugin-jwt', '--output-dir', outDir], hostile.env, {
+        timeoutMs: 90_000,
+      });
+      expect(Date.now() - started, 'no hang').to.be.below(60_000);
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      const lines = run.stdout.split('\n');
+      expect(lines).to.include('pass - [plugin-jwt] JWT login ci@acme.com');
+      if (process.platform === 'linux') expect(lines).to.include('fail - [plugin-jwt] JWT login fifo@acme.com');
+      expect(lines, 'a forged line').not.to.include('FAKE LINE pass - all good');
+      const forged = lines.filter((l) => l.includes('FAKE LINE'));
+      expect(forged).to.include('fail - [plugin-jwt] JWT login evil@acme.com\\nFAKE LINE pass - all good');
+      // the diagnostic and the suggestion: the username stays inside its line, its line break shown as \n
+      for (const line of forged) expect(line).to.include('evil@acme.com\\nFAKE LINE pass - all good');
+      // eslint-disable-next-line no-control-regex
+      expect(run.stdout.replace(/\u001b\[[0-9;]*m/g, '')).not.to.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      const file = readdirSync(outDir).find((f) => f.endsWith('-diagnosis.json')) as string;
+      const fileText = readFileSync(join(outDir, file), 'utf8');
+      for (const text of [run.stdout, run.stderr, fileText]) {
+        expect(text).not.to.include('FakeSessionToken');
+        expectNoSecrets(text);
+      }
+      expect(fileText).to.include('?****');
+    });
+  });
+
   describe('the hint after a failed sf org login jwt', () => {
     let keyWithSpace: string;
 
@@ -297,6 +348,50 @@ describe('e2e: the hooks inside the real sf CLI', function () {
       expect(hints(failed)).to.deep.equal([
         `${HINT}sf jwt diagnose --username new.hire@acme.com --client-id ${CI_CLIENT_ID} --jwt-key-file ${SERVER_KEY} --instance-url ${emu.url}`,
       ]);
+    });
+
+    it('carries --flags-dir, and the command it names reads the same flags: a diagnosis, not a usage error', async () => {
+      const flagsDir = join(scratch, 'jwt flags');
+      mkdirSync(flagsDir);
+      writeFileSync(join(flagsDir, 'username'), 'new.hire@acme.com\n');
+      writeFileSync(join(flagsDir, 'client-id'), `${CI_CLIENT_ID}\n`);
+      writeFileSync(join(flagsDir, 'jwt-key-file'), `${SERVER_KEY}\n`);
+      writeFileSync(join(flagsDir, 'instance-url'), `${emu.url}\n`);
+      writeFileSync(join(flagsDir, 'no-prompt'), '');
+      const failed = await runSf(['org', 'login', 'jwt', '--flags-dir', flagsDir], env.env);
+      expect(failed.code, failed.stdout + failed.stderr).to.equal(1);
+      const expected = `sf jwt diagnose --flags-dir '${flagsDir}'`;
+      expect(hints(failed)).to.deep.equal([`${HINT}${expected}`]);
+      const pasted = await runShell(`${expected} --json`, env.env);
+      expect(pasted.code, pasted.stdout + pasted.stderr).to.equal(1);
+      const result = (JSON.parse(pasted.stdout) as { result: DiagnoseResult }).result;
+      expect(result).to.include({ username: 'new.hire@acme.com' });
+      expect(result.cause?.code).to.equal('USER_NOT_APPROVED');
+    });
+
+    it('keeps the hint one line without control characters, whatever -o and -f hold', async () => {
+      const failed = await runSf(
+        [
+          'org',
+          'login',
+          'jwt',
+          '-o',
+          'new.hire\u001b]0;pwned\u0007@acme.com',
+          '-i',
+          CI_CLIENT_ID,
+          '-f',
+          `${scratch}/a\nb.key`,
+          '-r',
+          emu.url,
+        ],
+        env.env,
+      );
+      expect(failed.code, failed.stdout + failed.stderr).to.equal(1);
+      const hint = hints(failed);
+      expect(hint, failed.stderr).to.have.length(1);
+      // eslint-disable-next-line no-control-regex
+      expect(hint[0]).not.to.match(/[\u0000-\u001f\u007f-\u009f]/);
+      expect(hint[0]).to.include(`--jwt-key-file '${scratch}/a\\nb.key'`);
     });
 
     it('prints nothing after a working login, after another failing command, or with SF_JWT_HINT=false', async () => {

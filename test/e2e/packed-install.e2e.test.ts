@@ -115,9 +115,11 @@ describe('e2e: the packed plugin, installed from its tarball into the real sf', 
     expect(stored.code, stored.stderr).to.equal(0);
     const logs = readdirSync(logDir).filter((f) => f.endsWith('.log'));
     expect(logs).to.have.length(1);
-    // the plugin's own core read the stored login, and its debug records reached the file
+    // the plugin's own core read the CLI's config, the plugin read the stored login, and their debug records
+    // reached the file
     expect(readFileSync(join(logDir, logs[0]), 'utf8'))
       .to.include('Reading config file')
+      .and.include('Reading stored file')
       .and.include('admin@acme.com.json');
 
     const debug = await runSf(['jwt', 'diagnose', '-o', 'admin@acme.com'], {
@@ -126,7 +128,7 @@ describe('e2e: the packed plugin, installed from its tarball into the real sf', 
       DEBUG: 'sf:*',
     });
     expect(debug.code, debug.stderr).to.equal(0);
-    expect(`${debug.stdout}${debug.stderr}`).to.include('sf:AuthInfoConfig').and.include('works');
+    expect(`${debug.stdout}${debug.stderr}`).to.include('sf:jwt:store').and.include('works');
   });
 
   it('diagnoses every stored login with --all, and makes a key pair with keygen', async () => {

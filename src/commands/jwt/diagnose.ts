@@ -3,7 +3,7 @@ import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../cli/command.js';
 import { runDiagnosis } from '../../diagnose/diagnose.js';
 import { DEFAULT_CONCURRENCY, diagnoseAll, type DiagnoseAllResult } from '../../diagnose/fleet.js';
-import { timeoutFlagMs } from '../../org/adminOrg.js';
+import { checkAdminOrg, timeoutFlagMs } from '../../org/adminOrg.js';
 import { fleetLines } from '../../diagnose/fleetView.js';
 import { resolveJwtInputs } from '../../org/inputs.js';
 import type { DiagnoseResult } from '../../diagnose/types.js';
@@ -50,6 +50,8 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
     const { flags } = await this.parse(JwtDiagnose);
     const timeoutMs = timeoutFlagMs(flags.timeout);
     const options = { timeoutMs, adminOrg: flags['admin-org'] };
+    // checked whenever it is given, not only when a failing login needs its records
+    if (options.adminOrg) await checkAdminOrg(options.adminOrg);
 
     if (flags.all) {
       // Progress on stderr (not with --json): on a terminal the spinner's status changes in place; in a log, a

@@ -37,10 +37,23 @@ async function notFoundActions(path: string, abs: string, origin: KeyOrigin): Pr
  */
 export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ check: Check; pem?: string }> {
   const read = await readRegularFile(path);
+  // A stored path is never expanded: "~/server.key" is read from the current directory, by core's login too.
+  const storedTilde = origin === 'stored-auth' ? unexpandedHome(path) : undefined;
   if (read.ok) {
     const pem = read.data.toString('utf8');
     if (pem.trim().length === 0) {
       return fail(messages.getMessage('keyFile.empty', [read.path]), messages.getMessages('keyFile.empty.actions'));
+    }
+    if (storedTilde !== undefined) {
+      return {
+        check: {
+          id: 'key-file',
+          status: 'warn',
+          message: messages.getMessage('keyFile.tilde.stored.found', [path, read.path]),
+          actions: bullets(messages, 'keyFile.tilde.stored.actions', [shellQuote(storedTilde)]),
+        },
+        pem,
+      };
     }
     return {
       check: {
@@ -52,6 +65,13 @@ export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ c
     };
   }
   const abs = read.path;
+  if (storedTilde !== undefined && read.problem === 'notFound') {
+    return fail(
+      messages.getMessage('keyFile.tilde.stored', [path, abs]),
+      bullets(messages, 'keyFile.tilde.stored.actions', [shellQuote(storedTilde)]),
+      'KEY_FILE_NOT_FOUND',
+    );
+  }
   switch (read.problem) {
     case 'emptyPath':
       return fail(

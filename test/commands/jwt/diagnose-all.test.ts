@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Global, Org } from '@salesforce/core';
+import { Connection, Global } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
@@ -133,7 +133,7 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     expect(byUser['broken@fleet.acme.com'].cause?.message)
       .to.include('broken@fleet.acme.com.json')
       .and.include('not JSON');
-    expect(byUser['folder@fleet.acme.com'].cause?.message).to.include('EISDIR');
+    expect(byUser['folder@fleet.acme.com'].cause?.message).to.include('it is a directory').and.not.include('EISDIR');
     expect(byUser['broken@fleet.acme.com'].checks).to.deep.include({
       id: 'inputs',
       status: 'fail',
@@ -202,7 +202,7 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     await patchUser(fleetUsername(2), { approvalPending: true });
     await patchUser(fleetUsername(3), { approvalPending: true });
     await patchUser(fleetUsername(5), { isActive: false });
-    const opened = sandbox.spy(Org, 'create');
+    const opened = sandbox.spy(Connection, 'create');
 
     const all = (await JwtDiagnose.run(['--all', '--admin-org', 'fleet-admin'])) as DiagnoseAllResult;
 

@@ -91,6 +91,33 @@ describe('finally hook: the hint after a failed sf org login jwt', () => {
     expect(auth.stderr).to.include('sf jwt diagnose --username a@b.c\n');
   });
 
+  it('keeps the hint one line without control characters: escapes in -o, a line break in -f', async () => {
+    const run = await runHook({
+      id: 'org:login:jwt',
+      argv: ['-o', 'ci\u001b]0;pwned\u0007\u001b[31m@acme.com', '-f', 'keys/a\nb.key', '-i', '3MVG9'],
+      Command: loginJwt,
+      error: jwtError,
+    });
+    expect(run.stderr.split('\n'), run.stderr).to.have.length(2);
+    // eslint-disable-next-line no-control-regex
+    expect(run.stderr.slice(0, -1)).not.to.match(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(run.stderr).to.equal(
+      "To find out why the JWT login failed, run: sf jwt diagnose --username 'ci@acme.com' --client-id 3MVG9 --jwt-key-file 'keys/a\\nb.key'\n",
+    );
+  });
+
+  it('carries --flags-dir, where the login took its flags from', async () => {
+    const run = await runHook({
+      id: 'org:login:jwt',
+      argv: ['--flags-dir', 'ci/jwt flags'],
+      Command: loginJwt,
+      error: jwtError,
+    });
+    expect(run.stderr).to.equal(
+      "To find out why the JWT login failed, run: sf jwt diagnose --flags-dir 'ci/jwt flags'\n",
+    );
+  });
+
   it('prints nothing after a working login, another command, a usage error, or with SF_JWT_HINT=false', async () => {
     const quiet = [
       await runHook({ id: 'org:login:jwt', argv, Command: loginJwt, error: undefined }),

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { Lifecycle } from '@salesforce/core';
 import hook from '../../../src/hooks/doctor.js';
 import {
@@ -12,7 +13,13 @@ import {
 import type { DiagnoseOptions } from '../../../src/diagnose/diagnose.js';
 import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import type { DiagnoseResult } from '../../../src/diagnose/types.js';
-import { useTempHome } from '../../helpers/org.js';
+import { storeJwtLogin, useTempHome } from '../../helpers/org.js';
+import { fixtureKey } from '../../helpers/keys.js';
+import { storeFs } from '../../../src/org/authStore.js';
+import { http } from '../../../src/utils/http.js';
+import { CI_CLIENT_ID, startEmulator } from '../../../emulator/index.js';
+
+const SERVER_KEY = fixtureKey('server.key');
 
 /** What plugin-info's doctor keeps, for the parts the hook writes. */
 class FakeDoctor implements DoctorLike {
@@ -82,7 +89,8 @@ async function run(
 describe('sf doctor hook: the adapter', () => {
   it('emits one diagnostic per stored login: pass, warn (works, with findings) and fail', async () => {
     const { doctor, events, options } = await run(() => Promise.resolve(allOf([healthy, withWarning, failing])));
-    expect(options).to.deep.equal([{ timeoutMs: 5000 }]);
+    expect(options.map((o) => o.timeoutMs)).to.deep.equal([5000]);
+    expect(options[0].signal, 'the deadline can stop the work').to.be.instanceOf(AbortSignal);
     expect(events).to.deep.equal([
       { testName: '[plugin-jwt] JWT login ci@acme.com', status: 'pass' },
       { testName: '[plugin-jwt] JWT login ops@acme.com', status: 'warn' },
@@ -152,6 +160,99 @@ describe('sf doctor hook: the adapter', () => {
         status: 'warn',
       },
     ]);
+  });
+
+  it('stops the diagnosis in flight at its deadline, instead of leaving it running after the doctor moved on', async () => {
+    let stopped: AbortSignal | undefined;
+    const { events } = await run(
+      (o) => {
+        stopped = o.signal;
+        return new Promise<DiagnoseAllResult>(() => {});
+      },
+      { deadlineMs: 50 },
+    );
+    expect(events[0]?.status).to.equal('warn');
+    expect(stopped?.aborted, 'the signal the diagnosis listens to has fired').to.equal(true);
+  });
+
+  it('hands the doctor one line per diagnostic: a stored username cannot forge a line or reach the terminal raw', async () => {
+    const hostile: DiagnoseResult = {
+      ...failing,
+      username: 'evil\u001b[31m@acme.com\u0007\nFAKE LINE pass - all good',
+      cause: {
+        code: 'KEY_FILE_NOT_FOUND',
+        message: 'The key file \u001b]0;title\u0007/k does not exist.',
+        actions: [],
+      },
+    };
+    const { doctor, events } = await run(() => Promise.resolve(allOf([hostile])));
+    const lines = [...events.map((e) => e.testName), ...doctor.suggestions];
+    for (const line of lines) {
+      // eslint-disable-next-line no-control-regex
+      expect(line, JSON.stringify(line)).not.to.match(/[\u0000-\u001f\u007f-\u009f]/);
+    }
+    expect(events[0].testName).to.equal('[plugin-jwt] JWT login evil@acme.com\\nFAKE LINE pass - all good');
+    expect(doctor.suggestions[0]).to.include('The key file /k does not exist.');
+  });
+
+  it('shows no credential of a stored URL: not in a diagnostic, a suggestion or the plugin data', async () => {
+    const secret = '00D5g000000EMU1EAO!AQ4AQFakeSessionToken';
+    const leaky: DiagnoseResult = {
+      ...failing,
+      loginUrl: `https://acme.my.salesforce.com/?access_token=${secret}`,
+      cause: {
+        code: 'LOGIN_URL_INVALID',
+        message: `The login URL https://acme.my.salesforce.com/?sid=${secret} has a query.`,
+        actions: [],
+      },
+    };
+    const { doctor, events } = await run(() => Promise.resolve(allOf([leaky])));
+    const everything = JSON.stringify({ events, suggestions: doctor.suggestions, data: doctor.pluginData });
+    expect(everything).not.to.include('FakeSessionToken');
+    expect(everything).to.include('access_token=****');
+  });
+
+  it('an ~/.sfdx it cannot read is a warning with the reason, never "No JWT logins are stored"', async () => {
+    const home = useTempHome('jwt-doctor-store-');
+    const denied = Object.assign(new Error('EACCES: permission denied, scandir'), { code: 'EACCES' });
+    const readdir = sinon.stub(storeFs, 'readdir').rejects(denied);
+    try {
+      const events: DiagnosticStatus[] = [];
+      await runJwtDoctor(new FakeDoctor(), { emit: (status) => Promise.resolve(void events.push(status)) });
+      expect(events).to.have.length(1);
+      expect(events[0].status).to.equal('warn');
+      expect(events[0].testName).to.match(/Can't read the CLI's stored logins in .*\.sfdx: permission denied/);
+    } finally {
+      readdir.restore();
+      home.restore();
+    }
+  });
+
+  it('ends the requests in flight at its deadline (a host that hangs)', async () => {
+    const home = useTempHome('jwt-doctor-hang-');
+    const emu = await startEmulator('healthy');
+    const posted = sinon.spy(http, 'postForm');
+    try {
+      await storeJwtLogin({ username: 'ci@acme.com', clientId: CI_CLIENT_ID, keyFile: SERVER_KEY, loginUrl: emu.url });
+      emu.setFaults({ hang: true });
+      const events: DiagnosticStatus[] = [];
+      await runJwtDoctor(new FakeDoctor(), {
+        emit: (status) => Promise.resolve(void events.push(status)),
+        requestTimeoutMs: 60_000,
+        deadlineMs: 1000,
+      });
+      expect(events[0]?.testName).to.match(/didn't finish within 1 s/);
+      expect(posted.callCount).to.be.at.least(1);
+      const started = Date.now();
+      const answer = await (posted.firstCall.returnValue as Promise<{ kind: string }>);
+      expect(answer.kind, 'the request ended').to.equal('network-error');
+      expect(Date.now() - started, 'it ended at the deadline, not at its own timeout').to.be.below(2000);
+    } finally {
+      posted.restore();
+      emu.setFaults(undefined);
+      await emu.close();
+      home.restore();
+    }
   });
 
   it('names statuses and next commands', () => {

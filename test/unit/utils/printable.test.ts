@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { hasControlCharacters, printable } from '../../../src/utils/printable.js';
+import {
+  displayLine,
+  displayText,
+  hasControlCharacters,
+  printable,
+  printableLine,
+  redactJson,
+} from '../../../src/utils/printable.js';
 
 describe('printable: the output sanitizer', () => {
   const cases: Array<[string, string, string]> = [
@@ -27,5 +34,24 @@ describe('printable: the output sanitizer', () => {
     expect(hasControlCharacters('ci@acme.com\n')).to.equal(true);
     expect(hasControlCharacters('ci\u001b[2J')).to.equal(true);
     expect(hasControlCharacters('a\tb')).to.equal(true);
+  });
+});
+
+describe('printableLine, displayText and redactJson: what leaves the plugin', () => {
+  it('keeps a line one line: a line break shows as \\n, a tab as a space, escapes are gone', () => {
+    expect(printableLine('evil\u001b[31m@acme.com\u0007\nFAKE LINE pass - all good')).to.equal(
+      'evil@acme.com\\nFAKE LINE pass - all good',
+    );
+    expect(printableLine('a\tb\r\nc')).to.equal('a b\\nc');
+  });
+
+  it('hides the credentials of URLs in shown text, in lines and in JSON', () => {
+    expect(displayText('at https://u:p@x.com/?access_token=00Dx!y&a=1')).to.equal(
+      'at https://****@x.com/?access_token=****&a=1',
+    );
+    expect(displayLine('x\nhttps://x.com/?sid=1')).to.equal('x\\nhttps://x.com/?sid=****');
+    expect(redactJson({ a: ['https://x.com/?code=abc', 1, null], b: { c: 'http://t@h.com/' }, d: true })).to.deep.equal(
+      { a: ['https://x.com/?code=****', 1, null], b: { c: 'http://****@h.com/' }, d: true },
+    );
   });
 });
