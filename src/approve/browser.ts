@@ -8,8 +8,8 @@ import { Messages, SfError } from '@salesforce/core';
 import { browser, type BrowserName } from '../utils/browser.js';
 import { bullets } from '../utils/bullets.js';
 import { describeDuration } from '../utils/duration.js';
-import { shellQuote } from '../utils/shell.js';
 import type { JwtInputs } from '../org/inputs.js';
+import { diagnoseCommand, suggestedLoginOf } from '../org/suggest.js';
 import { buildAuthorizeUrl, createPkce, createState } from '../org/authorizeUrl.js';
 import {
   retryStatus,
@@ -252,7 +252,13 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
   // Before anything is opened or printed: what Salesforce refuses before sign-in never comes back.
   const check = await checkAuthorizeUrl(authorizeUrl, { redirectUri, timeoutMs: opts.timeoutMs });
   if (check.status === 'refused') {
-    const words = describeRefusal(check.refusal, { username, clientId, loginUrl: inputs.loginUrl, redirectUri });
+    const words = describeRefusal(check.refusal, {
+      username,
+      clientId,
+      loginUrl: inputs.loginUrl,
+      redirectUri,
+      login: suggestedLoginOf(inputs),
+    });
     result.authorizeCheck = { status: 'refused' };
     result.refusal = { ...check.refusal, ...(words.code ? { code: words.code } : {}) };
     result.approval = {
@@ -282,7 +288,7 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
   ui.url(messages.getMessage('info.url', [username, authorizeUrl]), Boolean(listener) || plan.poll);
   result.browserOpened = await openOrTell(opts, authorizeUrl, plan, listener, ui);
 
-  const confirm = bullets(messages, 'approval.confirm.actions', [shellQuote(username)]);
+  const confirm = bullets(messages, 'approval.confirm.actions', [diagnoseCommand(suggestedLoginOf(inputs))]);
   const completeOpts: CompleteApprovalOptions = {
     loginUrl: inputs.loginUrl,
     clientId,
@@ -298,7 +304,7 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
     Object.assign(result, await raceRedirectAndLogin(opts, listener, completeOpts, ui));
   } else if (listener) {
     result.approval = await receive(listener, completeOpts, ui);
-    if (opts.urlOnly) result.approval = noRedirectHere(result.approval, listener.port, username);
+    if (opts.urlOnly) result.approval = noRedirectHere(result.approval, listener.port, inputs);
     throwIfAborted(opts.signal);
     if (inputs.jwtKeyFile) {
       // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
@@ -317,12 +323,17 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
 }
 
 /** With --url-only, a redirect that never came most often went to a browser on another machine: say what to do then. */
-function noRedirectHere(approval: BrowserApproval, port: number, username: string): BrowserApproval {
+function noRedirectHere(approval: BrowserApproval, port: number, inputs: JwtInputs): BrowserApproval {
   if (approval.status !== 'no-redirect') return approval;
   const p = String(port);
   return {
     ...approval,
-    actions: bullets(messages, 'approval.noRedirect.urlOnly.actions', [p, p, p, shellQuote(username)]),
+    actions: bullets(messages, 'approval.noRedirect.urlOnly.actions', [
+      p,
+      p,
+      p,
+      diagnoseCommand(suggestedLoginOf(inputs)),
+    ]),
   };
 }
 
@@ -430,7 +441,7 @@ async function raceRedirectAndLogin(
       // The login gave up (a cause time can't fix, or the wait is over): the redirect may still come.
       const { approval } = await redirect;
       throwIfAborted(opts.signal);
-      const seen = noRedirectHere(approval, listener.port, inputs.username);
+      const seen = noRedirectHere(approval, listener.port, inputs);
       return first.kind === 'login' ? { approval: seen, verification: first.verification } : { approval: seen };
     }
     stopLogin.abort();

@@ -4,9 +4,20 @@
  */
 import { Messages } from '@salesforce/core';
 import type { OrgEvidence } from '../org/types.js';
+import type { InputSource } from '../org/inputs.js';
+import {
+  ADMIN_ORG_NOTE,
+  adminOrgPart,
+  approveCommand,
+  diagnoseCommand,
+  hasAdminOrgPlaceholder,
+  loginCommand,
+  statusCommand,
+  type SuggestedLogin,
+} from '../org/suggest.js';
 import { approvalsForApp, grantsReachingUser } from '../org/evidence.js';
 import { looksLikeSandbox, sandboxNameFromUrl, usernameLacksSandboxSuffix } from '../org/sandbox.js';
-import { commandLine, placeholder, shellQuote, type CommandPart, type Placeholder } from '../utils/shell.js';
+import { shellQuote } from '../utils/shell.js';
 import { printable } from '../utils/printable.js';
 import { classifyServerError } from './classify.js';
 import type { Cause, CauseCode, ServerError } from './types.js';
@@ -17,7 +28,11 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
 export type CauseContext = {
   username: string;
   clientId?: string;
+  /** The key file, for the commands in actions (repeated when it was given as a flag). */
+  jwtKeyFile?: string;
   loginUrl?: string;
+  /** Where the client id, key file and login URL came from: suggested commands repeat what was given as flags. */
+  source?: InputSource;
   audience?: string;
   serverError?: ServerError;
   evidence?: OrgEvidence;
@@ -56,23 +71,16 @@ function adminOrgName(ctx: CauseContext): string {
   return ctx.adminOrg ?? msg('placeholder.adminOrg');
 }
 
-function adminOrgPart(ctx: CauseContext): CommandPart {
-  const value: string | Placeholder = ctx.adminOrg ?? placeholder(msg('placeholder.adminOrg'));
-  return ['--admin-org', value];
-}
-
-/** `--client-id X` or `--app-name Y` for commands that need the app. */
-function appPart(ctx: CauseContext): CommandPart {
-  if (ctx.clientId) return ['--client-id', ctx.clientId.trim()];
-  return ['--app-name', ctx.evidence?.app?.name ?? ctx.appName];
-}
-
-function clientIdPart(ctx: CauseContext): CommandPart {
-  return ['--client-id', ctx.clientId ? ctx.clientId.trim() : undefined];
-}
-
-function approveCommand(ctx: CauseContext): string {
-  return commandLine('sf jwt approve', ['--username', ctx.username], appPart(ctx), ['--instance-url', ctx.loginUrl]);
+/** The login, as the commands in actions name it (org/suggest.ts). */
+function loginOf(ctx: CauseContext): SuggestedLogin {
+  return {
+    username: ctx.username,
+    clientId: ctx.clientId,
+    jwtKeyFile: ctx.jwtKeyFile,
+    loginUrl: ctx.loginUrl,
+    source: ctx.source,
+    appName: ctx.evidence?.app?.name ?? ctx.appName,
+  };
 }
 
 /** A permission set to name in `sf jwt approve --admin-org`: an existing granting one, else a new name. */
@@ -84,18 +92,15 @@ export function suggestedPermissionSet(ctx: CauseContext): string {
 }
 
 function adminApproveCommand(ctx: CauseContext): string {
-  return commandLine('sf jwt approve', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx), [
-    '--permission-set',
-    suggestedPermissionSet(ctx),
-  ]);
+  return approveCommand(loginOf(ctx), adminOrgPart(ctx.adminOrg), ['--permission-set', suggestedPermissionSet(ctx)]);
 }
 
-function statusCommand(ctx: CauseContext): string {
-  return commandLine('sf jwt status', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx));
+function statusOf(ctx: CauseContext): string {
+  return statusCommand(loginOf(ctx), ctx.adminOrg);
 }
 
 function diagnoseWithAdminOrg(ctx: CauseContext): string {
-  return commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx), adminOrgPart(ctx));
+  return diagnoseCommand(loginOf(ctx), adminOrgPart(ctx.adminOrg));
 }
 
 function approvalUrlAction(ctx: CauseContext): string[] {
@@ -188,7 +193,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     message: msg('INVALID_ASSERTION'),
     actions: [
       msg('action.uploadCert', [appLabel(ctx)]),
-      msg('action.certCheck', [commandLine('sf jwt diagnose', ['--username', ctx.username])]),
+      msg('action.certCheck', [diagnoseCommand(loginOf(ctx))]),
       msg('action.keygen'),
     ],
   }),
@@ -212,9 +217,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
         ? msg('USER_NOT_FOUND.sandbox', [ctx.username, suggestion])
         : msg('USER_NOT_FOUND', [ctx.username]),
       actions: [
-        ...(sandboxHint
-          ? [msg('action.sandboxUsername', [commandLine('sf org login jwt', ['--username', suggestion])])]
-          : []),
+        ...(sandboxHint ? [msg('action.sandboxUsername', [loginCommand(loginOf(ctx), { username: suggestion })])] : []),
         msg('action.checkUsername'),
         ...evidenceNotes(ctx),
       ],
@@ -255,7 +258,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     actions: [
       msg('action.adminApprove', [adminApproveCommand(ctx)]),
       msg('action.managePermissionSets', [appLabel(ctx), ctx.username]),
-      msg('action.status', [statusCommand(ctx)]),
+      msg('action.status', [statusOf(ctx)]),
       ...evidenceNotes(ctx),
     ],
     evidence: { user: ctx.evidence?.user, app: ctx.evidence?.app, grants: ctx.evidence?.grants },
@@ -267,7 +270,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     ]),
     actions: [
       msg('action.addRefreshScope', [appLabel(ctx)]),
-      msg('action.approveAfterScope', [ctx.username, approveCommand(ctx)]),
+      msg('action.approveAfterScope', [ctx.username, approveCommand(loginOf(ctx))]),
       ...approvalUrlAction(ctx),
       ...evidenceNotes(ctx),
     ],
@@ -281,7 +284,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
             ? msg('USER_NOT_APPROVED.noEvidence', [ctx.username])
             : msg('USER_NOT_APPROVED.undecided', [ctx.username, adminOrgName(ctx), ctx.undecided]),
         actions: [
-          msg('action.approve', [ctx.username, approveCommand(ctx)]),
+          msg('action.approve', [ctx.username, approveCommand(loginOf(ctx))]),
           ...approvalUrlAction(ctx),
           msg(ctx.undecided === undefined ? 'action.tellApart' : 'action.tellApartWithRights', [
             diagnoseWithAdminOrg(ctx),
@@ -297,9 +300,9 @@ const RENDERERS: Record<CauseCode, Renderer> = {
         ctx.username,
       ]),
       actions: [
-        msg('action.approve', [ctx.username, approveCommand(ctx)]),
+        msg('action.approve', [ctx.username, approveCommand(loginOf(ctx))]),
         ...approvalUrlAction(ctx),
-        msg('action.status', [statusCommand(ctx)]),
+        msg('action.status', [statusOf(ctx)]),
         ...evidenceNotes(ctx),
       ],
       evidence: { app: ctx.evidence?.app, oauthTokens: ctx.evidence?.oauthTokens ?? null },
@@ -308,8 +311,8 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   APPROVAL_NOT_PROPAGATED: (ctx) => ({
     message: msg('APPROVAL_NOT_PROPAGATED', [ctx.username, grantSummary(ctx)]),
     actions: [
-      msg('action.waitRetry', [commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx))]),
-      msg('action.waitApprove', [`${approveCommand(ctx)} --wait 10m`]),
+      msg('action.waitRetry', [diagnoseCommand(loginOf(ctx))]),
+      msg('action.waitApprove', [approveCommand(loginOf(ctx), ['--wait', '10m'])]),
       ...approvalUrlAction(ctx),
       ...evidenceNotes(ctx),
     ],
@@ -354,7 +357,11 @@ const RENDERERS: Record<CauseCode, Renderer> = {
 /** Message, actions and supporting facts for a cause code. Works for every code in CAUSE_CODES. */
 export function buildCause(code: CauseCode, ctx: CauseContext): Cause {
   const rendered = RENDERERS[code](ctx);
-  const cause: Cause = { code, message: rendered.message, actions: rendered.actions };
+  // a command with the admin org placeholder: say what to put there
+  const actions = rendered.actions.some(hasAdminOrgPlaceholder)
+    ? [...rendered.actions, ADMIN_ORG_NOTE]
+    : rendered.actions;
+  const cause: Cause = { code, message: rendered.message, actions };
   if (ctx.serverError) cause.serverError = { ...ctx.serverError };
   if (rendered.evidence) {
     const facts = Object.fromEntries(Object.entries(rendered.evidence).filter(([, v]) => v !== undefined));

@@ -168,6 +168,8 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   const context = {
     username: inputs.username,
     clientId,
+    jwtKeyFile: inputs.jwtKeyFile,
+    source: inputs.source,
     loginUrl: inputs.loginUrl,
     audience: first.audience,
     serverError,

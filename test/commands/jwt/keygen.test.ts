@@ -21,7 +21,9 @@ describe('jwt keygen', () => {
     [ux.log, ux.logSuccess, ux.styledHeader, ux.warn, ux.info]
       .flatMap((stub) => stub.getCalls().flatMap((call) => call.args as unknown[]))
       .map(String)
-      .join('\n');
+      .join('\n')
+      // folded to the output's width: one line per paragraph again
+      .replace(/\n[ \t]*(?=\S)/g, ' ');
 
   const runFails = async (args: string[]): Promise<SfError> => {
     try {
