@@ -4,7 +4,7 @@
 import { Messages } from '@salesforce/core';
 import type { OrgEvidence } from '../org/types.js';
 import type { ViewLine } from '../utils/view.js';
-import type { Attempt, Check, DiagnoseResult } from './types.js';
+import type { Attempt, Cause, Check, DiagnoseResult } from './types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
@@ -87,56 +87,137 @@ export function evidenceRows(evidence: OrgEvidence): Array<Record<string, string
   return rows.map(([f, v]) => ({ [field]: f, [value]: v }));
 }
 
-/** A diagnosis as lines: the checks, the attempts, warnings, then the verdict with its evidence and next steps. */
-export function diagnoseView(result: DiagnoseResult): ViewLine[] {
-  const lines: ViewLine[] = [];
-  const text = (line: string): void => {
-    lines.push({ kind: 'text', text: line });
-  };
-  lines.push({
-    kind: 'table',
-    title: messages.getMessage('table.title', [result.username]),
-    data: checkRows(result.checks),
-    overflow: 'wrap',
-  });
-  if (result.attempts.length > 0) {
-    lines.push({
-      kind: 'table',
-      title: messages.getMessage('attempts.title'),
-      data: attemptRows(result.attempts),
-      overflow: 'wrap',
-    });
-  }
-  for (const warning of result.warnings ?? []) lines.push({ kind: 'warning', text: warning });
-  if (!result.cause) {
-    lines.push({ kind: 'success', text: messages.getMessage('ok', [result.username]) });
-    return lines;
-  }
-  lines.push({ kind: 'header', text: messages.getMessage('cause.header', [result.cause.code]) });
-  text(result.cause.message);
-  if (result.cause.serverError) {
-    const { error, error_description: description } = result.cause.serverError;
-    text(messages.getMessage('cause.serverError', [description ? `${error}: ${description}` : error]));
-  }
-  if (result.evidence) {
-    const rows = evidenceRows(result.evidence);
-    if (rows.length > 0) {
-      lines.push({ kind: 'table', title: messages.getMessage('evidence.header'), data: rows, overflow: 'wrap' });
-    }
+/** The answer of an attempt, to compare attempts by: the OAuth error and its description, or what happened. */
+const answerOf = (a: Attempt): string =>
+  a.outcome === 'oauth-error' ? `${a.serverError?.error ?? ''}: ${a.serverError?.error_description ?? ''}` : a.outcome;
+
+const rejectsAudience = (a: Attempt): boolean => /audience is invalid/i.test(a.serverError?.error_description ?? '');
+
+/**
+ * The attempts worth a reader's time after the first one (which the token-exchange check describes): an
+ * answer that differs from the first's and says something about this login. Skipped attempts (fallback hosts
+ * that could not be reached) fold into one line; a fallback audience that the org rejects says nothing about
+ * the cause, and is left out.
+ */
+export function attemptsThatMatter(attempts: Attempt[]): Attempt[] {
+  const [first, ...rest] = attempts;
+  if (!first) return [];
+  return rest.filter(
+    (a) =>
+      a.outcome !== 'skipped' &&
+      a.outcome !== 'network-error' &&
+      !(rejectsAudience(a) && !rejectsAudience(first)) &&
+      answerOf(a) !== answerOf(first),
+  );
+}
+
+/** Every attempt as a row; a fallback audience the org rejects is said to be beside the point. */
+function allAttemptRows(attempts: Attempt[]): Array<Record<string, string>> {
+  const [first] = attempts;
+  const rows = attemptRows(attempts);
+  const result = messages.getMessage('attempts.result');
+  return rows.map((row, i) =>
+    i > 0 && rejectsAudience(attempts[i]) && first && !rejectsAudience(first)
+      ? { ...row, [result]: `${row[result]} ${messages.getMessage('attempt.otherAudience')}` }
+      : row,
+  );
+}
+
+/** The hosts of skipped attempts, in order, each once. */
+const skippedHosts = (attempts: Attempt[]): string[] => [
+  ...new Set(attempts.filter((a, i) => i > 0 && a.outcome === 'skipped').map((a) => a.host)),
+];
+
+const text = (line: string): ViewLine => ({ kind: 'text', text: line });
+
+/** The answer Salesforce gave, and where: the first token request's host and audience. */
+function answerLine(result: DiagnoseResult, serverError: NonNullable<Cause['serverError']>): string {
+  const { error, error_description: description } = serverError;
+  const answer = description ? `${error}: ${description}` : error;
+  const first = result.attempts[0];
+  return first
+    ? messages.getMessage('cause.serverError.at', [answer, first.host, first.audience])
+    : messages.getMessage('cause.serverError', [answer]);
+}
+
+/** The verdict of a failing login: the cause, Salesforce's answer, the evidence, and the next steps. */
+function causeLines(result: DiagnoseResult, cause: Cause): ViewLine[] {
+  const lines: ViewLine[] = [text(messages.getMessage('verdict.fails', [result.username, cause.code, cause.message]))];
+  if (cause.serverError) lines.push(text(answerLine(result, cause.serverError)));
+  const evidence = result.evidence ? evidenceRows(result.evidence) : [];
+  if (evidence.length > 0) {
+    lines.push(text(''), { kind: 'table', title: messages.getMessage('evidence.header'), data: evidence });
   }
   if (result.missingEvidence?.length) {
-    text('');
-    text(messages.getMessage('evidence.missingHeader'));
-    for (const line of result.missingEvidence) text(`  - ${line}`);
+    lines.push(text(''), text(messages.getMessage('evidence.missingHeader')));
+    lines.push(...result.missingEvidence.map((line) => text(`  - ${line}`)));
   }
-  if (result.cause.actions.length > 0) {
-    text('');
-    text(messages.getMessage('cause.actions'));
-    for (const action of result.cause.actions) text(`  - ${action}`);
+  if (cause.actions.length > 0) {
+    lines.push(text(''), text(messages.getMessage('cause.actions')));
+    lines.push(...cause.actions.map((action) => text(`  - ${action}`)));
   }
-  if (result.approvalUrl && !result.cause.actions.some((a) => a.includes(result.approvalUrl as string))) {
-    text('');
-    text(messages.getMessage('approvalUrl', [result.approvalUrl]));
+  if (result.approvalUrl && !cause.actions.some((a) => a.includes(result.approvalUrl as string))) {
+    lines.push(text(''), text(messages.getMessage('approvalUrl', [result.approvalUrl])));
   }
   return lines;
+}
+
+/**
+ * The checks and token requests after the verdict. Every one with `verbose`; otherwise only the checks that
+ * failed or warned besides the one that carries the cause (its message, or the answer and where it came from,
+ * is above), the requests that got another answer, one line for the fallback hosts not reached, and a word on
+ * --verbose. Nothing for a healthy login: its warnings are shown with it.
+ */
+function detailLines(result: DiagnoseResult, verbose: boolean): ViewLine[] {
+  const { cause } = result;
+  if (verbose) {
+    const lines: ViewLine[] = [
+      text(''),
+      { kind: 'table', title: messages.getMessage('table.title', [result.username]), data: checkRows(result.checks) },
+    ];
+    if (result.attempts.length > 0) {
+      lines.push({
+        kind: 'table',
+        title: messages.getMessage('attempts.title'),
+        data: allAttemptRows(result.attempts),
+      });
+    }
+    return lines;
+  }
+  if (!cause) return [];
+  const checks = result.checks.filter(
+    (c) =>
+      (c.status === 'fail' || c.status === 'warn') &&
+      c.message !== cause.message &&
+      !(c.id === 'token-exchange' && c.code === cause.code),
+  );
+  const attempts = attemptsThatMatter(result.attempts);
+  const skipped = skippedHosts(result.attempts);
+  const lines: ViewLine[] = [text('')];
+  if (checks.length > 0) {
+    lines.push({
+      kind: 'table',
+      title: messages.getMessage('table.title.failed', [result.username]),
+      data: checkRows(checks),
+    });
+  }
+  if (attempts.length > 0) {
+    lines.push({ kind: 'table', title: messages.getMessage('attempts.title.more'), data: attemptRows(attempts) });
+  }
+  if (skipped.length > 0) lines.push(text(messages.getMessage('attempts.skipped', [skipped.join(', ')])));
+  lines.push(text(messages.getMessage('verbose.hint')));
+  return lines;
+}
+
+/**
+ * A diagnosis as lines, the verdict first: a healthy login is one line. A failing one starts with the cause
+ * (its code and message), then the evidence and the next steps, then only the checks that failed or warned and
+ * the token requests that matter. `verbose` shows every check and every token request.
+ */
+export function diagnoseView(result: DiagnoseResult, opts: { verbose?: boolean } = {}): ViewLine[] {
+  const verdict: ViewLine[] = result.cause
+    ? causeLines(result, result.cause)
+    : [{ kind: 'success', text: messages.getMessage('ok', [result.username]) }];
+  const warnings = (result.warnings ?? []).map((warning): ViewLine => ({ kind: 'warning', text: warning }));
+  return [...verdict, ...warnings, ...detailLines(result, opts.verbose ?? false)];
 }

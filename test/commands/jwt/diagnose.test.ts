@@ -57,9 +57,12 @@ type Outcome = {
   result: DiagnoseResult;
   /** Everything shown through the UX, one call per line. */
   output: string;
-  /** Rows of every table printed (checks first, then attempts). */
+  /** Rows of every table printed (checks first, then attempts), each cell on one line again. */
   rows: Array<Record<string, string>>;
 };
+
+/** Text folded to the output's width, as one line per paragraph again: each line break and its indent, a space. */
+const unfolded = (text: string): string => text.replace(/\n[ \t]*(?=\S)/g, ' ');
 
 describe('jwt diagnose', function () {
   this.timeout(60_000);
@@ -137,7 +140,8 @@ describe('jwt diagnose', function () {
       'secret in output',
     ).to.deep.equal([]);
     expectShape(result);
-    return { result, output, rows: tableRows(ux) };
+    const rows = tableRows(ux).map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, unfolded(v)])));
+    return { result, output, rows };
   }
 
   function tokenRequests(): number {
@@ -150,21 +154,30 @@ describe('jwt diagnose', function () {
     return found as DiagnoseResult['checks'][number];
   }
 
-  /** A diagnosed fault: the code, exit code 1, the header and an action in the human output. */
+  /** What the command logged, one line per paragraph (the human output is folded to the width). */
+  function logged(): string {
+    return unfolded(ux.log.args.map((args) => String(args[0])).join('\n'));
+  }
+
+  /**
+   * A diagnosed fault: the code, exit code 1, the verdict first (its first line names the cause), the message
+   * and an action in the human output.
+   */
   function expectFault(outcome: Outcome, code: CauseCode): NonNullable<DiagnoseResult['cause']> {
-    const { result, output } = outcome;
+    const { result } = outcome;
     expect(result.cause?.code, `${result.cause?.code}: ${result.cause?.message}`).to.equal(code);
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
     const cause = result.cause as NonNullable<DiagnoseResult['cause']>;
     expect(cause.actions.length, 'actions').to.be.greaterThan(0);
-    expect(ux.styledHeader.args.flat()).to.include(`Cause: ${code}`);
-    expect(output).to.include(cause.message);
-    expect(ux.log.args.flat()).to.include(`  - ${cause.actions[0]}`);
-    // the failing check that carries the code is in the checks table, with its code
+    const firstLine = String(ux.log.firstCall.args[0]).split('\n')[0];
+    expect(firstLine.startsWith(`The JWT login of ${result.username} fails (${code}):`), firstLine).to.equal(true);
+    const words = (text: string): string => text.replace(/\s+/g, ' ');
+    expect(words(logged())).to.include(words(cause.message));
+    expect(words(logged())).to.include(words(`- ${cause.actions[0]}`));
+    // the failing check that carries the code is in the result
     const failing = result.checks.find((c) => c.status === 'fail' && c.code === code);
     expect(failing, `a failing check with code ${code}`).to.not.equal(undefined);
-    expect(outcome.rows.some((r) => r.Check === failing?.id && r.Status === `fail (${code})`)).to.equal(true);
     return cause;
   }
 
@@ -173,7 +186,8 @@ describe('jwt diagnose', function () {
     expect(result.cause, result.cause?.message).to.equal(null);
     expect(result.ok).to.equal(true);
     expect(process.exitCode ?? 0).to.equal(0);
-    expect(ux.logSuccess.args.flat()).to.include(`The JWT login of ${result.username} works.`);
+    // one line says it works, first
+    expect(ux.logSuccess.args.flat()).to.deep.equal([`The JWT login of ${result.username} works.`]);
     expect(ux.styledHeader.called).to.equal(false);
   }
 
@@ -226,6 +240,17 @@ describe('jwt diagnose', function () {
       });
       // a token was issued, and it is nowhere in the output (diagnose() checks that)
       expect(tokens).to.have.length(1);
+      // one line, nothing else
+      expect(ux.table.called).to.equal(false);
+      expect(ux.log.called).to.equal(false);
+    });
+
+    it('--verbose shows every check and token request after the verdict', async () => {
+      const target = await emulator('healthy');
+      const outcome = await diagnose([...flagsFor(target), '--verbose']);
+      expectOk(outcome);
+      const { result } = outcome;
+      expect(outcome.rows.filter((r) => r.Check).map((r) => r.Check)).to.deep.equal(result.checks.map((c) => c.id));
       expect(outcome.rows).to.deep.include({
         Check: 'token-exchange',
         Status: 'pass',
@@ -373,7 +398,10 @@ describe('jwt diagnose', function () {
 
     it('KEY_TOO_SHORT for a 1024-bit key: key-size fails, the exchange is skipped, no token request', async () => {
       const target = await emulator('weak-key');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, fixtureKey('weak1024.key')));
+      const outcome = await diagnose([
+        ...flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, fixtureKey('weak1024.key')),
+        '--verbose',
+      ]);
       const cause = expectFault(outcome, 'KEY_TOO_SHORT');
       expect(check(outcome.result, 'key-size')).to.include({ status: 'fail', code: 'KEY_TOO_SHORT' });
       expect(check(outcome.result, 'key-size').message).to.include('1024');
@@ -593,7 +621,9 @@ describe('jwt diagnose', function () {
         'admin@acme.com',
       ]);
       const cause = expectFault(outcome, 'USER_NOT_PREAUTHORIZED');
-      expect(cause.actions.join('\n')).to.include('sf jwt approve --admin-org admin@acme.com');
+      expect(cause.actions.join('\n')).to.include(
+        `sf jwt approve --username ci@acme.com --client-id ${ADMIN_CLIENT_ID} --jwt-key-file ${SERVER_KEY} --instance-url ${target.url}/ --admin-org admin@acme.com --permission-set `,
+      );
       expect(outcome.result.evidence?.app).to.include({ adminApprovedOnly: true });
     });
 
@@ -624,7 +654,7 @@ describe('jwt diagnose', function () {
       expect(check(result, 'org-evidence').status).to.equal('skip');
       expect(check(result, 'org-evidence').message).to.include('--admin-org');
       expect(result.approvalUrl).to.be.a('string');
-      expect(ux.log.args.flat()).to.include('Not collected');
+      expect(ux.log.args.flat()).to.include('Not collected:');
     });
 
     it('USER_NOT_APPROVED with --admin-org: the user record shows no approval', async () => {
@@ -688,9 +718,7 @@ describe('jwt diagnose', function () {
       const cause = expectFault(outcome, 'UNKNOWN_ERROR');
       expect(cause.message).to.include('invalid_request');
       expect(cause.message).to.include('Something new went wrong (code 4711)');
-      expect(ux.log.args.flat().join('\n')).to.include(
-        'Salesforce answered: invalid_request: Something new went wrong (code 4711)',
-      );
+      expect(logged()).to.include('Salesforce answered "invalid_request: Something new went wrong (code 4711)"');
     });
 
     it('reports what a restricted admin could not read, and draws no conclusion from it', async () => {
@@ -821,14 +849,13 @@ describe('jwt diagnose', function () {
         for (const org of all.orgs) expectShape(org);
         expect(all.summary).to.deep.equal({ total: 2, ok: 1, failed: 1, causes: { KEY_FILE_NOT_FOUND: 1 } });
         expect(process.exitCode).to.equal(1);
-        expect(ux.log.args.flat()).to.include('1 of 2 JWT logins work.');
-        // the causes first, then the failing login with its next command; the working one is counted
+        // the count first, in one line; then the causes, and the failing login with its next command
+        expect(ux.log.firstCall.args[0]).to.equal('1 of 2 JWT logins work (--verbose lists the ones that work).');
         const rows = tableRows(ux);
-        expect(rows[0]).to.deep.equal({ Cause: 'KEY_FILE_NOT_FOUND', Logins: '1' });
-        expect(rows[1]).to.include({ Username: 'admin@acme.com', Cause: 'KEY_FILE_NOT_FOUND' });
-        expect(rows[1]['Next command']).to.equal('sf jwt diagnose -o admin@acme.com');
-        expect(rows).to.have.length(2);
-        expect(ux.log.args.flat()).to.include('1 JWT logins work; --verbose lists them.');
+        expect(rows).to.deep.equal([{ Cause: 'KEY_FILE_NOT_FOUND', Logins: '1' }]);
+        expect(logged()).to.include('- admin@acme.com: KEY_FILE_NOT_FOUND. ');
+        expect(ux.log.args.flat()).to.include('    sf jwt diagnose --username admin@acme.com');
+        expect(logged()).to.not.match(/JWT logins work\.[\s\S]*JWT logins work/);
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }
