@@ -132,7 +132,8 @@ export function packCleanCopy(dest: string): string {
   const copy = join(dest, 'clean');
   const files = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT)
     .split('\0')
-    .filter((file) => file && existsSync(join(ROOT, file)));
+    // node_modules is linked below, also when this checkout's own is a link (which "node_modules/" doesn't ignore)
+    .filter((file) => file && file !== 'node_modules' && existsSync(join(ROOT, file)));
   for (const file of files) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     copyFileSync(join(ROOT, file), join(copy, file));
