@@ -31,13 +31,17 @@ export function describeAttempt(a: Attempt): string {
   }
 }
 
+/**
+ * A row per attempt: where it went (the host, and the audience under it, so that two URLs never share a line)
+ * and what came back.
+ */
 export function attemptRows(attempts: Attempt[]): Array<Record<string, string>> {
-  const [host, audience, result] = ['attempts.host', 'attempts.audience', 'attempts.result'].map((k) =>
-    messages.getMessage(k),
-  );
+  const [request, result] = ['attempts.request', 'attempts.result'].map((k) => messages.getMessage(k));
   return attempts.map((a) => ({
-    [host]: a.host,
-    [audience]: a.kind === 'audience-probe' ? `${a.audience} ${messages.getMessage('attempt.probe')}` : a.audience,
+    [request]: messages.getMessage('attempts.request.value', [
+      a.host,
+      a.kind === 'audience-probe' ? `${a.audience} ${messages.getMessage('attempt.probe')}` : a.audience,
+    ]),
     [result]: describeAttempt(a),
   }));
 }

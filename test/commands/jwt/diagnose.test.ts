@@ -5,6 +5,10 @@
  *
  * A failing login also tries login.salesforce.com and test.salesforce.com (core's pairs). The suite runs
  * in a loopback-only network namespace where those fail at once; no assertion depends on how they fail.
+ *
+ * After each test, every concrete `sf jwt diagnose` and `sf jwt status` command that its diagnoses suggested
+ * is run as a user would paste it, against the same org (the admin org placeholder filled with an admin login
+ * of that org, the certificate placeholder with a certificate); the last test fails if one was a usage error.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,8 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
+import JwtStatus from '../../../src/commands/jwt/status.js';
+import { ADMIN_ORG_PLACEHOLDER } from '../../../src/org/suggest.js';
 import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
 import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/diagnose/types.js';
@@ -28,6 +34,7 @@ import {
   TOKEN_PATH,
 } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
+import { concreteArgv, exitCodeOf, suggestedCommands } from '../../helpers/suggestions.js';
 import {
   capturedOutput,
   hashTree,
@@ -52,6 +59,12 @@ const KEY_MATERIAL = [
   'ec.key',
 ].map((file) => readFileSync(fixtureKey(file), 'utf8').split('\n')[1]);
 const realPostForm = http.postForm;
+/** What a user puts in place of the certificate placeholder of INVALID_ASSERTION's suggestion. */
+const CERT_PLACEHOLDER = '<the certificate uploaded to the app>';
+
+/** A suggested command run after a test: which, for which cause, and how it ended. */
+type SuggestionRun = { test: string; code: CauseCode; command: string; outcome: string };
+const suggestionRuns: SuggestionRun[] = [];
 
 type Outcome = {
   result: DiagnoseResult;
@@ -95,7 +108,66 @@ describe('jwt diagnose', function () {
     delete process.env.SF_AUDIENCE_URL;
   });
 
-  afterEach(async () => {
+  /** Diagnoses of the running test whose suggestions are still to be run. */
+  let suggesting: DiagnoseResult[] = [];
+
+  /** The alias of an admin login of the test's org, stored when a suggestion first needs one. */
+  let adminAlias: string | undefined;
+  async function adminOrgAlias(): Promise<string> {
+    if (adminAlias) return adminAlias;
+    const stored = await storeJwtLogin({
+      username: 'admin@acme.com',
+      clientId: CI_CLIENT_ID,
+      keyFile: SERVER_KEY,
+      loginUrl: (emu as Emulator).url,
+      alias: 'suggestions-admin',
+    });
+    tokens.push(stored.accessToken);
+    adminAlias = 'suggestions-admin';
+    return adminAlias;
+  }
+
+  /** Runs every concrete diagnose/status command the test's diagnoses suggested, and notes how each ended. */
+  async function runSuggestions(test: string): Promise<void> {
+    const results = suggesting;
+    suggesting = [];
+    adminAlias = undefined;
+    if (!emu) return;
+    // the next command runs once the org answers again (a test may have made it hang or fail)
+    emu.setFaults(undefined);
+    for (const result of results) {
+      if (!result.cause) continue;
+      const texts = [...result.cause.actions, ...result.checks.flatMap((c) => c.actions ?? [])];
+      for (const command of suggestedCommands(texts)) {
+        const run: SuggestionRun = { test, code: result.cause.code, command, outcome: 'not concrete' };
+        suggestionRuns.push(run);
+        const fill: Record<string, string> = { [CERT_PLACEHOLDER]: join(KEYS_DIR, 'server.crt') };
+        try {
+          // eslint-disable-next-line no-await-in-loop -- one suggestion after another, as a user runs them
+          if (command.includes(ADMIN_ORG_PLACEHOLDER)) fill[ADMIN_ORG_PLACEHOLDER] = await adminOrgAlias();
+        } catch (error) {
+          run.outcome = `not run: no admin login of this org (${(error as Error).message})`;
+          continue;
+        }
+        const concrete = concreteArgv(command, fill);
+        if (!concrete) continue;
+        try {
+          // eslint-disable-next-line no-await-in-loop
+          if (concrete.command === 'diagnose') await JwtDiagnose.run(concrete.argv);
+          // eslint-disable-next-line no-await-in-loop
+          else await JwtStatus.run(concrete.argv);
+          run.outcome = 'ran';
+        } catch (error) {
+          const code = exitCodeOf(error);
+          run.outcome = code === 2 ? `usage error: ${(error as Error).message}` : `ran (exit ${code ?? '?'})`;
+        }
+        process.exitCode = undefined;
+      }
+    }
+  }
+
+  afterEach(async function () {
+    await runSuggestions(this.currentTest?.fullTitle() ?? '');
     process.exitCode = undefined;
     sandbox.restore();
     if (savedAudience === undefined) delete process.env.SF_AUDIENCE_URL;
@@ -134,6 +206,7 @@ describe('jwt diagnose', function () {
     const before = hashTree(home.home);
     const result = (await JwtDiagnose.run(args)) as DiagnoseResult;
     expect(treeChanges(before, hashTree(home.home)), 'files under HOME changed').to.deep.equal([]);
+    suggesting.push(result);
     const output = capturedOutput(ux);
     expect(
       secretLeaks(`${output}\n${JSON.stringify(result)}`, [...tokens, ...KEY_MATERIAL]),
@@ -257,8 +330,7 @@ describe('jwt diagnose', function () {
         Detail: check(result, 'token-exchange').message,
       });
       expect(outcome.rows).to.deep.include({
-        Host: `${target.url}/`,
-        Audience: `${target.url}/`,
+        Request: `POST ${target.url}/ aud ${target.url}/`,
         Result: 'token issued',
       });
     });
@@ -868,6 +940,26 @@ describe('jwt diagnose', function () {
       expect(process.exitCode ?? 0).to.equal(0);
       expect(ux.log.args.flat().join('\n')).to.include('no stored JWT logins');
       expect(treeChanges(before, hashTree(home.home))).to.deep.equal([]);
+    });
+  });
+
+  // last: after every other test of this file has run its suggestions (afterEach)
+  describe('suggested commands', () => {
+    it('every concrete sf jwt diagnose / status suggestion of every cause runs without a usage error', () => {
+      expect(suggestionRuns.filter((run) => run.outcome.startsWith('usage error'))).to.deep.equal([]);
+      expect(suggestionRuns.filter((run) => run.outcome.startsWith('not run'))).to.deep.equal([]);
+      // the causes whose next steps name such a command, each with at least one of them run
+      const ran = new Set(suggestionRuns.filter((run) => run.outcome.startsWith('ran')).map((run) => run.code));
+      expect([...ran].sort()).to.include.members([
+        'APPROVAL_NOT_PROPAGATED',
+        'INVALID_ASSERTION',
+        'NOT_ADMIN_APPROVED',
+        'USER_INACTIVE',
+        'USER_NOT_APPROVED',
+        'USER_NOT_PREAUTHORIZED',
+      ]);
+      // nothing that names a diagnose or status command is left out as "not concrete"
+      expect(suggestionRuns.filter((run) => run.outcome === 'not concrete')).to.deep.equal([]);
     });
   });
 });
