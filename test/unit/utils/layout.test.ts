@@ -87,7 +87,8 @@ describe('layout: tables within the width', () => {
     {
       Check: 'token-exchange',
       Status: 'fail (USER_NOT_APPROVED)',
-      Detail: 'POST https://acme.my.salesforce.com/ with audience https://login.salesforce.com: invalid_grant: user hasn\'t approved this consumer',
+      Detail:
+        "POST https://acme.my.salesforce.com/ with audience https://login.salesforce.com: invalid_grant: user hasn't approved this consumer",
     },
   ];
   /** The width of the table @oclif/table draws: cells, one space of padding each side, and the borders. */
