@@ -120,3 +120,8 @@ export function loginCommand(login: SuggestedLogin, options: { username?: string
     ['--instance-url', login.loginUrl],
   );
 }
+
+/** `sf org display` for an org the CLI has a login for (the admin org): whether that login still works. */
+export function orgDisplayCommand(org: string): string {
+  return commandLine('sf org display', ['--target-org', org]);
+}

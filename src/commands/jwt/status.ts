@@ -6,7 +6,7 @@ import { withDeadline } from '../../utils/deadline.js';
 import { adminOrgFlagOf, exitCodesHelp, timeoutFlag, usernameFlag } from '../../cli/flags.js';
 import { readStoredAuth, resolveUsername } from '../../org/inputs.js';
 import { refuseOtherOrg } from '../../org/orgMatch.js';
-import type { SuggestedLogin } from '../../org/suggest.js';
+import { orgDisplayCommand, type SuggestedLogin } from '../../org/suggest.js';
 import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../status/status.js';
 import { statusLines, statusView } from '../../status/view.js';
 
@@ -67,7 +67,12 @@ export default class JwtStatus extends JwtCommand<JwtStatusResult> {
     const report = await withDeadline(
       approvalStatus(conn, { username, clientId, appName: flags['app-name'] }),
       budgetMs,
-      () => messages.createError('error.NoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))]),
+      () =>
+        messages.createError(
+          'error.NoAnswer',
+          [adminOrg, String(Math.round(budgetMs / 1000))],
+          [orgDisplayCommand(adminOrg)],
+        ),
     );
     spinner.stop();
 
