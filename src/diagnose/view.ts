@@ -98,33 +98,44 @@ const answerOf = (a: Attempt): string =>
 const rejectsAudience = (a: Attempt): boolean => /audience is invalid/i.test(a.serverError?.error_description ?? '');
 
 /**
- * The attempts worth a reader's time after the first one (which the token-exchange check describes): an
- * answer that differs from the first's and says something about this login. Skipped attempts (fallback hosts
- * that could not be reached) fold into one line; a fallback audience that the org rejects says nothing about
- * the cause, and is left out.
+ * Why a later attempt's answer says nothing about the cause, when it doesn't: it came from another host (a
+ * fallback login server, another org), or it is the login URL rejecting a fallback audience.
+ */
+function besideThePoint(a: Attempt, first: Attempt): 'otherHost' | 'otherAudience' | undefined {
+  if (a.outcome === 'success' || a.outcome === 'skipped') return undefined;
+  if (a.host !== first.host) return 'otherHost';
+  return rejectsAudience(a) && !rejectsAudience(first) ? 'otherAudience' : undefined;
+}
+
+/**
+ * The attempts worth a reader's time after the first one (whose answer is shown with the cause): a token that
+ * was issued, or another answer from the login URL that says something about this login (another audience it
+ * accepts, with a different refusal). Skipped attempts (fallback hosts that could not be reached) fold into
+ * one line; the answers of fallback hosts, and a fallback audience the login URL rejects, say nothing about the
+ * cause and are left out (--verbose shows them, marked so).
  */
 export function attemptsThatMatter(attempts: Attempt[]): Attempt[] {
   const [first, ...rest] = attempts;
   if (!first) return [];
   return rest.filter(
     (a) =>
-      a.outcome !== 'skipped' &&
-      a.outcome !== 'network-error' &&
-      !(rejectsAudience(a) && !rejectsAudience(first)) &&
-      answerOf(a) !== answerOf(first),
+      a.outcome === 'success' ||
+      (a.outcome !== 'skipped' &&
+        a.outcome !== 'network-error' &&
+        besideThePoint(a, first) === undefined &&
+        answerOf(a) !== answerOf(first)),
   );
 }
 
-/** Every attempt as a row; a fallback audience the org rejects is said to be beside the point. */
+/** Every attempt as a row; an answer that says nothing about the cause is marked so. */
 function allAttemptRows(attempts: Attempt[]): Array<Record<string, string>> {
   const [first] = attempts;
   const rows = attemptRows(attempts);
   const result = messages.getMessage('attempts.result');
-  return rows.map((row, i) =>
-    i > 0 && rejectsAudience(attempts[i]) && first && !rejectsAudience(first)
-      ? { ...row, [result]: `${row[result]} ${messages.getMessage('attempt.otherAudience')}` }
-      : row,
-  );
+  return rows.map((row, i) => {
+    const why = i > 0 && first ? besideThePoint(attempts[i], first) : undefined;
+    return why ? { ...row, [result]: `${row[result]} ${messages.getMessage(`attempt.${why}`)}` } : row;
+  });
 }
 
 /** The hosts of skipped attempts, in order, each once. */
@@ -144,15 +155,28 @@ function answerLine(result: DiagnoseResult, serverError: NonNullable<Cause['serv
     : messages.getMessage('cause.serverError', [answer]);
 }
 
-/** The verdict of a failing login: the cause, Salesforce's answer, the evidence, and the next steps. */
-function causeLines(result: DiagnoseResult, cause: Cause): ViewLine[] {
+/** The org's records, one "Field  value" line each, the values aligned. */
+function evidenceLines(evidence: OrgEvidence): ViewLine[] {
+  const rows = evidenceRows(evidence);
+  if (rows.length === 0) return [];
+  const [field, value] = ['evidence.field', 'evidence.value'].map((k) => messages.getMessage(k));
+  const width = Math.max(...rows.map((row) => row[field].length));
+  return [
+    text(''),
+    text(messages.getMessage('evidence.header')),
+    ...rows.map((row) => text(`  ${row[field].padEnd(width)}  ${row[value]}`)),
+  ];
+}
+
+/**
+ * The verdict of a failing login: the cause, Salesforce's answer, the evidence, and the next steps; with
+ * `verbose`, also the evidence that was not collected (the cause and its next steps say how to collect it).
+ */
+function causeLines(result: DiagnoseResult, cause: Cause, verbose: boolean): ViewLine[] {
   const lines: ViewLine[] = [text(messages.getMessage('verdict.fails', [result.username, cause.code, cause.message]))];
   if (cause.serverError) lines.push(text(answerLine(result, cause.serverError)));
-  const evidence = result.evidence ? evidenceRows(result.evidence) : [];
-  if (evidence.length > 0) {
-    lines.push(text(''), { kind: 'table', title: messages.getMessage('evidence.header'), data: evidence });
-  }
-  if (result.missingEvidence?.length) {
+  if (result.evidence) lines.push(...evidenceLines(result.evidence));
+  if (verbose && result.missingEvidence?.length) {
     lines.push(text(''), text(messages.getMessage('evidence.missingHeader')));
     lines.push(...result.missingEvidence.map((line) => text(`  - ${line}`)));
   }
@@ -220,7 +244,7 @@ function detailLines(result: DiagnoseResult, verbose: boolean): ViewLine[] {
  */
 export function diagnoseView(result: DiagnoseResult, opts: { verbose?: boolean } = {}): ViewLine[] {
   const verdict: ViewLine[] = result.cause
-    ? causeLines(result, result.cause)
+    ? causeLines(result, result.cause, opts.verbose ?? false)
     : [{ kind: 'success', text: messages.getMessage('ok', [result.username]) }];
   const warnings = (result.warnings ?? []).map((warning): ViewLine => ({ kind: 'warning', text: warning }));
   return [...verdict, ...warnings, ...detailLines(result, opts.verbose ?? false)];

@@ -726,6 +726,10 @@ describe('jwt diagnose', function () {
       expect(check(result, 'org-evidence').status).to.equal('skip');
       expect(check(result, 'org-evidence').message).to.include('--admin-org');
       expect(result.approvalUrl).to.be.a('string');
+      // what was not collected is in the JSON, and in the human output with --verbose (the next steps say how)
+      expect(ux.log.args.flat()).to.not.include('Not collected:');
+      ux.log.resetHistory();
+      await diagnose([...flagsFor(target), '--verbose']);
       expect(ux.log.args.flat()).to.include('Not collected:');
     });
 
@@ -741,7 +745,8 @@ describe('jwt diagnose', function () {
       expect(result.evidence?.oauthTokens).to.deep.equal([]);
       expect(result.approvalUrl).to.be.a('string');
       expect(cause.actions.join('\n')).to.include('sf jwt approve --username ci@acme.com');
-      expect(ux.table.args.some((call) => (call[0] as { title?: string }).title === 'Evidence from the org')).to.equal(
+      expect(ux.log.args.flat()).to.include('Evidence from the org:');
+      expect(ux.log.args.flat().some((line) => /^ {2}Approvals \(OauthToken\) +none$/.test(String(line)))).to.equal(
         true,
       );
     });
