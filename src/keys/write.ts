@@ -116,7 +116,7 @@ async function assertWritableDirectory(dir: string): Promise<void> {
   } catch (err) {
     if (err instanceof SfError) throw err;
     if (errorCode(err) === 'ENOTDIR') throw messages.createError('error.NotADirectory', [dir], [], 1);
-    throw notWritable(target, err);
+    throw notWritable(dir, err);
   }
 }
 
