@@ -1,12 +1,17 @@
 /*
  * `npm run demo`: starts the bundled Salesforce emulator with a healthy and several broken JWT users and
  * runs the real `sf jwt diagnose` (bin/run.js, the built plugin) against each, in a throw-away HOME.
- * No Salesforce org and no network beyond 127.0.0.1.
+ * No Salesforce org and no network beyond 127.0.0.1. The commands run in the folder of the emulator's keys,
+ * so that they, and the commands the plugin suggests, name the key file as a user would: server.key.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, ADMIN_CLIENT_ID, CI_CLIENT_ID } from '../emulator/index.js';
 import { keyFile as key, ROOT as root, runNode, scratchEnv } from './lib.js';
+
+/** The width the commands' output fits when it is not a terminal, as the demo's command lines do. */
+const WIDTH = 100;
+const KEYS = join(root, 'emulator', 'keys');
 
 const { home, env } = scratchEnv('plugin-jwt-demo-');
 env.FORCE_COLOR = process.stdout.isTTY ? '1' : '0';
@@ -15,7 +20,7 @@ env.FORCE_COLOR = process.stdout.isTTY ? '1' : '0';
 type Case = { title: string; emulator: Emulator; args: string[]; command?: 'diagnose' | 'approve' };
 
 async function run(args: string[]): Promise<{ status: number | null; output: string }> {
-  const child = await runNode(join(root, 'bin', 'run.js'), ['jwt', ...args], env);
+  const child = await runNode(join(root, 'bin', 'run.js'), ['jwt', ...args], env, KEYS);
   return { status: child.status, output: `${child.stdout}${child.stderr}` };
 }
 
@@ -31,6 +36,22 @@ async function storeAdminLogin(emu: Emulator, username: string): Promise<void> {
   StateAggregator.clearInstance();
 }
 
+/** `$ sf jwt …`, continued on the next line (shell style) before a flag that would pass the width. */
+function commandLine(args: string[]): string {
+  const lines = ['$ sf jwt'];
+  for (const [i, arg] of args.entries()) {
+    const last = lines.length - 1;
+    const startsFlag = arg.startsWith('-') && i + 1 < args.length && !args[i + 1].startsWith('-');
+    const piece = startsFlag ? `${arg} ${args[i + 1]}` : arg;
+    if (i > 0 && args[i - 1].startsWith('-') && !arg.startsWith('-')) continue;
+    if (`${lines[last]} ${piece}`.length > WIDTH - 2) {
+      lines[last] += ' \\';
+      lines.push(`    ${piece}`);
+    } else lines[last] += ` ${piece}`;
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const [org, sandbox, wrongCert, weakKey] = await Promise.all(
     ['demo', 'sandbox', 'wrong-cert', 'weak-key'].map((name) => startEmulator(name)),
@@ -38,14 +59,15 @@ async function main(): Promise<void> {
   try {
     await storeAdminLogin(org, 'admin@acme.com');
     await storeAdminLogin(sandbox, 'admin@acme.com.uat');
+    // the short flags of `sf org login jwt`: a failing login command with its verb changed
     const identity = (emu: Emulator, user: string, clientId = CI_CLIENT_ID, keyFile = 'server.key'): string[] => [
-      '--username',
+      '-o',
       user,
-      '--client-id',
+      '-i',
       clientId,
-      '--jwt-key-file',
-      key(keyFile),
-      '--instance-url',
+      '-f',
+      keyFile,
+      '-r',
       emu.url,
     ];
     const cases: Case[] = [
@@ -103,7 +125,7 @@ async function main(): Promise<void> {
     ];
     for (const [index, c] of cases.entries()) {
       const command = c.command ?? 'diagnose';
-      process.stdout.write(`\n━━━ ${index + 1}. ${c.title}\n$ sf jwt ${command} ${c.args.join(' ')}\n\n`);
+      process.stdout.write(`\n━━━ ${index + 1}. ${c.title}\n${commandLine([command, ...c.args])}\n\n`);
       const before = c.emulator.requests.length;
       // eslint-disable-next-line no-await-in-loop -- one case after another, in order
       const { status, output } = await run([command, ...c.args]);

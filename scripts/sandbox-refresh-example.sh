@@ -3,38 +3,63 @@
 #   1. sf jwt approve --admin-org: pre-authorize the CI user for the app through a permission set
 #      (created when missing; a second run changes nothing), then retry the JWT login until it works;
 #   2. sf jwt diagnose: prove the JWT login works, or name the cause.
+#
+# Settings (environment variables):
+#   ADMIN_ORG       required: alias or username of an admin login to the refreshed sandbox, for example
+#                   made with: sf org login web --alias uat-admin --instance-url https://<MyDomain>--uat.sandbox.my.salesforce.com
+#                   (in CI, without a browser: sf org login jwt --alias uat-admin … with an admin user and its own key)
+#   JWT_USERNAME    required: the CI user, with the sandbox suffix (ci@acme.com.uat)
+#   JWT_CLIENT_ID   required: the consumer key of the app the CI user logs in with
+#   JWT_KEY_FILE    required: the CI user's private key file
+#   INSTANCE_URL    the login URL of the CI user's JWT login. Default: the admin org's instance URL, which is
+#                   the sandbox's My Domain URL (the admin org is the same sandbox). https://test.salesforce.com
+#                   works only where the sandbox's My Domain doesn't require logging in through it.
+#   PERMISSION_SET  API name of the permission set that pre-authorizes the CI user (default JWT_Access; created
+#                   when missing)
+#   WAIT            how long to retry the JWT login while the grant takes effect (default 10m; 0 tries once)
+#   SF              the sf executable to run (default sf, from PATH; for example node_modules/.bin/sf)
+#
+# The app must be "Admin approved users are pre-authorized" (Setup → App Manager → the app → Manage → Edit
+# Policies). For an app that lets users self-authorize, step 1 changes nothing, says why and what to do, and
+# the script passes only when the user's own approval already works.
+#
 # Exit code: 0 when the JWT login works; otherwise the failing command's exit code (1 = fault found,
 # 2 = usage error). No jq needed: JSON is read with node, which sf needs anyway.
 #
-# Needs an admin login to the refreshed sandbox, for example:
-#   sf org login web --alias uat-admin --instance-url https://test.salesforce.com
-# and the app set to "Admin approved users are pre-authorized" (Setup → App Manager → the app → Manage →
-# Edit Policies). For a self-authorize app, step 1 explains the two ways forward and exits 1.
-#
-# Usage (values by environment variable):
+# Usage:
 #   ADMIN_ORG=uat-admin JWT_USERNAME=ci@acme.com.uat JWT_CLIENT_ID=3MVG9... JWT_KEY_FILE=server.key \
-#     bash scripts/sandbox-refresh-example.sh
+#     bash sandbox-refresh-example.sh
 set -euo pipefail
 
 : "${ADMIN_ORG:?set ADMIN_ORG to the alias or username of an admin login to the refreshed sandbox}"
 : "${JWT_USERNAME:?set JWT_USERNAME to the CI user, with the sandbox suffix (ci@acme.com.uat)}"
 : "${JWT_CLIENT_ID:?set JWT_CLIENT_ID to the app consumer key}"
 : "${JWT_KEY_FILE:?set JWT_KEY_FILE to the private key file of the CI user}"
-INSTANCE_URL="${INSTANCE_URL:-https://test.salesforce.com}"
 PERMISSION_SET="${PERMISSION_SET:-JWT_Access}"
 WAIT="${WAIT:-10m}"
 SF="${SF:-sf}"
 
-# Prints one field of the JSON on stdin, such as result.verification.ok (empty when absent).
+# Prints one field of the JSON on stdin, such as result.verification.ok (empty when absent); a list, one item
+# per line, each after "  - ".
 json_field() {
   node -e '
     let text = "";
     process.stdin.on("data", (d) => (text += d)).on("end", () => {
       let value;
       try { value = process.argv[1].split(".").reduce((o, k) => (o == null ? undefined : o[k]), JSON.parse(text)); } catch { value = undefined; }
+      if (Array.isArray(value)) value = value.map((item) => `  - ${typeof item === "object" ? JSON.stringify(item) : item}`).join("\n");
       process.stdout.write(value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value));
     });' "$1"
 }
+
+if [ -z "${INSTANCE_URL:-}" ]; then
+  INSTANCE_URL="$("$SF" org display --target-org "$ADMIN_ORG" --json 2>/dev/null | json_field result.instanceUrl || true)"
+  if [ -z "$INSTANCE_URL" ]; then
+    echo "Couldn't read the instance URL of $ADMIN_ORG (sf org display --target-org $ADMIN_ORG). Set INSTANCE_URL to the sandbox's My Domain login URL." >&2
+    exit 2
+  fi
+  echo "Login URL: $INSTANCE_URL (the instance URL of $ADMIN_ORG; set INSTANCE_URL to use another)"
+fi
 
 echo "1/2 Pre-authorizing $JWT_USERNAME through $ADMIN_ORG (permission set $PERMISSION_SET, waiting up to $WAIT)"
 set +e
@@ -42,15 +67,26 @@ approve_json="$("$SF" jwt approve --admin-org "$ADMIN_ORG" --username "$JWT_USER
   --jwt-key-file "$JWT_KEY_FILE" --instance-url "$INSTANCE_URL" --permission-set "$PERMISSION_SET" --wait "$WAIT" --json)"
 approve_rc=$?
 set -e
-echo "    records created: $(json_field result.changed <<<"$approve_json")"
+changed="$(json_field result.changed <<<"$approve_json")"
+[ -n "$changed" ] && echo "    records created: $changed"
 echo "    $(json_field result.message <<<"$approve_json")$(json_field message <<<"$approve_json")"
+self_authorize="$(json_field result.selfAuthorize <<<"$approve_json")"
+actions=""
+verification_actions=""
+if [ "$approve_rc" -ne 0 ] || [ "$self_authorize" = "true" ]; then
+  actions="$(json_field result.actions <<<"$approve_json")$(json_field actions <<<"$approve_json")"
+  verification_actions="$(json_field result.verification.cause.actions <<<"$approve_json")"
+fi
 if [ "$approve_rc" -ne 0 ]; then
   cause="$(json_field result.verification.cause.code <<<"$approve_json")"
   echo "sf jwt approve failed (exit $approve_rc)${cause:+, cause $cause}. Next steps:" >&2
-  json_field result.actions <<<"$approve_json" >&2
-  json_field actions <<<"$approve_json" >&2
-  echo >&2
+  [ -n "$actions" ] && echo "$actions" >&2
+  [ -n "$verification_actions" ] && echo "$verification_actions" >&2
   exit "$approve_rc"
+fi
+if [ "$self_authorize" = "true" ] && [ -n "$actions" ]; then
+  echo "    Nothing was granted. The ways forward:"
+  echo "$actions"
 fi
 
 echo "2/2 Checking the JWT login of $JWT_USERNAME"
@@ -60,7 +96,18 @@ diagnose_json="$("$SF" jwt diagnose --username "$JWT_USERNAME" --client-id "$JWT
 diagnose_rc=$?
 set -e
 if [ "$diagnose_rc" -ne 0 ] || [ "$(json_field result.ok <<<"$diagnose_json")" != "true" ]; then
-  echo "The JWT login still fails: $(json_field result.cause.code <<<"$diagnose_json") — $(json_field result.cause.message <<<"$diagnose_json")" >&2
+  code="$(json_field result.cause.code <<<"$diagnose_json")"
+  if [ -n "$code" ]; then
+    echo "The JWT login still fails: $code. $(json_field result.cause.message <<<"$diagnose_json")" >&2
+    echo "Next steps:" >&2
+    json_field result.cause.actions <<<"$diagnose_json" >&2
+    echo >&2
+  else
+    echo "sf jwt diagnose failed (exit $diagnose_rc): $(json_field message <<<"$diagnose_json")" >&2
+    json_field actions <<<"$diagnose_json" >&2
+    echo >&2
+  fi
   exit "$((diagnose_rc == 0 ? 1 : diagnose_rc))"
 fi
-echo "The JWT login of $JWT_USERNAME works. CI can run: sf org login jwt --username $JWT_USERNAME --client-id <client id> --jwt-key-file <key file> --instance-url $INSTANCE_URL"
+echo "The JWT login of $JWT_USERNAME works. CI can log in with:"
+echo "  sf org login jwt --username $JWT_USERNAME --client-id $JWT_CLIENT_ID --jwt-key-file $JWT_KEY_FILE --instance-url $INSTANCE_URL"

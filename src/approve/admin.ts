@@ -8,6 +8,7 @@ import { connectAdminOrg } from '../org/adminOrg.js';
 import { readStoredAuth, resolveJwtInputs, resolveUsername, type IdentityFlags } from '../org/inputs.js';
 import { adminOrgFacts, refuseOtherOrg } from '../org/orgMatch.js';
 import { withDeadline } from '../utils/deadline.js';
+import { orgDisplayCommand, suggestedLoginOf } from '../org/suggest.js';
 import { approvalStatus } from '../status/status.js';
 import { RETRYABLE_AFTER_GRANT, RETRYABLE_UNCHANGED, verifyWithProgress } from '../diagnose/verify.js';
 import { runAdminApproval, type AdminApproval } from './grant.js';
@@ -81,9 +82,15 @@ export async function runAdminMode(opts: AdminModeOptions, ui: ApproveUi): Promi
         permissionSet,
         dryRun,
         redirectUri: opts.redirectUri,
+        login: inputs ? suggestedLoginOf(inputs) : { username, appName: flags['app-name'] },
       }),
       budgetMs,
-      () => messages.createError('error.AdminNoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))]),
+      () =>
+        messages.createError(
+          'error.AdminNoAnswer',
+          [adminOrg, String(Math.round(budgetMs / 1000))],
+          [orgDisplayCommand(adminOrg)],
+        ),
     );
   } finally {
     ui.spinner.stop();

@@ -9,8 +9,8 @@ import { browser, type BrowserName } from '../utils/browser.js';
 import { bullets } from '../utils/bullets.js';
 import { describeDuration } from '../utils/duration.js';
 import { MIN_REQUEST_MS, timeoutWithin } from '../utils/deadline.js';
-import { shellQuote } from '../utils/shell.js';
 import type { JwtInputs } from '../org/inputs.js';
+import { diagnoseCommand, suggestedLoginOf } from '../org/suggest.js';
 import { buildAuthorizeUrl, createPkce, createState } from '../org/authorizeUrl.js';
 import {
   retryStatus,
@@ -257,7 +257,13 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
     timeoutMs: timeoutWithin(opts.timeoutMs, endsAt),
   });
   if (check.status === 'refused') {
-    const words = describeRefusal(check.refusal, { username, clientId, loginUrl: inputs.loginUrl, redirectUri });
+    const words = describeRefusal(check.refusal, {
+      username,
+      clientId,
+      loginUrl: inputs.loginUrl,
+      redirectUri,
+      login: suggestedLoginOf(inputs),
+    });
     result.authorizeCheck = { status: 'refused' };
     result.refusal = { ...check.refusal, ...(words.code ? { code: words.code } : {}) };
     result.approval = {
@@ -287,7 +293,7 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
   ui.url(messages.getMessage('info.url', [username, authorizeUrl]), Boolean(listener) || plan.poll);
   result.browserOpened = await openOrTell(opts, authorizeUrl, plan, listener, ui);
 
-  const confirm = bullets(messages, 'approval.confirm.actions', [shellQuote(username)]);
+  const confirm = bullets(messages, 'approval.confirm.actions', [diagnoseCommand(suggestedLoginOf(inputs))]);
   const completeOpts: CompleteApprovalOptions = {
     loginUrl: inputs.loginUrl,
     clientId,
@@ -308,7 +314,7 @@ export async function runBrowserApproval(opts: BrowserModeOptions, ui: ApproveUi
     Object.assign(result, await raceRedirectAndLogin({ ...opts, endsAt }, listener, completeOpts, ui));
   } else if (listener) {
     result.approval = await receive(listener, completeOpts, ui);
-    if (opts.urlOnly) result.approval = noRedirectHere(result.approval, listener.port, username, false);
+    if (opts.urlOnly) result.approval = noRedirectHere(result.approval, listener.port, inputs, false);
     throwIfAborted(opts.signal);
     if (inputs.jwtKeyFile) {
       // After a failed approval, waiting cannot help: try once, to say whether the login works anyway.
@@ -342,14 +348,14 @@ function budgetOf(opts: BrowserModeOptions): { endsAt?: number; left: () => numb
 function noRedirectHere(
   approval: BrowserApproval,
   port: number,
-  username: string,
+  inputs: JwtInputs,
   loginTried: boolean,
 ): BrowserApproval {
   if (approval.status !== 'no-redirect') return approval;
   const p = String(port);
   // never what this run already did: it printed the URL, and with the key it tried the login
   const key = loginTried ? 'approval.noRedirect.urlOnly.loginTried.actions' : 'approval.noRedirect.urlOnly.actions';
-  return { ...approval, actions: bullets(messages, key, [p, p, p, shellQuote(username)]) };
+  return { ...approval, actions: bullets(messages, key, [p, p, p, diagnoseCommand(suggestedLoginOf(inputs))]) };
 }
 
 /** Why the outcome is not observed, in words. */
@@ -464,7 +470,7 @@ async function raceRedirectAndLogin(
       // The login gave up (a cause time can't fix, or the wait is over): the redirect may still come.
       const { approval } = await redirect;
       throwIfAborted(opts.signal);
-      const seen = noRedirectHere(approval, listener.port, inputs.username, true);
+      const seen = noRedirectHere(approval, listener.port, inputs, true);
       return first.kind === 'login' ? { approval: seen, verification: first.verification } : { approval: seen };
     }
     stopLogin.abort();

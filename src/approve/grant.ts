@@ -16,6 +16,7 @@ import {
   type GrantSObject,
   type GrantStep,
 } from '../org/grants.js';
+import type { SuggestedLogin } from '../org/suggest.js';
 import { shellQuote } from '../utils/shell.js';
 import { redirectTarget } from './listener.js';
 
@@ -67,6 +68,8 @@ export type AdminApprovalOptions = {
   dryRun: boolean;
   /** The redirect URI a browser approval would send (for a self-authorize app, checked against the callback URLs). */
   redirectUri?: string;
+  /** The login as given, for the commands the result suggests. */
+  login?: SuggestedLogin;
 };
 
 const policyOf = (app: NonNullable<OrgEvidence['app']>): AppPolicy =>
@@ -177,7 +180,7 @@ export async function runAdminApproval(conn: Connection, opts: AdminApprovalOpti
   }
 
   if (plan.selfAuthorize) {
-    const words = selfAuthorizeExplanation(plan);
+    const words = selfAuthorizeExplanation(plan, opts.login);
     const callback = callbackAdvice(app.callbackUrls, opts.redirectUri);
     return {
       ...result,

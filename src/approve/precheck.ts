@@ -11,11 +11,12 @@
  */
 import { Messages } from '@salesforce/core';
 import { bullets } from '../utils/bullets.js';
+import { shellQuote } from '../utils/shell.js';
 import { buildCause } from '../diagnose/causes.js';
 import { http } from '../utils/http.js';
 import { describeNetworkFailure } from '../utils/networkError.js';
 import { serverText } from '../utils/printable.js';
-import { shellQuote } from '../utils/shell.js';
+import { ADMIN_ORG_NOTE, adminOrgPart, approveCommand, type SuggestedLogin } from '../org/suggest.js';
 import { serverError, type CauseCode, type ServerError } from '../diagnose/types.js';
 import { describeAuthorizeError } from './authorizeErrors.js';
 
@@ -116,6 +117,8 @@ export type RefusalContext = {
   clientId: string;
   loginUrl: string;
   redirectUri: string;
+  /** The login as given, for suggested commands (default: the username and client id). */
+  login?: SuggestedLogin;
 };
 
 /**
@@ -152,10 +155,16 @@ export function describeRefusal(
     }
     return {
       message: messages.getMessage('refusal.redirectMismatch', [ctx.redirectUri]),
-      actions: bullets(messages, 'refusal.redirectMismatch.actions', [
-        shellQuote(ctx.username),
-        shellQuote(ctx.clientId),
-      ]),
+      actions: [
+        ...bullets(messages, 'refusal.redirectMismatch.actions', [
+          approveCommand(
+            ctx.login ?? { username: ctx.username, clientId: ctx.clientId },
+            adminOrgPart(undefined),
+            '--dry-run',
+          ),
+        ]),
+        ADMIN_ORG_NOTE,
+      ],
     };
   }
   return describeAuthorizeError(refusal.error, refusal.error_description);

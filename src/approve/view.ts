@@ -4,7 +4,7 @@
  * user record, status/view.ts).
  */
 import { Messages } from '@salesforce/core';
-import { shellQuote } from '../utils/shell.js';
+import { diagnoseCommand, type SuggestedLogin } from '../org/suggest.js';
 import type { ViewLine } from '../utils/view.js';
 import { statusLines, statusView } from '../status/view.js';
 import type { JwtApproveAdminResult, JwtApproveBrowserResult, JwtApproveResult } from './result.js';
@@ -14,12 +14,16 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.approve');
 
 const m = (key: string, tokens: string[] = []): string => messages.getMessage(key, tokens);
 
-/** The result as lines, browser or admin mode. */
-export function approveView(result: JwtApproveResult): ViewLine[] {
-  return result.mode === 'browser' ? browserView(result) : adminView(result);
+/**
+ * The result as lines, browser or admin mode. `given` is the login as given on the command line, for the
+ * commands the view suggests.
+ */
+export function approveView(result: JwtApproveResult, given: Omit<SuggestedLogin, 'username'> = {}): ViewLine[] {
+  const login: SuggestedLogin = { ...given, username: result.username };
+  return result.mode === 'browser' ? browserView(result, login) : adminView(result, login);
 }
 
-function browserView(result: JwtApproveBrowserResult): ViewLine[] {
+function browserView(result: JwtApproveBrowserResult, login: SuggestedLogin): ViewLine[] {
   const lines: ViewLine[] = [{ kind: 'header', text: m('header.approval') }];
   lines.push({ kind: 'text', text: result.approval.message });
   if (result.approval.status === 'refused') return [...lines, ...nextSteps([...result.approval.actions])];
@@ -27,11 +31,11 @@ function browserView(result: JwtApproveBrowserResult): ViewLine[] {
   // Nothing was waited for: the next steps are how to finish and confirm, even though nothing failed.
   const unobserved =
     (result.approval.status === 'not-observed' || result.approval.status === 'not-received') && !result.verification;
-  lines.push(...verificationView(result, actions, unobserved));
+  lines.push(...verificationView(result, actions, unobserved, login));
   return [...lines, ...(result.ok && !unobserved ? [] : nextSteps(actions))];
 }
 
-function adminView(result: JwtApproveAdminResult): ViewLine[] {
+function adminView(result: JwtApproveAdminResult, login: SuggestedLogin): ViewLine[] {
   const lines: ViewLine[] = [{ kind: 'header', text: m('header.admin', [result.adminOrg]) }];
   if (result.app) {
     lines.push({
@@ -60,19 +64,25 @@ function adminView(result: JwtApproveAdminResult): ViewLine[] {
   if (result.dryRun) return [...lines, ...(result.ok ? [] : nextSteps(actions))];
   if (result.userRecord) {
     lines.push({ kind: 'header', text: m('header.userRecord', [result.username]) });
-    lines.push(...statusLines(statusView(result.userRecord, result.app?.name, result.adminOrg)));
+    const app = login.clientId ? login : { ...login, appName: result.app?.name };
+    lines.push(...statusLines(statusView(result.userRecord, result.app?.name, result.adminOrg, app)));
   }
-  lines.push(...verificationView(result, actions, false));
+  lines.push(...verificationView(result, actions, false, login));
   return [...lines, ...(result.ok ? [] : nextSteps(actions))];
 }
 
 /** The JWT login section; a failing login adds its cause's actions to `actions`. */
-function verificationView(result: JwtApproveResult, actions: string[], unobserved: boolean): ViewLine[] {
+function verificationView(
+  result: JwtApproveResult,
+  actions: string[],
+  unobserved: boolean,
+  login: SuggestedLogin,
+): ViewLine[] {
   const { verification } = result;
   if (!verification) {
     // No login was tried: say how to try it (not after a refusal or an admin error, where it is beside the point).
     if (unobserved || (result.mode === 'admin' && result.error)) return [];
-    return [{ kind: 'text', text: m('verification.skipped', [result.username, shellQuote(result.username)]) }];
+    return [{ kind: 'text', text: m('verification.skipped', [result.username, diagnoseCommand(login)]) }];
   }
   const lines: ViewLine[] = [
     { kind: 'header', text: m('header.verification') },

@@ -22,12 +22,15 @@ import { displayText, redactJson } from '../utils/printable.js';
 import { runInterruptCleanups } from '../utils/interrupt.js';
 import { checkUsernameOrAlias } from '../org/inputs.js';
 import { useMemoryRootLogger } from '../utils/logging.js';
+import { fitTable, outputWidth, wrapText } from '../utils/layout.js';
 import type { Spinner, ViewLine } from '../utils/view.js';
 import {
   cleanErrorWords,
   cleanSpinnerText,
   errorJsonWithoutInternals,
   FormattingDepth,
+  missingRequiredFlags,
+  spinnerWritesLines,
   withOwnSignalHandlers,
   type Signal,
 } from './upstream.js';
@@ -63,6 +66,11 @@ function asUsageError(error: unknown): unknown {
 }
 
 export abstract class JwtCommand<T> extends SfCommand<T> {
+  /**
+   * A required flag left out, in the command's own words (a usage error, exit code 2), by flag name; a flag
+   * not named here gets oclif's "Missing required flag".
+   */
+  protected readonly requiredFlagErrors: Record<string, () => Error> = {};
   /** Set while sf-plugins-core formats already sanitized text (its colours must survive log/logToStderr). */
   private readonly formatting = new FormattingDepth();
   /** Set while an error is written, so logJson leaves out the stack trace and the inspected cause. */
@@ -112,7 +120,7 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
   /**
    * When stdout is not a terminal, @oclif/table prints a table at its natural width; that is said explicitly
    * (maxWidth 'none'), because otherwise ink asks `tput` for a terminal size, several times per table (about
-   * 0.1 s each, measured).
+   * 0.1 s each, measured). show() passes tables already folded to the width, also drawn at their natural width.
    */
   public table<R extends Record<string, unknown>>(options: TableOptions<R>): void {
     const data = options.data.map(
@@ -127,8 +135,32 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     super.logJson(redactJson(this.writingError ? errorJsonWithoutInternals(json) : json));
   }
 
-  /** This command's spinner, as the domain modules take it (utils/view.ts). */
+  /** Whether progress can change in place (a spinner on a terminal), rather than being written line by line. */
+  // eslint-disable-next-line class-methods-use-this -- the same for every command, asked by one
+  protected progressInPlace(): boolean {
+    return !spinnerWritesLines();
+  }
+
+  /**
+   * Progress while work runs, as the domain modules take it (utils/view.ts): the command's spinner on a
+   * terminal. In a log (no terminal, or CI), each message is a line of its own on stderr: the start, then each
+   * status, as "<what runs>: <status>". Nothing with --json.
+   */
   protected spinnerForWork(): Spinner {
+    if (spinnerWritesLines()) {
+      let action = '';
+      const line = (text: string): void => {
+        if (!this.jsonEnabled()) this.logToStderr(text);
+      };
+      return {
+        start: (text: string): void => {
+          action = text;
+          line(`${text}...`);
+        },
+        status: (text: string): void => line(`${action}: ${text}`),
+        stop: (): void => {},
+      };
+    }
     return {
       start: (text: string): void => this.spinner.start(text),
       status: (text: string): void => {
@@ -138,31 +170,44 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     };
   }
 
-  /** Renders a view (each domain's `view` turns its result into lines): the one way from a result to the screen. */
+  /**
+   * Renders a view (each domain's `view` turns its result into lines): the one way from a result to the screen.
+   * Text and tables are folded to the terminal's width, or to 100 columns when the output is not a terminal
+   * (utils/layout.ts). Warnings are not folded: their words are also the JSON output's `warnings`.
+   */
   protected show(lines: ViewLine[]): void {
+    const width = outputWidth(process.stdout);
+    const errWidth = outputWidth(process.stderr);
+    let afterTable = false;
     for (const line of lines) {
+      // a table ends with an empty line of its own
+      const blankAfterTable = afterTable && line.kind === 'text' && line.text === '';
+      afterTable = line.kind === 'table';
+      if (blankAfterTable) continue;
       switch (line.kind) {
         case 'header':
           this.styledHeader(line.text);
           break;
         case 'success':
-          this.logSuccess(line.text);
+          this.logSuccess(wrapText(line.text, width));
           break;
         case 'stderr':
-          this.logToStderr(line.text);
+          this.logToStderr(wrapText(line.text, errWidth));
           break;
         case 'warning':
           this.warn(line.text);
           break;
         case 'table':
           this.table({
-            data: line.data,
+            data: fitTable(line.data, width),
             ...(line.title ? { title: line.title } : {}),
-            ...(line.overflow ? { overflow: line.overflow } : {}),
+            // already folded to the width: 'wrap' shows every line of a cell, and cuts none
+            overflow: 'wrap',
+            maxWidth: 'none',
           });
           break;
         default:
-          this.log(line.text);
+          this.log(wrapText(line.text, width));
       }
     }
   }
@@ -179,6 +224,10 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     try {
       parsed = await super.parse(options, argv);
     } catch (error) {
+      for (const flag of missingRequiredFlags(error)) {
+        const words = this.requiredFlagErrors[flag];
+        if (words) throw words();
+      }
       throw asUsageError(error);
     }
     const flags = parsed.flags as Record<string, unknown>;

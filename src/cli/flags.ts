@@ -8,22 +8,40 @@ import type { HelpSection, Interfaces } from '@oclif/core';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const shared = Messages.loadMessages('plugin-jwt', 'jwt.shared');
 
-/** --username/-o, as in `sf org login jwt`; `exclusive` names flags it cannot go with. */
-export function usernameFlag(exclusive?: string[]): Interfaces.OptionFlag<string | undefined> {
+/**
+ * --username/-o, as in `sf org login jwt`; `exclusive` names flags it cannot go with, `required` marks it so in
+ * the help's usage line.
+ */
+export function usernameFlag(exclusive?: string[], required = false): Interfaces.OptionFlag<string | undefined> {
   return Flags.string({
     // eslint-disable-next-line sf-plugin/dash-o -- same letter as `sf org login jwt --username`
     char: 'o',
     summary: shared.getMessage('flags.username.summary'),
     description: shared.getMessage('flags.username.description'),
     ...(exclusive ? { exclusive } : {}),
-  });
+    ...(required ? { required: true } : {}),
+  }) as Interfaces.OptionFlag<string | undefined>;
+}
+
+/**
+ * A rule between flags that the help's usage line does not draw; oclif checks it just as `exclusive` ('none')
+ * or `dependsOn` ('all'), with the same words. oclif's usage line (DocOpts) draws each flag in one group at
+ * most: a second `exclusive` or `dependsOn` naming a flag already drawn in another group leaves an empty place,
+ * as in "[-i <value> | ]" or "[--dry-run ]". So a flag is named in one drawn rule at most, and every other
+ * rule about it is declared with this.
+ */
+export function undrawn(
+  type: 'all' | 'none',
+  flags: string[],
+): { relationships: Array<{ type: 'all' | 'none'; flags: string[] }> } {
+  return { relationships: [{ type, flags }] };
 }
 
 /**
  * The identity flags of `sf org login jwt`, letter for letter, so a pasted login command runs unchanged.
  * Plain strings: a missing key file or a URL without scheme is a diagnosis, not a parse error, and
  * URL.href would add a trailing slash that core then keeps. `exclusive` names flags that the username,
- * client id and key file cannot go with.
+ * client id and key file cannot go with (drawn in the usage line with the username: "[-o <value> | --all]").
  */
 export function identityFlagsOf(exclusive?: string[]): {
   username: Interfaces.OptionFlag<string | undefined>;
@@ -31,7 +49,7 @@ export function identityFlagsOf(exclusive?: string[]): {
   'jwt-key-file': Interfaces.OptionFlag<string | undefined>;
   'instance-url': Interfaces.OptionFlag<string | undefined>;
 } {
-  const apart = exclusive ? { exclusive } : {};
+  const apart = exclusive ? undrawn('none', exclusive) : {};
   return {
     username: usernameFlag(exclusive),
     'client-id': Flags.string({ char: 'i', summary: shared.getMessage('flags.client-id.summary'), ...apart }),
@@ -48,14 +66,27 @@ export function identityFlagsOf(exclusive?: string[]): {
 export const identityFlags = identityFlagsOf();
 
 /**
- * --admin-org, for diagnose, approve and status: an authenticated org to read (and, for approve, write) setup
- * data in. No short character and no default: an admin org is used only when named. A plain string, opened
- * with connectAdminOrg (src/org/adminOrg.ts), so an unknown org is a usage error that names the flag.
+ * --admin-org: an authenticated org to read (and, for approve, write) setup data in. No short character and no
+ * default: an admin org is used only when named. A plain string, opened with connectAdminOrg
+ * (src/org/adminOrg.ts), so an unknown org is a usage error that names the flag. Each command says in its own
+ * words what it does with it (`flags.admin-org.summary` and `.description` of its messages): adminOrgFlagOf.
  */
 export const adminOrgFlag = Flags.string({
   summary: shared.getMessage('flags.admin-org.summary'),
   description: shared.getMessage('flags.admin-org.description'),
 });
+
+/** --admin-org in a command's own words; `required` marks it so in the help's usage line. */
+export function adminOrgFlagOf(
+  messages: Messages<string>,
+  options: { required?: boolean } = {},
+): Interfaces.OptionFlag<string | undefined> {
+  return Flags.string({
+    summary: messages.getMessage('flags.admin-org.summary'),
+    description: messages.getMessage('flags.admin-org.description'),
+    ...(options.required ? { required: true } : {}),
+  }) as Interfaces.OptionFlag<string | undefined>;
+}
 
 /** `sf org login jwt`'s login-only flags: accepted and ignored, so a pasted command runs unchanged. */
 export const loginOnlyFlags = {

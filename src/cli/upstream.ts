@@ -5,6 +5,7 @@
  * bundle's rewrites, in scripts/bundle-rewrites.js, each with its own test.)
  */
 /* eslint-disable no-param-reassign -- the command's own spinner and the error it is about to throw are what get cleaned */
+import { ux } from '@oclif/core';
 import type { SfCommand } from '@salesforce/sf-plugins-core';
 
 /** The signals SfCommand._run handles (SIGBREAK is Windows' Ctrl-Break). */
@@ -93,4 +94,32 @@ export function cleanErrorWords(error: Error & { actions?: unknown }, clean: (te
   } catch {
     // a read-only message stays as it is; the output is still sanitized where it is written
   }
+}
+
+/**
+ * Relies on: the error oclif's parser throws when flag validation fails says "Missing required flag <name>" for
+ * each required flag left out, and carries `parse`, with the command's flag definitions (`input.flags`) and the
+ * flags it read (`output.flags`). Returns the required flags that were not given, in the order they are defined
+ * (none for any other error, such as an unknown flag).
+ */
+export function missingRequiredFlags(error: unknown): string[] {
+  const err = error as
+    { message?: unknown; parse?: { input?: { flags?: unknown }; output?: { flags?: unknown } } } | undefined;
+  const defined = err?.parse?.input?.flags;
+  const given = err?.parse?.output?.flags;
+  const message = typeof err?.message === 'string' ? err.message : '';
+  if (!defined || typeof defined !== 'object' || !given || typeof given !== 'object') return [];
+  return Object.entries(defined as Record<string, { required?: unknown }>)
+    .filter(([name, flag]) => flag?.required === true && (given as Record<string, unknown>)[name] === undefined)
+    .map(([name]) => name)
+    .filter((name) => message.includes(`Missing required flag ${name}`));
+}
+
+/**
+ * Relies on: oclif's `ux.action` (the spinner behind SfCommand's) is its line-writing kind, type 'simple', when
+ * stderr is not a terminal (or in CI, or with TERM=dumb). That kind ends a line only after the first status:
+ * later statuses, and the next start, run on into one line ("…retrying in 4 secondsWaiting for…").
+ */
+export function spinnerWritesLines(): boolean {
+  return ux.action.type === 'simple';
 }

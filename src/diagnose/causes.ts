@@ -4,9 +4,20 @@
  */
 import { Messages } from '@salesforce/core';
 import type { OrgEvidence } from '../org/types.js';
+import type { InputSource } from '../org/inputs.js';
+import {
+  ADMIN_ORG_NOTE,
+  adminOrgPart,
+  approveCommand,
+  diagnoseCommand,
+  hasAdminOrgPlaceholder,
+  loginCommand,
+  statusCommand,
+  type SuggestedLogin,
+} from '../org/suggest.js';
 import { approvalsForApp, grantsReachingUser } from '../org/evidence.js';
 import { looksLikeSandbox, sandboxNameFromUrl, usernameLacksSandboxSuffix } from '../org/sandbox.js';
-import { commandLine, placeholder, shellQuote, type CommandPart, type Placeholder } from '../utils/shell.js';
+import { shellQuote } from '../utils/shell.js';
 import { printable } from '../utils/printable.js';
 import { classifyServerError } from './classify.js';
 import type { Attempt, Cause, CauseCode, ServerError } from './types.js';
@@ -35,7 +46,11 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.causes');
 export type CauseContext = {
   username: string;
   clientId?: string;
+  /** The key file, for the commands in actions (repeated when it was given as a flag). */
+  jwtKeyFile?: string;
   loginUrl?: string;
+  /** Where the client id, key file and login URL came from: suggested commands repeat what was given as flags. */
+  source?: InputSource;
   audience?: string;
   serverError?: ServerError;
   evidence?: OrgEvidence;
@@ -61,8 +76,6 @@ export type CauseContext = {
   isSandbox?: boolean;
   /** The sandbox name, when known from elsewhere than the login URL (e.g. the admin org's username suffix). */
   sandboxName?: string;
-  /** The key file of the login, for commands in actions. */
-  jwtKeyFile?: string;
   /** APP_NOT_INSTALLED at a legacy login host: the login once more through the org's My Domain. */
   myDomain?: MyDomainTry;
   /** SF_AUDIENCE_URL (or SFDX_AUDIENCE_URL), when the environment sets it. */
@@ -84,23 +97,16 @@ function adminOrgName(ctx: CauseContext): string {
   return ctx.adminOrg ?? msg('placeholder.adminOrg');
 }
 
-function adminOrgPart(ctx: CauseContext): CommandPart {
-  const value: string | Placeholder = ctx.adminOrg ?? placeholder(msg('placeholder.adminOrg'));
-  return ['--admin-org', value];
-}
-
-/** `--client-id X` or `--app-name Y` for commands that need the app. */
-function appPart(ctx: CauseContext): CommandPart {
-  if (ctx.clientId) return ['--client-id', ctx.clientId.trim()];
-  return ['--app-name', ctx.evidence?.app?.name ?? ctx.appName];
-}
-
-function clientIdPart(ctx: CauseContext): CommandPart {
-  return ['--client-id', ctx.clientId ? ctx.clientId.trim() : undefined];
-}
-
-function approveCommand(ctx: CauseContext): string {
-  return commandLine('sf jwt approve', ['--username', ctx.username], appPart(ctx), ['--instance-url', ctx.loginUrl]);
+/** The login, as the commands in actions name it (org/suggest.ts). */
+function loginOf(ctx: CauseContext): SuggestedLogin {
+  return {
+    username: ctx.username,
+    clientId: ctx.clientId,
+    jwtKeyFile: ctx.jwtKeyFile,
+    loginUrl: ctx.loginUrl,
+    source: ctx.source,
+    appName: ctx.evidence?.app?.name ?? ctx.appName,
+  };
 }
 
 /** A permission set to name in `sf jwt approve --admin-org`: an existing granting one, else a new name. */
@@ -112,18 +118,15 @@ export function suggestedPermissionSet(ctx: CauseContext): string {
 }
 
 function adminApproveCommand(ctx: CauseContext): string {
-  return commandLine('sf jwt approve', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx), [
-    '--permission-set',
-    suggestedPermissionSet(ctx),
-  ]);
+  return approveCommand(loginOf(ctx), adminOrgPart(ctx.adminOrg), ['--permission-set', suggestedPermissionSet(ctx)]);
 }
 
-function statusCommand(ctx: CauseContext): string {
-  return commandLine('sf jwt status', adminOrgPart(ctx), ['--username', ctx.username], appPart(ctx));
+function statusOf(ctx: CauseContext): string {
+  return statusCommand(loginOf(ctx), ctx.adminOrg);
 }
 
 function diagnoseWithAdminOrg(ctx: CauseContext): string {
-  return commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx), adminOrgPart(ctx));
+  return diagnoseCommand(loginOf(ctx), adminOrgPart(ctx.adminOrg));
 }
 
 function approvalUrlAction(ctx: CauseContext): string[] {
@@ -153,15 +156,10 @@ function grantSummary(ctx: CauseContext): string {
 type Rendered = { message: string; actions: string[]; evidence?: Record<string, unknown> };
 type Renderer = (ctx: CauseContext) => Rendered;
 
-/** `sf org login jwt` with the identity the user gave, through another login URL. */
-function loginCommand(ctx: CauseContext, loginUrl: string): string {
-  return commandLine(
-    'sf org login jwt',
-    ['--username', ctx.username],
-    clientIdPart(ctx),
-    ['--jwt-key-file', ctx.jwtKeyFile],
-    ['--instance-url', loginUrl],
-  );
+/** The login through another login URL (the org's My Domain), given as a flag so commands repeat it. */
+function throughLoginUrl(ctx: CauseContext, loginUrl: string): SuggestedLogin {
+  const login = loginOf(ctx);
+  return { ...login, loginUrl, source: { ...login.source, loginUrl: 'flag' } };
 }
 
 /** What an attempt answered, in one line (server text without its control characters). */
@@ -215,7 +213,10 @@ function appNotInstalled(ctx: CauseContext): Rendered {
   if (md?.works) {
     return {
       message: msg('APP_NOT_INSTALLED.legacyHost', [login, md.url]),
-      actions: [msg('action.loginMyDomain', [loginCommand(ctx, md.url)]), ...audienceEnvAction(ctx, md.url)],
+      actions: [
+        msg('action.loginMyDomain', [loginCommand(throughLoginUrl(ctx, md.url))]),
+        ...audienceEnvAction(ctx, md.url),
+      ],
       evidence: { workingLoginUrl: md.url, workingAudience: md.attempt?.audience },
     };
   }
@@ -225,14 +226,7 @@ function appNotInstalled(ctx: CauseContext): Rendered {
       message: msg('APP_NOT_INSTALLED.legacyHostNextProblem', [login, md.url, answerOf(md.attempt)]),
       actions: [
         msg('action.diagnoseMyDomain', [
-          commandLine(
-            'sf jwt diagnose',
-            ['--username', ctx.username],
-            clientIdPart(ctx),
-            ['--jwt-key-file', ctx.jwtKeyFile],
-            ['--instance-url', md.url],
-            ['--admin-org', ctx.adminOrg],
-          ),
+          diagnoseCommand(throughLoginUrl(ctx, md.url), ...(ctx.adminOrg ? [adminOrgPart(ctx.adminOrg)] : [])),
         ]),
         ...audienceEnvAction(ctx, md.url),
       ],
@@ -259,22 +253,8 @@ function appNotInstalled(ctx: CauseContext): Rendered {
       return {
         message: `${msg('APP_NOT_INSTALLED.recent', [app, minutes, presence.lastModifiedDate ?? '', login])}${myDomainSentence(ctx)}`,
         actions: [
-          msg('action.waitRetry', [
-            commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx), [
-              '--instance-url',
-              ctx.loginUrl,
-            ]),
-          ]),
-          msg('action.waitApprove', [
-            commandLine(
-              'sf jwt approve',
-              adminOrgPart(ctx),
-              ['--username', ctx.username],
-              appPart(ctx),
-              ['--instance-url', ctx.loginUrl],
-              ['--wait', '10m'],
-            ),
-          ]),
+          msg('action.waitRetry', [diagnoseCommand(loginOf(ctx))]),
+          msg('action.waitApprove', [approveCommand(loginOf(ctx), adminOrgPart(ctx.adminOrg), ['--wait', '10m'])]),
         ],
         evidence: facts,
       };
@@ -314,7 +294,7 @@ function uploadCertAction(ctx: CauseContext): string {
 function invalidAssertion(ctx: CauseContext): Rendered {
   const app = appLabel(ctx);
   const cert = ctx.app?.certificate;
-  const certCheck = msg('action.certCheck', [commandLine('sf jwt diagnose', ['--username', ctx.username])]);
+  const certCheck = msg('action.certCheck', [diagnoseCommand(loginOf(ctx))]);
   if (!cert || cert.unreadable) {
     return {
       message: msg('INVALID_ASSERTION'),
@@ -358,10 +338,7 @@ function invalidAssertion(ctx: CauseContext): Rendered {
       validity,
       ctx.loginUrl ?? msg('placeholder.loginUrl'),
     ]),
-    actions: [
-      msg('action.waitRetry', [commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx))]),
-      msg('action.rightOrg', [ctx.username]),
-    ],
+    actions: [msg('action.waitRetry', [diagnoseCommand(loginOf(ctx))]), msg('action.rightOrg', [ctx.username])],
     evidence,
   };
 }
@@ -443,9 +420,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
         ? msg('USER_NOT_FOUND.sandbox', [ctx.username, suggestion])
         : msg('USER_NOT_FOUND', [ctx.username]),
       actions: [
-        ...(sandboxHint
-          ? [msg('action.sandboxUsername', [commandLine('sf org login jwt', ['--username', suggestion])])]
-          : []),
+        ...(sandboxHint ? [msg('action.sandboxUsername', [loginCommand(loginOf(ctx), { username: suggestion })])] : []),
         msg('action.checkUsername'),
         ...evidenceNotes(ctx),
       ],
@@ -486,7 +461,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     actions: [
       msg('action.adminApprove', [adminApproveCommand(ctx)]),
       msg('action.managePermissionSets', [appLabel(ctx), ctx.username]),
-      msg('action.status', [statusCommand(ctx)]),
+      msg('action.status', [statusOf(ctx)]),
       ...evidenceNotes(ctx),
     ],
     evidence: { user: ctx.evidence?.user, app: ctx.evidence?.app, grants: ctx.evidence?.grants },
@@ -498,7 +473,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
     ]),
     actions: [
       msg('action.addRefreshScope', [appLabel(ctx)]),
-      msg('action.approveAfterScope', [ctx.username, approveCommand(ctx)]),
+      msg('action.approveAfterScope', [ctx.username, approveCommand(loginOf(ctx))]),
       ...approvalUrlAction(ctx),
       ...evidenceNotes(ctx),
     ],
@@ -512,7 +487,7 @@ const RENDERERS: Record<CauseCode, Renderer> = {
             ? msg('USER_NOT_APPROVED.noEvidence', [ctx.username])
             : msg('USER_NOT_APPROVED.undecided', [ctx.username, adminOrgName(ctx), ctx.undecided]),
         actions: [
-          msg('action.approve', [ctx.username, approveCommand(ctx)]),
+          msg('action.approve', [ctx.username, approveCommand(loginOf(ctx))]),
           ...approvalUrlAction(ctx),
           msg(ctx.undecided === undefined ? 'action.tellApart' : 'action.tellApartWithRights', [
             diagnoseWithAdminOrg(ctx),
@@ -528,9 +503,9 @@ const RENDERERS: Record<CauseCode, Renderer> = {
         ctx.username,
       ]),
       actions: [
-        msg('action.approve', [ctx.username, approveCommand(ctx)]),
+        msg('action.approve', [ctx.username, approveCommand(loginOf(ctx))]),
         ...approvalUrlAction(ctx),
-        msg('action.status', [statusCommand(ctx)]),
+        msg('action.status', [statusOf(ctx)]),
         ...evidenceNotes(ctx),
       ],
       evidence: { app: ctx.evidence?.app, oauthTokens: ctx.evidence?.oauthTokens ?? null },
@@ -539,8 +514,8 @@ const RENDERERS: Record<CauseCode, Renderer> = {
   APPROVAL_NOT_PROPAGATED: (ctx) => ({
     message: msg('APPROVAL_NOT_PROPAGATED', [ctx.username, grantSummary(ctx)]),
     actions: [
-      msg('action.waitRetry', [commandLine('sf jwt diagnose', ['--username', ctx.username], clientIdPart(ctx))]),
-      msg('action.waitApprove', [`${approveCommand(ctx)} --wait 10m`]),
+      msg('action.waitRetry', [diagnoseCommand(loginOf(ctx))]),
+      msg('action.waitApprove', [approveCommand(loginOf(ctx), ['--wait', '10m'])]),
       ...approvalUrlAction(ctx),
       ...evidenceNotes(ctx),
     ],
@@ -585,7 +560,11 @@ const RENDERERS: Record<CauseCode, Renderer> = {
 /** Message, actions and supporting facts for a cause code. Works for every code in CAUSE_CODES. */
 export function buildCause(code: CauseCode, ctx: CauseContext): Cause {
   const rendered = RENDERERS[code](ctx);
-  const cause: Cause = { code, message: rendered.message, actions: rendered.actions };
+  // a command with the admin org placeholder: say what to put there
+  const actions = rendered.actions.some(hasAdminOrgPlaceholder)
+    ? [...rendered.actions, ADMIN_ORG_NOTE]
+    : rendered.actions;
+  const cause: Cause = { code, message: rendered.message, actions };
   if (ctx.serverError) cause.serverError = { ...ctx.serverError };
   if (rendered.evidence) {
     const facts = Object.fromEntries(Object.entries(rendered.evidence).filter(([, v]) => v !== undefined));

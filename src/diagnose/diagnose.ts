@@ -249,6 +249,8 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
   const context = {
     username: inputs.username,
     clientId,
+    jwtKeyFile: inputs.jwtKeyFile,
+    source: inputs.source,
     loginUrl: inputs.loginUrl,
     audience: first.audience,
     serverError,
@@ -260,7 +262,6 @@ export async function runDiagnosis(inputs: JwtInputs, options: DiagnoseOptions):
     skewSeconds,
     adminOrg: options.adminOrg,
     appName: inputs.appName,
-    jwtKeyFile: inputs.jwtKeyFile,
     detail: first.message,
     myDomain,
     audienceEnv: audienceEnv(env),

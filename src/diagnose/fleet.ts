@@ -10,6 +10,7 @@ import { connectAdminOrg } from '../org/adminOrg.js';
 import type { JwtInputs } from '../org/inputs.js';
 import { resolveLoginUrl } from '../org/loginUrl.js';
 import { bullets } from '../utils/bullets.js';
+import { loginCommand } from '../org/suggest.js';
 import type { CauseCode, Check, DiagnoseResult } from './types.js';
 import { HostReachability } from './token.js';
 import { causeFromCheck, runDiagnosis, type DiagnoseOptions } from './diagnose.js';
@@ -100,7 +101,7 @@ export async function diagnoseAll(options: DiagnoseAllOptions): Promise<Diagnose
       inputsFailure(
         login.username,
         messages.getMessage('all.unreadable', [login.file, login.reason]),
-        bullets(messages, 'all.unreadable.actions', [login.username]),
+        bullets(messages, 'all.unreadable.actions', [loginCommand({ username: login.username })]),
       ),
     ),
   );
@@ -114,7 +115,7 @@ export async function diagnoseAll(options: DiagnoseAllOptions): Promise<Diagnose
         inputsFailure(
           login.username,
           messages.getMessage('all.missingClientId', [login.username]),
-          bullets(messages, 'all.missingClientId.actions', [login.username]),
+          bullets(messages, 'all.missingClientId.actions', [loginCommand({ username: login.username })]),
         ),
       );
     }

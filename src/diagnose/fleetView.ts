@@ -1,17 +1,23 @@
 /*
- * The human output of `sf jwt diagnose --all`, as plain rows: a summary by cause code, one row per failing
- * login (username, code, one-line reason, next command), and the logins that work. Column titles come from
- * messages; commands are built with shell.ts, which quotes every value.
+ * The human output of `sf jwt diagnose --all`: how many logins work, a summary by cause code, each failing
+ * login (username, code, one-line reason, next command), and the logins that work. Words come from messages;
+ * commands are built by org/suggest.ts, which quotes every value.
  */
 import { Messages } from '@salesforce/core';
-import { commandLine, placeholder, type CommandPart } from '../utils/shell.js';
+import {
+  ADMIN_ORG_NOTE,
+  adminOrgPart,
+  approveCommand,
+  diagnoseCommand,
+  hasAdminOrgPlaceholder,
+  type SuggestedLogin,
+} from '../org/suggest.js';
 import type { ViewLine } from '../utils/view.js';
 import type { CauseCode, DiagnoseResult } from './types.js';
 import type { DiagnoseAllResult } from './fleet.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.diagnose');
-const causes = Messages.loadMessages('plugin-jwt', 'jwt.causes');
 
 /** The longest reason shown in a row; the full message is one `sf jwt diagnose -o <user>` away. */
 const REASON_MAX = 120;
@@ -26,40 +32,50 @@ export function oneLineReason(message: string): string {
   return `${atWord > REASON_MAX / 2 ? cut.slice(0, atWord) : cut}…`;
 }
 
-/** The command that takes a failing login forward: its fix where the cause names one, else its full diagnosis. */
+/**
+ * The command that takes a failing login forward: its fix where the cause names one, else its full diagnosis
+ * (through the admin org, when one was named or when only org records can tell the cause). Every login of
+ * --all is stored in the CLI, so its username is all a command needs to find it again.
+ */
 export function nextCommand(org: DiagnoseResult, adminOrg?: string): string {
-  const user: CommandPart = ['-o', org.username];
-  const admin: CommandPart = ['--admin-org', adminOrg ?? placeholder(causes.getMessage('placeholder.adminOrg'))];
+  const login: SuggestedLogin = {
+    username: org.username,
+    clientId: org.clientId,
+    loginUrl: org.loginUrl,
+    source: org.source ?? { clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: 'stored-auth' },
+  };
+  const admin = adminOrgPart(adminOrg);
   switch (org.cause?.code) {
     case 'USER_NOT_PREAUTHORIZED':
     case 'NOT_ADMIN_APPROVED':
-      return commandLine('sf jwt approve', user, admin);
+      return approveCommand(login, admin);
     case 'APPROVAL_NOT_PROPAGATED':
-      return commandLine('sf jwt approve', user, ['--wait', '10m']);
+      return approveCommand(login, ['--wait', '10m']);
     case 'USER_NOT_APPROVED':
       // Without an admin org the same answer has other causes too: read the org's records first.
-      return adminOrg ? commandLine('sf jwt approve', user) : commandLine('sf jwt diagnose', user, admin);
+      return adminOrg ? approveCommand(login) : diagnoseCommand(login, admin);
     case 'USER_INACTIVE':
-      return adminOrg ? commandLine('sf jwt diagnose', user) : commandLine('sf jwt diagnose', user, admin);
+      return diagnoseCommand(login, admin);
     default:
-      return commandLine('sf jwt diagnose', user);
+      return adminOrg ? diagnoseCommand(login, admin) : diagnoseCommand(login);
   }
 }
+
+/** A failing login in the human output: who, the cause, its first sentence, and the command to run next. */
+export type FailingLogin = { username: string; code: CauseCode; reason: string; next: string };
 
 export type FleetView = {
   /** One row per cause code, the most frequent first. */
   causes: Array<Record<string, string>>;
-  failing: Array<Record<string, string>>;
+  failing: FailingLogin[];
   working: Array<Record<string, string>>;
 };
 
 export function fleetView(orgs: DiagnoseResult[], adminOrg?: string): FleetView {
-  const [username, cause, count, reason, next, loginUrl] = [
+  const [username, cause, count, loginUrl] = [
     'all.username',
     'all.causes.code',
     'all.causes.count',
-    'all.failing.reason',
-    'all.failing.next',
     'all.loginUrl',
   ].map((key) => messages.getMessage(key));
   const counts = new Map<CauseCode, number>();
@@ -68,37 +84,46 @@ export function fleetView(orgs: DiagnoseResult[], adminOrg?: string): FleetView 
     causes: [...counts]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([code, n]) => ({ [cause]: code, [count]: String(n) })),
-    failing: orgs
-      .filter((org) => org.cause)
-      .map((org) => ({
-        [username]: org.username,
-        [cause]: org.cause?.code ?? '',
-        [reason]: oneLineReason(org.cause?.message ?? ''),
-        [next]: nextCommand(org, adminOrg),
-      })),
+    failing: orgs.flatMap((org) =>
+      org.cause
+        ? [
+            {
+              username: org.username,
+              code: org.cause.code,
+              reason: oneLineReason(org.cause.message),
+              next: nextCommand(org, adminOrg),
+            },
+          ]
+        : [],
+    ),
     working: orgs
       .filter((org) => !org.cause)
       .map((org) => ({ [username]: org.username, [loginUrl]: org.loginUrl ?? '' })),
   };
 }
 
-/** Many logins: the causes first, then one row per failing login, then the count (or list) of the working ones. */
+/**
+ * Many logins, the verdict first: one line that says how many work; then the causes, most frequent first, and
+ * each failing login with its cause and the command to run next; with --verbose, the logins that work.
+ */
 export function fleetLines(all: DiagnoseAllResult, opts: { verbose?: boolean; adminOrg?: string }): ViewLine[] {
   if (all.orgs.length === 0) return [{ kind: 'text', text: messages.getMessage('all.none') }];
-  const lines: ViewLine[] = [];
+  const text = (line: string): ViewLine => ({ kind: 'text', text: line });
   const view = fleetView(all.orgs, opts.adminOrg);
-  if (view.causes.length > 0) {
-    lines.push({ kind: 'table', title: messages.getMessage('all.causes.title'), data: view.causes });
-    lines.push({ kind: 'table', title: messages.getMessage('all.failing.title'), data: view.failing });
+  const counts = [String(all.summary.ok), String(all.summary.total)];
+  const listed = opts.verbose === true || view.working.length === 0;
+  const lines: ViewLine[] = [text(messages.getMessage(listed ? 'all.summary' : 'all.summary.hint', counts))];
+  if (view.failing.length > 0) {
+    lines.push(text(''), { kind: 'table', title: messages.getMessage('all.causes.title'), data: view.causes });
+    lines.push(text(messages.getMessage('all.failing.title')));
+    for (const login of view.failing) {
+      lines.push(text(`  - ${messages.getMessage('all.failing.item', [login.username, login.code, login.reason])}`));
+      lines.push(text(`    ${login.next}`));
+    }
+    if (view.failing.some((login) => hasAdminOrgPlaceholder(login.next))) lines.push(text(''), text(ADMIN_ORG_NOTE));
   }
   if (opts.verbose && view.working.length > 0) {
-    lines.push({ kind: 'table', title: messages.getMessage('all.working.title'), data: view.working });
-  } else if (view.working.length > 0) {
-    lines.push({ kind: 'text', text: messages.getMessage('all.working.hint', [String(view.working.length)]) });
+    lines.push(text(''), { kind: 'table', title: messages.getMessage('all.working.title'), data: view.working });
   }
-  lines.push({
-    kind: 'text',
-    text: messages.getMessage('all.summary', [String(all.summary.ok), String(all.summary.total)]),
-  });
   return lines;
 }

@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Messages } from '@salesforce/core';
 import type { JwtInputs } from '../org/inputs.js';
+import { suggestedLoginOf } from '../org/suggest.js';
 import type { Check } from './types.js';
 import { checkKeyFile } from './checks/keyFile.js';
 import { checkKeyParse } from './checks/keyParse.js';
@@ -38,7 +39,7 @@ export async function runLocalChecks(inputs: JwtInputs): Promise<LocalChecks> {
   let key: KeyObject | undefined;
 
   const keyPath = inputs.jwtKeyFile as string;
-  const file = await checkKeyFile(keyPath, inputs.source.jwtKeyFile ?? 'flag');
+  const file = await checkKeyFile(keyPath, inputs.source.jwtKeyFile ?? 'flag', suggestedLoginOf(inputs));
   checks.push(file.check);
   if (file.pem !== undefined) {
     const parsed = checkKeyParse(file.pem, keyPath);

@@ -19,7 +19,7 @@ import { displayLine, redactJson } from '../utils/printable.js';
 import { describeDuration } from '../utils/duration.js';
 import type { DiagnoseResult } from '../diagnose/types.js';
 import { isDevHubWarning } from '../diagnose/devHub.js';
-import { commandLine } from '../utils/shell.js';
+import { diagnoseCommand } from '../org/suggest.js';
 import { inOrder } from '../utils/sequence.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -59,9 +59,13 @@ export function loginStatus(org: DiagnoseResult): DiagnosticStatus['status'] {
   return org.warnings?.length ? 'warn' : 'pass';
 }
 
-/** The exact command that shows a stored login's full diagnosis: the cause, its evidence and every fix. */
+/**
+ * The exact command that shows a stored login's full diagnosis: the cause, its evidence and every fix. The
+ * login is stored, so its username finds it again; `bin` is the CLI's name.
+ */
 export function nextCommand(username: string, bin = 'sf'): string {
-  return commandLine(`${bin} jwt diagnose`, ['--username', username]);
+  const stored = { clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: 'stored-auth' } as const;
+  return `${bin}${diagnoseCommand({ username, source: stored }).slice('sf'.length)}`;
 }
 
 /** One line for a failing login: its cause code, the cause's message and the next command. */

@@ -4,7 +4,7 @@
  * without --force, and Ctrl-C while writing leaves nothing half-done.
  */
 import { rmdirSync, unlinkSync } from 'node:fs';
-import { lstat, mkdir, stat, unlink, writeFile, chmod } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rmdir, stat, unlink, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Messages, SfError } from '@salesforce/core';
 import { describeFsError, errorCode } from '../utils/files.js';
@@ -86,20 +86,49 @@ export function keygenPaths(dir: string): WrittenFiles {
   return { keyFile: join(abs, KEY_FILE_NAME), certFile: join(abs, CERT_FILE_NAME) };
 }
 
+/** The directory itself when it exists, else its nearest existing parent: where new files or folders go. */
+async function nearestExisting(dir: string): Promise<string> {
+  let current = dir;
+  for (let depth = 0; depth < 64; depth++) {
+    try {
+      // eslint-disable-next-line no-await-in-loop -- one parent after another, upwards
+      await lstat(current);
+      return current;
+    } catch (err) {
+      const parent = dirname(current);
+      if (errorCode(err) !== 'ENOENT' || parent === current) return current;
+      current = parent;
+    }
+  }
+  return current;
+}
+
 /**
- * Fails (exit code 1) when server.key or server.crt already exists in dir and force is not set, or when
- * dir exists and is not a directory. Checks both files before anything is written.
+ * Fails (exit code 1) unless files can be made in dir, or dir can be made in its nearest existing parent: by
+ * making (and at once removing) an empty folder there. Permission bits alone don't tell: root passes every
+ * access check, yet can't write to a read-only or a special file system.
+ */
+async function assertWritableDirectory(dir: string): Promise<void> {
+  const target = await nearestExisting(dir);
+  try {
+    if (!(await stat(target)).isDirectory()) throw messages.createError('error.NotADirectory', [target], [], 1);
+    await rmdir(await mkdtemp(join(target, '.sf-jwt-keygen-')));
+  } catch (err) {
+    if (err instanceof SfError) throw err;
+    if (errorCode(err) === 'ENOTDIR') throw messages.createError('error.NotADirectory', [dir], [], 1);
+    throw notWritable(dir, err);
+  }
+}
+
+/**
+ * Fails (exit code 1) when server.key or server.crt already exists in dir and force is not set, when dir (or
+ * the nearest part of its path that exists) is not a directory, or when nothing can be written there. Checks
+ * all of it before anything is written, or generated.
  */
 export async function assertCanWrite(dir: string, { force }: { force: boolean }): Promise<WrittenFiles> {
   const paths = keygenPaths(dir);
   const abs = dirname(paths.keyFile);
-  try {
-    if (!(await stat(abs)).isDirectory()) throw messages.createError('error.NotADirectory', [abs], [], 1);
-  } catch (err) {
-    if (err instanceof SfError) throw err;
-    if (errorCode(err) === 'ENOTDIR') throw messages.createError('error.NotADirectory', [abs], [], 1);
-    return paths; // missing: created when writing
-  }
+  await assertWritableDirectory(abs);
   if (!force) {
     const files = [paths.keyFile, paths.certFile];
     const present = await Promise.all(files.map(exists));

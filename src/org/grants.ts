@@ -10,8 +10,8 @@
  */
 import { Messages, type Connection, type SfError } from '@salesforce/core';
 import { bullets } from '../utils/bullets.js';
-import { shellQuote } from '../utils/shell.js';
 import { inOrder } from '../utils/sequence.js';
+import { approveCommand, type SuggestedLogin } from './suggest.js';
 import type { OrgEvidence } from './types.js';
 import { describeError, errorCodeOf } from './query.js';
 import { soqlString } from './soql.js';
@@ -286,13 +286,22 @@ async function readBack(
     : findAssignment(conn, ids.permissionSetId, ids.userId);
 }
 
-/** The two ways forward for a self-authorize app (message and actions), for the command to show. */
-export function selfAuthorizeExplanation(plan: Pick<GrantPlan, 'app' | 'username'>): {
+/**
+ * The two ways forward for a self-authorize app (message and actions), for the command to show. `login` is the
+ * login as given, for the browser approval's command (default: the username and the app's API name).
+ */
+export function selfAuthorizeExplanation(
+  plan: Pick<GrantPlan, 'app' | 'username'>,
+  login?: SuggestedLogin,
+): {
   message: string;
   actions: string[];
 } {
   return {
     message: messages.getMessage('selfAuthorize', [appLabel(plan.app)]),
-    actions: bullets(messages, 'selfAuthorize.actions', [appLabel(plan.app), shellQuote(plan.username)]),
+    actions: bullets(messages, 'selfAuthorize.actions', [
+      appLabel(plan.app),
+      approveCommand(login ?? { username: plan.username, appName: plan.app.name }),
+    ]),
   };
 }

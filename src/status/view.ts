@@ -4,7 +4,7 @@
  * Plain data in, plain rows out; every word comes from messages/jwt.status.md.
  */
 import { Messages } from '@salesforce/core';
-import { shellQuote } from '../utils/shell.js';
+import { adminOrgPart, approveCommand, type SuggestedLogin } from '../org/suggest.js';
 import type { ViewLine } from '../utils/view.js';
 import type { ApprovalStatusReport } from './status.js';
 
@@ -81,8 +81,16 @@ function grantsTable(appLabel: string, grants: NonNullable<ApprovalStatusReport[
   };
 }
 
-/** The report as tables. `appArg` is how the app was named on the command line (for words when it is missing). */
-export function statusView(report: ApprovalStatusReport, appArg?: string, adminOrg = '<admin org>'): StatusView {
+/**
+ * The report as tables. `appArg` is how the app was named on the command line (for words when it is missing);
+ * `login` is the JWT login as given, for the commands a verdict suggests (default: the username and the app).
+ */
+export function statusView(
+  report: ApprovalStatusReport,
+  appArg: string | undefined,
+  adminOrg: string,
+  login?: SuggestedLogin,
+): StatusView {
   const view: StatusView = {
     tables: [],
     notes: [],
@@ -98,7 +106,8 @@ export function statusView(report: ApprovalStatusReport, appArg?: string, adminO
   if (app === undefined && report.policy !== undefined) view.notes.push(m('app.unknown', [appArg ?? '', adminOrg]));
   if (app) view.tables.push(appTable(report, app));
   addListings(view, report, appLabel, adminOrg);
-  if (app && user) view.verdict = verdict(report, appLabel, app.name, adminOrg);
+  if (app && user)
+    view.verdict = verdict(report, appLabel, adminOrg, login ?? { username: report.username, appName: app.name });
   view.message = view.verdict ?? (view.notes.length ? view.notes.join(' ') : m('summary.listed', [report.username]));
   return view;
 }
@@ -120,20 +129,14 @@ function addListings(view: StatusView, report: ApprovalStatusReport, appLabel: s
   else if (report.grants) view.tables.push(grantsTable(appLabel, report.grants));
 }
 
-function verdict(report: ApprovalStatusReport, appLabel: string, appName: string, adminOrg: string): string {
+function verdict(report: ApprovalStatusReport, appLabel: string, adminOrg: string, login: SuggestedLogin): string {
   if (report.refreshScope === false) return m('verdict.noRefreshScope', [appLabel]);
   if (report.approved === true) return m('verdict.approved', [report.username, appLabel]);
   if (report.approved === false && report.policy === 'admin-approved') {
-    return m('verdict.notApproved.admin', [
-      appLabel,
-      report.username,
-      shellQuote(adminOrg),
-      shellQuote(report.username),
-      shellQuote(appName),
-    ]);
+    return m('verdict.notApproved.admin', [appLabel, report.username, approveCommand(login, adminOrgPart(adminOrg))]);
   }
   if (report.approved === false)
-    return m('verdict.notApproved.self', [report.username, appLabel, shellQuote(report.username)]);
+    return m('verdict.notApproved.self', [report.username, appLabel, approveCommand(login)]);
   const unread = [...new Set((report.errors ?? []).map((e) => e.what))];
   return unread.length ? m('verdict.unknown.unread', [unread.join(', '), adminOrg]) : m('verdict.unknown');
 }

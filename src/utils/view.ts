@@ -3,7 +3,10 @@
  * the command renders them (src/cli/command.ts). Nothing here prints.
  */
 
-/** A table: rows of column → text, in order; `wrap` folds long cells at the terminal's width. */
+/**
+ * A table: rows of column → text, in order. Every table is folded to the output's width when it is shown
+ * (src/cli/command.ts): long cells wrap at spaces, whatever `overflow` says.
+ */
 export type ViewTable = { kind: 'table'; title?: string; data: Array<Record<string, string>>; overflow?: 'wrap' };
 
 export type ViewLine =

@@ -61,7 +61,7 @@ describe('e2e: the packed plugin, installed from its tarball into the real sf', 
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('packs a complete plugin from a clean copy: built commands, their bundle, manifest and messages', () => {
+  it('packs a complete plugin from a clean copy: built commands, their bundle, manifest, messages, schemas and the example script', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
     for (const file of [
       'package/package.json',
@@ -70,10 +70,18 @@ describe('e2e: the packed plugin, installed from its tarball into the real sf', 
       'package/lib/commands/jwt/diagnose.js',
       'package/lib/bundle/diagnose.js',
       'package/lib/bundle/sf-plugins-core/messages/messages.md',
+      'package/schemas/jwt-diagnose.json',
+      'package/schemas/jwt-approve.json',
+      'package/schemas/jwt-status.json',
+      'package/schemas/jwt-keygen.json',
+      'package/scripts/sandbox-refresh-example.sh',
     ]) {
       expect(files, file).to.include(file);
     }
     expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).to.deep.equal([]);
+    expect(files.filter((f) => f.startsWith('package/scripts/'))).to.deep.equal([
+      'package/scripts/sandbox-refresh-example.sh',
+    ]);
     // npm installed it as a user plugin of the CLI, with its own production dependencies
     expect(existsSync(join(plugin, 'lib', 'bundle', 'diagnose.js'))).to.equal(true);
     expect(readdirSync(join(env.home, '.local', 'share', 'sf', 'node_modules'))).to.include.members([
@@ -97,9 +105,25 @@ describe('e2e: the packed plugin, installed from its tarball into the real sf', 
 
     const failing = await runSf(['jwt', 'diagnose', ...identity('ci@acme.com', ADMIN_CLIENT_ID)], env.env);
     expect(failing.code, failing.stdout + failing.stderr).to.equal(1);
-    expect(failing.stdout).to.include('=== Cause: USER_NOT_APPROVED');
-    expect(failing.stdout).to.include('Token requests');
+    // the verdict first: the first line names the cause
+    expect(failing.stdout.split('\n')[0]).to.match(/^The JWT login of ci@acme\.com fails \(USER_NOT_APPROVED\): /);
+    expect(failing.stdout).to.include('Next steps:');
     expect(`${failing.stdout}${failing.stderr}`).to.not.match(/\n\s+at .*\(.*:\d+:\d+\)/);
+  });
+
+  it("shows each command's help as sf does: required flags, a clean usage line, a short summary, exit codes", async () => {
+    for (const command of ['diagnose', 'approve', 'status', 'keygen']) {
+      // eslint-disable-next-line no-await-in-loop -- one help after another
+      const help = await runSf(['jwt', command, '--help'], { ...env.env, COLUMNS: '80' });
+      expect(help.code, help.stderr).to.equal(0);
+      const [summary] = help.stdout.split('\n');
+      expect(summary.length, `${command}: ${summary}`).to.be.at.most(80);
+      const usage = /USAGE\n([\s\S]*?)\n\n/.exec(help.stdout)?.[1] ?? '';
+      expect(usage, command).to.include(`$ sf jwt ${command}`);
+      expect(usage, command).to.not.match(/ \]|\| \]|\[ /);
+      expect(help.stdout, command).to.include('EXIT CODES');
+      if (command === 'status') expect(usage).to.match(/\$ sf jwt status --admin-org <value> -o <value> /);
+    }
   });
 
   it('logs to the sf log file when asked (SF_LOG_LEVEL=debug), and to the terminal with DEBUG', async () => {

@@ -121,6 +121,19 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
     // admin@acme.com approved CI_App already: nothing to grant, and the login works
     expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
     expect(run.stdout).to.include('self-authorize');
+    // the ways forward as lines, not as a JSON array
+    expect(run.stdout).to.include('The ways forward:\n  - ');
+    expect(`${run.stdout}${run.stderr}`).to.not.include('["');
     expect(emu.store.changes.length).to.equal(before);
+  });
+
+  it("takes the login URL from the admin org when INSTANCE_URL is not set (the sandbox's My Domain)", async () => {
+    const { INSTANCE_URL: given, ...withoutUrl } = scriptEnv;
+    expect(given).to.equal(emu.url);
+    const run = await runScript(withoutUrl);
+    expectClean(run);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.stdout).to.match(/^Login URL: http:\/\/127\.0\.0\.1:\d+\/? \(the instance URL of sandbox-admin/m);
+    expect(run.stdout).to.include('The JWT login of ci@acme.com works.');
   });
 });

@@ -8,12 +8,13 @@ import type { ApproveUi, JwtApproveResult } from '../../approve/result.js';
 import { approveView } from '../../approve/view.js';
 import { BROWSERS } from '../../utils/browser.js';
 import {
-  adminOrgFlag,
+  adminOrgFlagOf,
   durationFlag,
   exitCodesHelp,
   identityFlags,
   loginOnlyFlags,
   timeoutFlag,
+  undrawn,
 } from '../../cli/flags.js';
 
 export type {
@@ -56,22 +57,32 @@ export default class JwtApprove extends JwtCommand<JwtApproveResult> {
     }),
     'approval-timeout': durationFlag({ summary: messages.getMessage('flags.approval-timeout.summary') }),
     timeout: timeoutFlag,
-    'admin-org': adminOrgFlag,
+    'admin-org': adminOrgFlagOf(messages),
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // No flag default: dependsOn would always see a value. The default (JWT_Access) is applied in src/approve/approve.ts.
     'permission-set': Flags.string({
       summary: messages.getMessage('flags.permission-set.summary'),
       description: messages.getMessage('flags.permission-set.description'),
-      dependsOn: ['admin-org'],
+      ...undrawn('all', ['admin-org']),
     }),
-    'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), dependsOn: ['admin-org'] }),
+    'dry-run': Flags.boolean({
+      summary: messages.getMessage('flags.dry-run.summary'),
+      ...undrawn('all', ['admin-org']),
+    }),
     ...loginOnlyFlags,
   };
 
   public async run(): Promise<JwtApproveResult> {
     const { flags } = await this.parse(JwtApprove);
     const result = await runApprove(flags, this.approveUi(), { containerMode: isContainerMode() });
-    this.show(approveView(result));
+    this.show(
+      approveView(result, {
+        clientId: flags['client-id'],
+        jwtKeyFile: flags['jwt-key-file'],
+        loginUrl: flags['instance-url'],
+        appName: flags['app-name'],
+      }),
+    );
     if (!result.ok) process.exitCode = 1;
     return result;
   }

@@ -7,7 +7,14 @@ import { checkAdminOrg, timeoutFlagMs } from '../../org/adminOrg.js';
 import { fleetLines } from '../../diagnose/fleetView.js';
 import { resolveJwtInputs } from '../../org/inputs.js';
 import type { DiagnoseResult } from '../../diagnose/types.js';
-import { adminOrgFlag, exitCodesHelp, identityFlagsOf, loginOnlyFlags, timeoutFlag } from '../../cli/flags.js';
+import {
+  adminOrgFlagOf,
+  exitCodesHelp,
+  identityFlagsOf,
+  loginOnlyFlags,
+  timeoutFlag,
+  undrawn,
+} from '../../cli/flags.js';
 import { diagnoseView } from '../../diagnose/view.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -26,22 +33,21 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
   public static readonly flags = {
     // the login's identity, or --all: never both
     ...identityFlagsOf(['all']),
-    'admin-org': adminOrgFlag,
+    'admin-org': adminOrgFlagOf(messages),
     'app-name': Flags.string({ summary: shared.getMessage('flags.app-name.summary') }),
     // Not Flags.file({ exists: true }): an unreadable certificate is reported by the cert check, with the fix.
     'cert-file': Flags.string({ summary: messages.getMessage('flags.cert-file.summary') }),
     all: Flags.boolean({ summary: messages.getMessage('flags.all.summary') }),
     // No default value here (the command applies it): oclif would count a default as given and ask for --all.
-    // --all has no --no-all form, so it is either given or undefined, and dependsOn reads it right.
-    // eslint-disable-next-line sf-plugin/flag-min-max-default, sf-plugin/no-depends-on-boolean-flag -- no default (above)
+    // --all has no --no-all form, so it is either given or undefined, and the rule reads it right.
+    // eslint-disable-next-line sf-plugin/flag-min-max-default -- no default (above)
     concurrency: Flags.integer({
       summary: messages.getMessage('flags.concurrency.summary', [String(DEFAULT_CONCURRENCY)]),
       min: 1,
       max: 64,
-      dependsOn: ['all'],
+      ...undrawn('all', ['all']),
     }),
-    // eslint-disable-next-line sf-plugin/no-depends-on-boolean-flag -- as for --concurrency
-    verbose: Flags.boolean({ summary: messages.getMessage('flags.verbose.summary'), dependsOn: ['all'] }),
+    verbose: Flags.boolean({ summary: messages.getMessage('flags.verbose.summary') }),
     timeout: timeoutFlag,
     ...loginOnlyFlags,
   };
@@ -56,7 +62,7 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
     if (flags.all) {
       // Progress on stderr (not with --json): on a terminal the spinner's status changes in place; in a log, a
       // line per tenth of the logins.
-      const live = Boolean(process.stderr.isTTY);
+      const live = this.progressInPlace();
       if (live) this.spinner.start(messages.getMessage('spinner.all'));
       let shown = 0;
       const { warnings, ...all } = await diagnoseAll({
@@ -80,11 +86,12 @@ export default class JwtDiagnose extends JwtCommand<JwtDiagnoseResult> {
     }
 
     const inputs = await resolveJwtInputs(flags);
-    this.spinner.start(messages.getMessage('spinner.running', [inputs.username]));
+    const spinner = this.spinnerForWork();
+    spinner.start(messages.getMessage('spinner.running', [inputs.username]));
     const result = await runDiagnosis(inputs, options);
-    this.spinner.stop();
+    spinner.stop();
 
-    this.show(diagnoseView(result));
+    this.show(diagnoseView(result, { verbose: flags.verbose }));
     if (!result.ok) process.exitCode = 1;
     return result;
   }

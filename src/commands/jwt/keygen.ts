@@ -1,6 +1,7 @@
 import { Messages } from '@salesforce/core';
 import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../cli/command.js';
+import { exitCodesHelp } from '../../cli/flags.js';
 import {
   DEFAULT_BITS,
   DEFAULT_COMMON_NAME,
@@ -20,6 +21,7 @@ export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = exitCodesHelp(messages);
 
   public static readonly flags = {
     'output-dir': Flags.directory({
@@ -44,9 +46,10 @@ export default class JwtKeygen extends JwtCommand<JwtKeygenResult> {
     // refuse before spending time on a key that could not be written
     await assertCanWrite(outputDir, { force: flags.force });
 
-    this.spinner.start(messages.getMessage('spinner.generating', [String(options.bits)]));
+    const spinner = this.spinnerForWork();
+    spinner.start(messages.getMessage('spinner.generating', [String(options.bits)]));
     const generated = await generateKeyPairAndCert(options);
-    this.spinner.stop();
+    spinner.stop();
     const files = await writeKeyAndCert(outputDir, generated, { force: flags.force });
 
     const result: JwtKeygenResult = {

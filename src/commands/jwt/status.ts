@@ -3,9 +3,10 @@ import { Flags } from '@salesforce/sf-plugins-core';
 import { JwtCommand } from '../../cli/command.js';
 import { connectAdminOrg, timeoutFlagMs } from '../../org/adminOrg.js';
 import { withDeadline } from '../../utils/deadline.js';
-import { adminOrgFlag, exitCodesHelp, timeoutFlag, usernameFlag } from '../../cli/flags.js';
+import { adminOrgFlagOf, exitCodesHelp, timeoutFlag, usernameFlag } from '../../cli/flags.js';
 import { readStoredAuth, resolveUsername } from '../../org/inputs.js';
 import { refuseOtherOrg } from '../../org/orgMatch.js';
+import { orgDisplayCommand, type SuggestedLogin } from '../../org/suggest.js';
 import { approvalStatus, statusIsFault, type ApprovalStatusReport } from '../../status/status.js';
 import { statusLines, statusView } from '../../status/view.js';
 
@@ -29,9 +30,9 @@ export default class JwtStatus extends JwtCommand<JwtStatusResult> {
   public static readonly errorCodes = exitCodesHelp(messages);
 
   public static readonly flags = {
-    // Not required: true, so that a missing value gets words that say why it is needed (still exit code 2).
-    'admin-org': adminOrgFlag,
-    username: usernameFlag(),
+    // Required; a missing one gets words that say why it is needed (requiredFlagError), still exit code 2.
+    'admin-org': adminOrgFlagOf(messages, { required: true }),
+    username: usernameFlag(undefined, true),
     'client-id': Flags.string({
       char: 'i',
       summary: messages.getMessage('flags.client-id.summary'),
@@ -39,6 +40,12 @@ export default class JwtStatus extends JwtCommand<JwtStatusResult> {
     }),
     'app-name': Flags.string({ summary: messages.getMessage('flags.app-name.summary'), exclusive: ['client-id'] }),
     timeout: timeoutFlag,
+  };
+
+  /** A required flag left out: why it is needed, and how to give it. */
+  protected readonly requiredFlagErrors = {
+    'admin-org': (): Error => messages.createError('error.MissingAdminOrg', [], [], 2),
+    username: (): Error => messages.createError('error.MissingUsername', [], [], 2),
   };
 
   public async run(): Promise<JwtStatusResult> {
@@ -54,16 +61,27 @@ export default class JwtStatus extends JwtCommand<JwtStatusResult> {
     const stored = await readStoredAuth(username);
     refuseOtherOrg(adminOrg, conn, { username, orgId: stored?.orgId, loginUrl: stored?.loginUrl });
     const clientId = flags['client-id']?.trim();
-    this.spinner.start(messages.getMessage('spinner.reading', [username, adminOrg]));
+    const spinner = this.spinnerForWork();
+    spinner.start(messages.getMessage('spinner.reading', [username, adminOrg]));
     const budgetMs = timeoutMs * STATUS_ROUNDS;
     const report = await withDeadline(
       approvalStatus(conn, { username, clientId, appName: flags['app-name'] }),
       budgetMs,
-      () => messages.createError('error.NoAnswer', [adminOrg, String(Math.round(budgetMs / 1000))]),
+      () =>
+        messages.createError(
+          'error.NoAnswer',
+          [adminOrg, String(Math.round(budgetMs / 1000))],
+          [orgDisplayCommand(adminOrg)],
+        ),
     );
-    this.spinner.stop();
+    spinner.stop();
 
-    const view = statusView(report, flags['app-name'] ?? clientId, adminOrg);
+    // A stored JWT login is found again by the username; otherwise the commands a verdict suggests name the
+    // app and the org's login URL (the admin org's, the same org: refuseOtherOrg).
+    const login: SuggestedLogin = stored?.isJwt
+      ? { username, clientId: stored.clientId, source: { clientId: 'stored-auth', loginUrl: 'stored-auth' } }
+      : { username, clientId, appName: flags['app-name'] ?? report.app?.name, loginUrl: conn.instanceUrl };
+    const view = statusView(report, flags['app-name'] ?? clientId, adminOrg, login);
     this.show(statusLines(view, messages.getMessage('header.verdict')));
 
     if (statusIsFault(report)) process.exitCode = 1;

@@ -3,6 +3,7 @@ import type { Check } from '../types.js';
 import { bullets } from '../../utils/bullets.js';
 import { describeFileProblem, isRegularFile, readRegularFile, unexpandedHome } from '../../utils/files.js';
 import { shellQuote } from '../../utils/shell.js';
+import { loginCommand, type SuggestedLogin } from '../../org/suggest.js';
 import { checkMessages as messages } from './messages.js';
 
 export type KeyOrigin = 'flag' | 'stored-auth';
@@ -11,11 +12,22 @@ const fail = (message: string, actions: string[], code: Check['code'] = 'KEY_UNR
   check: { id: 'key-file', status: 'fail', code, message, actions },
 });
 
-/** The fix for a path that does not exist: the stored-auth or flag advice, and a "~" the shell did not expand. */
-async function notFoundActions(path: string, abs: string, origin: KeyOrigin): Promise<string[]> {
+/**
+ * The fix for a path that does not exist: the stored-auth or flag advice, and a "~" the shell did not expand.
+ * `login` names the stored login, for the command that stores it again with the key's new path.
+ */
+async function notFoundActions(
+  path: string,
+  abs: string,
+  origin: KeyOrigin,
+  login?: SuggestedLogin,
+): Promise<string[]> {
+  const relogin = loginCommand(login ?? { username: messages.getMessage('keyFile.placeholder.username') }, {
+    keyFile: messages.getMessage('keyFile.placeholder.path'),
+  });
   const actions =
     origin === 'stored-auth'
-      ? bullets(messages, 'keyFile.notFound.storedAuth.actions', [abs])
+      ? bullets(messages, 'keyFile.notFound.storedAuth.actions', [abs, relogin])
       : bullets(messages, 'keyFile.notFound.flag.actions', [process.cwd()]);
   const meant = unexpandedHome(path);
   if (meant !== undefined) {
@@ -33,9 +45,14 @@ async function notFoundActions(path: string, abs: string, origin: KeyOrigin): Pr
  *
  * @param path the key path as given (flag) or as stored in the CLI's auth file
  * @param origin where the path came from; a vanished stored path gets CI-specific advice
+ * @param login the login, for the commands in the advice
  * @returns the check, and the file's text (utf8) when it passed
  */
-export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ check: Check; pem?: string }> {
+export async function checkKeyFile(
+  path: string,
+  origin: KeyOrigin,
+  login?: SuggestedLogin,
+): Promise<{ check: Check; pem?: string }> {
   const read = await readRegularFile(path);
   // A stored path is never expanded: "~/server.key" is read from the current directory, by core's login too.
   const storedTilde = origin === 'stored-auth' ? unexpandedHome(path) : undefined;
@@ -82,7 +99,7 @@ export async function checkKeyFile(path: string, origin: KeyOrigin): Promise<{ c
     case 'notFound':
       return fail(
         messages.getMessage('keyFile.notFound', [abs]),
-        await notFoundActions(path, abs, origin),
+        await notFoundActions(path, abs, origin, login),
         'KEY_FILE_NOT_FOUND',
       );
     case 'accessDenied':

@@ -215,6 +215,21 @@ describe('jwt approve: headless and refused before sign-in', function () {
     expect(await portIsFree(port)).to.equal(true);
   });
 
+  it('without a terminal, each progress message is a line of its own: the wait, then each retry', async () => {
+    await setUp();
+    await approve(args('--url-only', '--wait', '3', '--jwt-key-file', SERVER_KEY));
+    const progress = ux.logToStderr.args.map((call) => String(call[0]));
+    const waiting = progress.findIndex((line) => line.startsWith('Waiting for the approval'));
+    expect(waiting, progress.join('\n')).to.be.at.least(0);
+    const retries = progress.filter((line) => /retrying in \d+ seconds?$/.test(line));
+    expect(retries.length, progress.join('\n')).to.be.greaterThan(0);
+    // a status names what runs, and nothing runs on into it
+    expect(retries[0]).to.match(
+      /^Waiting for the approval: listening on port \d+ and trying the JWT login of ci@acme\.com: Try 1: /,
+    );
+    for (const line of progress) expect(line).to.not.match(/\n|seconds[A-Z]/);
+  });
+
   it('one AbortSignal ends the wait: the listener closes and the retries stop (for a Ctrl-C handler to hook in)', async () => {
     await setUp();
     const controller = new AbortController();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Connection, Global } from '@salesforce/core';
+import { ux as oclifUx } from '@oclif/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
@@ -144,18 +145,21 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     // one token request per working login; a failing one also tries its other pairs against the same host
     expect(tokenRequests()).to.equal(FLEET - 4 + 3 * 3);
 
-    // human output: causes (most frequent first), then one row per failing login, then the count of the rest
+    // human output: one line with the count first, then the causes (most frequent first), then each failing
+    // login with its next command; the logins that work are only counted
+    const logged = ux.log.args.map((args) => String(args[0]));
+    expect(logged[0]).to.equal(`${FLEET - 4} of ${FLEET + 2} JWT logins work (--verbose lists the ones that work).`);
+    expect(logged.filter((line) => line.includes('JWT logins work'))).to.have.length(1);
     const titles = ux.table.getCalls().map((call) => (call.args[0] as { title?: string }).title);
-    expect(titles).to.deep.equal(['Causes', 'Failing logins']);
-    const rows = tableRows(ux);
-    expect(rows.slice(0, 4)).to.deep.equal([
+    expect(titles).to.deep.equal(['Causes']);
+    expect(tableRows(ux)).to.deep.equal([
       { Cause: 'UNKNOWN_ERROR', Logins: '2' },
       { Cause: 'USER_NOT_APPROVED', Logins: '2' },
       { Cause: 'KEY_FILE_NOT_FOUND', Logins: '1' },
       { Cause: 'USER_INACTIVE', Logins: '1' },
     ]);
-    const failing = rows.slice(4);
-    expect(failing.map((r) => r.Username)).to.deep.equal([
+    const items = logged.filter((line) => line.startsWith('  - '));
+    expect(items.map((line) => /^ {2}- (\S+):/.exec(line)?.[1])).to.deep.equal([
       'broken@fleet.acme.com',
       fleetUsername(2),
       fleetUsername(3),
@@ -163,15 +167,16 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
       fleetUsername(5),
       'folder@fleet.acme.com',
     ]);
-    for (const row of failing) {
-      expect(Object.keys(row)).to.deep.equal(['Username', 'Cause', 'Reason', 'Next command']);
-      expect(row.Reason).to.not.match(/\n/);
-      expect(row.Reason.length).to.be.at.most(120);
-    }
-    expect(failing[1]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(2)} --admin-org <admin org alias>`);
-    expect(failing[3]['Next command']).to.equal(`sf jwt diagnose -o ${fleetUsername(4)}`);
-    expect(ux.log.args.flat()).to.include(`${FLEET - 4} JWT logins work; --verbose lists them.`);
-    expect(ux.log.args.flat()).to.include(`${FLEET - 4} of ${FLEET + 2} JWT logins work.`);
+    // each failing login: its cause and reason, then the command to run next on a line of its own
+    const next = (username: string): string =>
+      logged[logged.findIndex((line) => line.startsWith(`  - ${username}:`)) + 1];
+    expect(logged.find((line) => line.startsWith(`  - ${fleetUsername(2)}:`))).to.match(/: USER_NOT_APPROVED\. /);
+    expect(next(fleetUsername(2))).to.equal(
+      `    sf jwt diagnose --username ${fleetUsername(2)} --admin-org <admin org alias>`,
+    );
+    expect(next(fleetUsername(4))).to.equal(`    sf jwt diagnose --username ${fleetUsername(4)}`);
+    // the placeholder is said for what it is
+    expect(logged.join('\n')).to.include('In place of <admin org alias>, put the alias or username');
     expect(ux.warn.args.flat().join('\n')).to.include('key.json').and.include('was not created');
     expect(secretLeaks(`${capturedOutput(ux)}\n${JSON.stringify(all)}`, tokens)).to.deep.equal([]);
   });
@@ -220,9 +225,10 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     const all = (await JwtDiagnose.run(['--all', '--verbose'])) as DiagnoseAllResult;
     expect(all.summary).to.include({ total: FLEET, ok: FLEET - 1, failed: 1 });
     const calls = ux.table.getCalls().map((call) => call.args[0] as { title?: string; data: unknown[] });
-    expect(calls.map((c) => c.title)).to.deep.equal(['Causes', 'Failing logins', 'Logins that work']);
-    expect(calls[2].data).to.have.length(FLEET - 1);
-    expect(calls[2].data[0]).to.deep.equal({ Username: fleetUsername(1), 'Login URL': `${emu.url}/` });
+    expect(calls.map((c) => c.title)).to.deep.equal(['Causes', 'Logins that work']);
+    expect(calls[1].data).to.have.length(FLEET - 1);
+    expect(calls[1].data[0]).to.deep.equal({ Username: fleetUsername(1), 'Login URL': `${emu.url}/` });
+    expect(ux.log.firstCall.args[0]).to.equal(`${FLEET - 1} of ${FLEET} JWT logins work.`);
   });
 
   it('diagnoses at most --concurrency logins at a time, and reports progress', async () => {
@@ -255,6 +261,7 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
     expect(ux.logToStderr.called).to.equal(false);
 
     // on a terminal, the spinner's status changes in place instead: no lines
+    sandbox.replace(oclifUx.action as unknown as { type: string }, 'type', 'spinner');
     await withStderrTerminal(true, () => JwtDiagnose.run(['--all', '--concurrency', '2']));
     expect(ux.logToStderr.called).to.equal(false);
   });

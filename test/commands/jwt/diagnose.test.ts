@@ -5,6 +5,10 @@
  *
  * A failing login also tries login.salesforce.com and test.salesforce.com (core's pairs). The suite runs
  * in a loopback-only network namespace where those fail at once; no assertion depends on how they fail.
+ *
+ * After each test, every concrete `sf jwt diagnose` and `sf jwt status` command that its diagnoses suggested
+ * is run as a user would paste it, against the same org (the admin org placeholder filled with an admin login
+ * of that org, the certificate placeholder with a certificate); the last test fails if one was a usage error.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,8 @@ import sinon from 'sinon';
 import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
+import JwtStatus from '../../../src/commands/jwt/status.js';
+import { ADMIN_ORG_PLACEHOLDER } from '../../../src/org/suggest.js';
 import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
 import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/diagnose/types.js';
@@ -28,6 +34,7 @@ import {
   TOKEN_PATH,
 } from '../../../emulator/index.js';
 import { fixtureKey } from '../../helpers/keys.js';
+import { concreteArgv, exitCodeOf, suggestedCommands } from '../../helpers/suggestions.js';
 import {
   capturedOutput,
   hashTree,
@@ -52,14 +59,23 @@ const KEY_MATERIAL = [
   'ec.key',
 ].map((file) => readFileSync(fixtureKey(file), 'utf8').split('\n')[1]);
 const realPostForm = http.postForm;
+/** What a user puts in place of the certificate placeholder of INVALID_ASSERTION's suggestion. */
+const CERT_PLACEHOLDER = '<the certificate uploaded to the app>';
+
+/** A suggested command run after a test: which, for which cause, and how it ended. */
+type SuggestionRun = { test: string; code: CauseCode; command: string; outcome: string };
+const suggestionRuns: SuggestionRun[] = [];
 
 type Outcome = {
   result: DiagnoseResult;
   /** Everything shown through the UX, one call per line. */
   output: string;
-  /** Rows of every table printed (checks first, then attempts). */
+  /** Rows of every table printed (checks first, then attempts), each cell on one line again. */
   rows: Array<Record<string, string>>;
 };
+
+/** Text folded to the output's width, as one line per paragraph again: each line break and its indent, a space. */
+const unfolded = (text: string): string => text.replace(/\n[ \t]*(?=\S)/g, ' ');
 
 describe('jwt diagnose', function () {
   this.timeout(60_000);
@@ -92,7 +108,66 @@ describe('jwt diagnose', function () {
     delete process.env.SF_AUDIENCE_URL;
   });
 
-  afterEach(async () => {
+  /** Diagnoses of the running test whose suggestions are still to be run. */
+  let suggesting: DiagnoseResult[] = [];
+
+  /** The alias of an admin login of the test's org, stored when a suggestion first needs one. */
+  let adminAlias: string | undefined;
+  async function adminOrgAlias(): Promise<string> {
+    if (adminAlias) return adminAlias;
+    const stored = await storeJwtLogin({
+      username: 'admin@acme.com',
+      clientId: CI_CLIENT_ID,
+      keyFile: SERVER_KEY,
+      loginUrl: (emu as Emulator).url,
+      alias: 'suggestions-admin',
+    });
+    tokens.push(stored.accessToken);
+    adminAlias = 'suggestions-admin';
+    return adminAlias;
+  }
+
+  /** Runs every concrete diagnose/status command the test's diagnoses suggested, and notes how each ended. */
+  async function runSuggestions(test: string): Promise<void> {
+    const results = suggesting;
+    suggesting = [];
+    adminAlias = undefined;
+    if (!emu) return;
+    // the next command runs once the org answers again (a test may have made it hang or fail)
+    emu.setFaults(undefined);
+    for (const result of results) {
+      if (!result.cause) continue;
+      const texts = [...result.cause.actions, ...result.checks.flatMap((c) => c.actions ?? [])];
+      for (const command of suggestedCommands(texts)) {
+        const run: SuggestionRun = { test, code: result.cause.code, command, outcome: 'not concrete' };
+        suggestionRuns.push(run);
+        const fill: Record<string, string> = { [CERT_PLACEHOLDER]: join(KEYS_DIR, 'server.crt') };
+        try {
+          // eslint-disable-next-line no-await-in-loop -- one suggestion after another, as a user runs them
+          if (command.includes(ADMIN_ORG_PLACEHOLDER)) fill[ADMIN_ORG_PLACEHOLDER] = await adminOrgAlias();
+        } catch (error) {
+          run.outcome = `not run: no admin login of this org (${(error as Error).message})`;
+          continue;
+        }
+        const concrete = concreteArgv(command, fill);
+        if (!concrete) continue;
+        try {
+          // eslint-disable-next-line no-await-in-loop
+          if (concrete.command === 'diagnose') await JwtDiagnose.run(concrete.argv);
+          // eslint-disable-next-line no-await-in-loop
+          else await JwtStatus.run(concrete.argv);
+          run.outcome = 'ran';
+        } catch (error) {
+          const code = exitCodeOf(error);
+          run.outcome = code === 2 ? `usage error: ${(error as Error).message}` : `ran (exit ${code ?? '?'})`;
+        }
+        process.exitCode = undefined;
+      }
+    }
+  }
+
+  afterEach(async function () {
+    await runSuggestions(this.currentTest?.fullTitle() ?? '');
     process.exitCode = undefined;
     sandbox.restore();
     if (savedAudience === undefined) delete process.env.SF_AUDIENCE_URL;
@@ -131,13 +206,15 @@ describe('jwt diagnose', function () {
     const before = hashTree(home.home);
     const result = (await JwtDiagnose.run(args)) as DiagnoseResult;
     expect(treeChanges(before, hashTree(home.home)), 'files under HOME changed').to.deep.equal([]);
+    suggesting.push(result);
     const output = capturedOutput(ux);
     expect(
       secretLeaks(`${output}\n${JSON.stringify(result)}`, [...tokens, ...KEY_MATERIAL]),
       'secret in output',
     ).to.deep.equal([]);
     expectShape(result);
-    return { result, output, rows: tableRows(ux) };
+    const rows = tableRows(ux).map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, unfolded(v)])));
+    return { result, output, rows };
   }
 
   function tokenRequests(): number {
@@ -150,21 +227,30 @@ describe('jwt diagnose', function () {
     return found as DiagnoseResult['checks'][number];
   }
 
-  /** A diagnosed fault: the code, exit code 1, the header and an action in the human output. */
+  /** What the command logged, one line per paragraph (the human output is folded to the width). */
+  function logged(): string {
+    return unfolded(ux.log.args.map((args) => String(args[0])).join('\n'));
+  }
+
+  /**
+   * A diagnosed fault: the code, exit code 1, the verdict first (its first line names the cause), the message
+   * and an action in the human output.
+   */
   function expectFault(outcome: Outcome, code: CauseCode): NonNullable<DiagnoseResult['cause']> {
-    const { result, output } = outcome;
+    const { result } = outcome;
     expect(result.cause?.code, `${result.cause?.code}: ${result.cause?.message}`).to.equal(code);
     expect(result.ok).to.equal(false);
     expect(process.exitCode).to.equal(1);
     const cause = result.cause as NonNullable<DiagnoseResult['cause']>;
     expect(cause.actions.length, 'actions').to.be.greaterThan(0);
-    expect(ux.styledHeader.args.flat()).to.include(`Cause: ${code}`);
-    expect(output).to.include(cause.message);
-    expect(ux.log.args.flat()).to.include(`  - ${cause.actions[0]}`);
-    // the failing check that carries the code is in the checks table, with its code
+    const firstLine = String(ux.log.firstCall.args[0]).split('\n')[0];
+    expect(firstLine.startsWith(`The JWT login of ${result.username} fails (${code}):`), firstLine).to.equal(true);
+    const words = (text: string): string => text.replace(/\s+/g, ' ');
+    expect(words(logged())).to.include(words(cause.message));
+    expect(words(logged())).to.include(words(`- ${cause.actions[0]}`));
+    // the failing check that carries the code is in the result
     const failing = result.checks.find((c) => c.status === 'fail' && c.code === code);
     expect(failing, `a failing check with code ${code}`).to.not.equal(undefined);
-    expect(outcome.rows.some((r) => r.Check === failing?.id && r.Status === `fail (${code})`)).to.equal(true);
     return cause;
   }
 
@@ -173,7 +259,8 @@ describe('jwt diagnose', function () {
     expect(result.cause, result.cause?.message).to.equal(null);
     expect(result.ok).to.equal(true);
     expect(process.exitCode ?? 0).to.equal(0);
-    expect(ux.logSuccess.args.flat()).to.include(`The JWT login of ${result.username} works.`);
+    // one line says it works, first
+    expect(ux.logSuccess.args.flat()).to.deep.equal([`The JWT login of ${result.username} works.`]);
     expect(ux.styledHeader.called).to.equal(false);
   }
 
@@ -226,14 +313,24 @@ describe('jwt diagnose', function () {
       });
       // a token was issued, and it is nowhere in the output (diagnose() checks that)
       expect(tokens).to.have.length(1);
+      // one line, nothing else
+      expect(ux.table.called).to.equal(false);
+      expect(ux.log.called).to.equal(false);
+    });
+
+    it('--verbose shows every check and token request after the verdict', async () => {
+      const target = await emulator('healthy');
+      const outcome = await diagnose([...flagsFor(target), '--verbose']);
+      expectOk(outcome);
+      const { result } = outcome;
+      expect(outcome.rows.filter((r) => r.Check).map((r) => r.Check)).to.deep.equal(result.checks.map((c) => c.id));
       expect(outcome.rows).to.deep.include({
         Check: 'token-exchange',
         Status: 'pass',
         Detail: check(result, 'token-exchange').message,
       });
       expect(outcome.rows).to.deep.include({
-        Host: `${target.url}/`,
-        Audience: `${target.url}/`,
+        Request: `POST ${target.url}/ aud ${target.url}/`,
         Result: 'token issued',
       });
     });
@@ -373,7 +470,10 @@ describe('jwt diagnose', function () {
 
     it('KEY_TOO_SHORT for a 1024-bit key: key-size fails, the exchange is skipped, no token request', async () => {
       const target = await emulator('weak-key');
-      const outcome = await diagnose(flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, fixtureKey('weak1024.key')));
+      const outcome = await diagnose([
+        ...flagsFor(target, 'ci@acme.com', CI_CLIENT_ID, fixtureKey('weak1024.key')),
+        '--verbose',
+      ]);
       const cause = expectFault(outcome, 'KEY_TOO_SHORT');
       expect(check(outcome.result, 'key-size')).to.include({ status: 'fail', code: 'KEY_TOO_SHORT' });
       expect(check(outcome.result, 'key-size').message).to.include('1024');
@@ -593,7 +693,9 @@ describe('jwt diagnose', function () {
         'admin@acme.com',
       ]);
       const cause = expectFault(outcome, 'USER_NOT_PREAUTHORIZED');
-      expect(cause.actions.join('\n')).to.include('sf jwt approve --admin-org admin@acme.com');
+      expect(cause.actions.join('\n')).to.include(
+        `sf jwt approve --username ci@acme.com --client-id ${ADMIN_CLIENT_ID} --jwt-key-file ${SERVER_KEY} --instance-url ${target.url}/ --admin-org admin@acme.com --permission-set `,
+      );
       expect(outcome.result.evidence?.app).to.include({ adminApprovedOnly: true });
     });
 
@@ -624,7 +726,11 @@ describe('jwt diagnose', function () {
       expect(check(result, 'org-evidence').status).to.equal('skip');
       expect(check(result, 'org-evidence').message).to.include('--admin-org');
       expect(result.approvalUrl).to.be.a('string');
-      expect(ux.log.args.flat()).to.include('Not collected');
+      // what was not collected is in the JSON, and in the human output with --verbose (the next steps say how)
+      expect(ux.log.args.flat()).to.not.include('Not collected:');
+      ux.log.resetHistory();
+      await diagnose([...flagsFor(target), '--verbose']);
+      expect(ux.log.args.flat()).to.include('Not collected:');
     });
 
     it('USER_NOT_APPROVED with --admin-org: the user record shows no approval', async () => {
@@ -639,7 +745,8 @@ describe('jwt diagnose', function () {
       expect(result.evidence?.oauthTokens).to.deep.equal([]);
       expect(result.approvalUrl).to.be.a('string');
       expect(cause.actions.join('\n')).to.include('sf jwt approve --username ci@acme.com');
-      expect(ux.table.args.some((call) => (call[0] as { title?: string }).title === 'Evidence from the org')).to.equal(
+      expect(ux.log.args.flat()).to.include('Evidence from the org:');
+      expect(ux.log.args.flat().some((line) => /^ {2}Approvals \(OauthToken\) +none$/.test(String(line)))).to.equal(
         true,
       );
     });
@@ -688,9 +795,7 @@ describe('jwt diagnose', function () {
       const cause = expectFault(outcome, 'UNKNOWN_ERROR');
       expect(cause.message).to.include('invalid_request');
       expect(cause.message).to.include('Something new went wrong (code 4711)');
-      expect(ux.log.args.flat().join('\n')).to.include(
-        'Salesforce answered: invalid_request: Something new went wrong (code 4711)',
-      );
+      expect(logged()).to.include('Salesforce answered "invalid_request: Something new went wrong (code 4711)"');
     });
 
     it('reports what a restricted admin could not read, and draws no conclusion from it', async () => {
@@ -821,14 +926,13 @@ describe('jwt diagnose', function () {
         for (const org of all.orgs) expectShape(org);
         expect(all.summary).to.deep.equal({ total: 2, ok: 1, failed: 1, causes: { KEY_FILE_NOT_FOUND: 1 } });
         expect(process.exitCode).to.equal(1);
-        expect(ux.log.args.flat()).to.include('1 of 2 JWT logins work.');
-        // the causes first, then the failing login with its next command; the working one is counted
+        // the count first, in one line; then the causes, and the failing login with its next command
+        expect(ux.log.firstCall.args[0]).to.equal('1 of 2 JWT logins work (--verbose lists the ones that work).');
         const rows = tableRows(ux);
-        expect(rows[0]).to.deep.equal({ Cause: 'KEY_FILE_NOT_FOUND', Logins: '1' });
-        expect(rows[1]).to.include({ Username: 'admin@acme.com', Cause: 'KEY_FILE_NOT_FOUND' });
-        expect(rows[1]['Next command']).to.equal('sf jwt diagnose -o admin@acme.com');
-        expect(rows).to.have.length(2);
-        expect(ux.log.args.flat()).to.include('1 JWT logins work; --verbose lists them.');
+        expect(rows).to.deep.equal([{ Cause: 'KEY_FILE_NOT_FOUND', Logins: '1' }]);
+        expect(logged()).to.include('- admin@acme.com: KEY_FILE_NOT_FOUND. ');
+        expect(ux.log.args.flat()).to.include('    sf jwt diagnose --username admin@acme.com');
+        expect(logged()).to.not.match(/JWT logins work\.[\s\S]*JWT logins work/);
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }
@@ -841,6 +945,26 @@ describe('jwt diagnose', function () {
       expect(process.exitCode ?? 0).to.equal(0);
       expect(ux.log.args.flat().join('\n')).to.include('no stored JWT logins');
       expect(treeChanges(before, hashTree(home.home))).to.deep.equal([]);
+    });
+  });
+
+  // last: after every other test of this file has run its suggestions (afterEach)
+  describe('suggested commands', () => {
+    it('every concrete sf jwt diagnose / status suggestion of every cause runs without a usage error', () => {
+      expect(suggestionRuns.filter((run) => run.outcome.startsWith('usage error'))).to.deep.equal([]);
+      expect(suggestionRuns.filter((run) => run.outcome.startsWith('not run'))).to.deep.equal([]);
+      // the causes whose next steps name such a command, each with at least one of them run
+      const ran = new Set(suggestionRuns.filter((run) => run.outcome.startsWith('ran')).map((run) => run.code));
+      expect([...ran].sort()).to.include.members([
+        'APPROVAL_NOT_PROPAGATED',
+        'INVALID_ASSERTION',
+        'NOT_ADMIN_APPROVED',
+        'USER_INACTIVE',
+        'USER_NOT_APPROVED',
+        'USER_NOT_PREAUTHORIZED',
+      ]);
+      // nothing that names a diagnose or status command is left out as "not concrete"
+      expect(suggestionRuns.filter((run) => run.outcome === 'not concrete')).to.deep.equal([]);
     });
   });
 });

@@ -21,7 +21,9 @@ describe('jwt keygen', () => {
     [ux.log, ux.logSuccess, ux.styledHeader, ux.warn, ux.info]
       .flatMap((stub) => stub.getCalls().flatMap((call) => call.args as unknown[]))
       .map(String)
-      .join('\n');
+      .join('\n')
+      // folded to the output's width: one line per paragraph again
+      .replace(/\n[ \t]*(?=\S)/g, ' ');
 
   const runFails = async (args: string[]): Promise<SfError> => {
     try {
@@ -173,6 +175,16 @@ describe('jwt keygen', () => {
     expect(err.name).to.equal('DirectoryNotWritableError');
     expect(err.exitCode).to.equal(1);
     expect(err.actions?.join('\n')).to.include('--output-dir');
+    // refused before any key was generated
+    expect(printed()).to.not.include('Generating');
+    expect(ux.logToStderr.args.flat().join('\n')).to.not.include('Generating');
+  });
+
+  it('checks the output directory before generating a key: existing files are refused first', async () => {
+    await writeFile(join(dir, 'server.key'), 'old key');
+    await runFails(['--output-dir', dir]);
+    expect(ux.logToStderr.args.flat().join('\n')).to.not.include('Generating');
+    expect(await readdir(dir)).to.deep.equal(['server.key']);
   });
 
   it('writes a pair that the certificate check of jwt diagnose accepts', async () => {

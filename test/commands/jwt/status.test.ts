@@ -103,7 +103,10 @@ describe('jwt status', function () {
       rows.some((r) => r.App === 'CI App' && r['Use count'] === '42' && r['Last used'].startsWith('2026-03-01')),
     ).to.equal(true);
     expect(rows.some((r) => r['Permission set'] === 'JWT_Access' && r['Reaches the user'] === 'no')).to.equal(true);
-    expect(output).to.include('sf jwt approve --admin-org emu-admin --username ci@acme.com --app-name Admin_App');
+    // the fix runs as it is: the login is not stored, so it names the org's login URL (the admin org's) and the app
+    expect(output).to.match(
+      /sf jwt approve --username ci@acme\.com --instance-url http:\/\/127\.0\.0\.1:\d+\/? --app-name Admin_App --admin-org emu-admin/,
+    );
   });
 
   it('lists all of the user’s approvals when no app is given', async () => {

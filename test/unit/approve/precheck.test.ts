@@ -161,8 +161,9 @@ describe('approve/precheck: the refusal in words', () => {
     expect(actions).to.include('External Client App Manager > the app > Edit Settings > OAuth Settings');
     expect(actions).to.include('--redirect-uri');
     expect(actions).to.include(
-      'sf jwt approve --admin-org <admin org> --username ci@acme.com --client-id 3MVG9abc --dry-run',
+      'sf jwt approve --username ci@acme.com --client-id 3MVG9abc --admin-org <admin org alias> --dry-run',
     );
+    expect(actions).to.include('In place of <admin org alias>, put the alias or username of an org');
     expect(words.actions.join(' ')).to.not.include('%s');
   });
 

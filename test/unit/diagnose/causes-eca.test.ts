@@ -140,7 +140,7 @@ describe('APP_NOT_INSTALLED', () => {
     });
     expect(cause.message).to.include('CI ECA is in this org, and it was created or changed 3 minute(s) ago');
     expect(cause.actions[1]).to.equal(
-      `Or let the plugin retry until it works: sf jwt approve --admin-org uat-admin --username ci@acme.com.uat --client-id 3MVG9abc --instance-url ${MY_DOMAIN}/ --wait 10m`,
+      `Or let the plugin retry until it works: sf jwt approve --username ci@acme.com.uat --client-id 3MVG9abc --jwt-key-file /keys/server.key --instance-url ${MY_DOMAIN}/ --admin-org uat-admin --wait 10m`,
     );
     expect(cause.evidence).to.deep.include({ appInOrg: true, appLastModifiedDate: '2026-05-01T11:56:30.000Z' });
 

@@ -89,7 +89,7 @@ describe('buildCause', () => {
         evidence: { user: user(), app: app({ adminApprovedOnly: true }), grants: [grant()] },
       });
       expect(cause.actions.join('\n')).to.include(
-        'sf jwt approve --admin-org prod-admin --username ci@acme.com --client-id 3MVG9abc --permission-set CI_Access',
+        'sf jwt approve --username ci@acme.com --client-id 3MVG9abc --instance-url https://acme.my.salesforce.com --admin-org prod-admin --permission-set CI_Access',
       );
       expect(cause.actions.join('\n')).to.include('Setup → App Manager → CI App → Manage');
     }
@@ -101,8 +101,10 @@ describe('buildCause', () => {
     expect(cause.message).to.include('sandbox suffix');
     expect(cause.message).to.include('frozen');
     expect(cause.actions.join('\n')).to.include(
-      'sf jwt diagnose --username ci@acme.com --client-id 3MVG9abc --admin-org <admin org alias>',
+      'sf jwt diagnose --username ci@acme.com --client-id 3MVG9abc --jwt-key-file <key file> --instance-url https://acme.my.salesforce.com --admin-org <admin org alias>',
     );
+    // the placeholder is said for what it is
+    expect(cause.actions.at(-1)).to.match(/^In place of <admin org alias>, put the alias or username of an org/);
     expect(cause.actions.join('\n')).to.include(
       'sf jwt approve --username ci@acme.com --client-id 3MVG9abc --instance-url https://acme.my.salesforce.com',
     );

@@ -42,20 +42,25 @@ describe('fleet rows', () => {
 
   it('names the next command by cause: the fix where there is one, else the full diagnosis', () => {
     const u = 'ci@acme.com';
-    expect(nextCommand(failing(u, 'KEY_FILE_NOT_FOUND'))).to.equal('sf jwt diagnose -o ci@acme.com');
+    expect(nextCommand(failing(u, 'KEY_FILE_NOT_FOUND'))).to.equal('sf jwt diagnose --username ci@acme.com');
+    expect(nextCommand(failing(u, 'KEY_FILE_NOT_FOUND'), 'admin')).to.equal(
+      'sf jwt diagnose --username ci@acme.com --admin-org admin',
+    );
     expect(nextCommand(failing(u, 'USER_NOT_APPROVED'))).to.equal(
-      'sf jwt diagnose -o ci@acme.com --admin-org <admin org alias>',
+      'sf jwt diagnose --username ci@acme.com --admin-org <admin org alias>',
     );
-    expect(nextCommand(failing(u, 'USER_NOT_APPROVED'), 'admin')).to.equal('sf jwt approve -o ci@acme.com');
+    expect(nextCommand(failing(u, 'USER_NOT_APPROVED'), 'admin')).to.equal('sf jwt approve --username ci@acme.com');
     expect(nextCommand(failing(u, 'USER_NOT_PREAUTHORIZED'), 'admin')).to.equal(
-      'sf jwt approve -o ci@acme.com --admin-org admin',
+      'sf jwt approve --username ci@acme.com --admin-org admin',
     );
-    expect(nextCommand(failing(u, 'APPROVAL_NOT_PROPAGATED'))).to.equal('sf jwt approve -o ci@acme.com --wait 10m');
+    expect(nextCommand(failing(u, 'APPROVAL_NOT_PROPAGATED'))).to.equal(
+      'sf jwt approve --username ci@acme.com --wait 10m',
+    );
     expect(nextCommand(failing(u, 'USER_INACTIVE'))).to.equal(
-      'sf jwt diagnose -o ci@acme.com --admin-org <admin org alias>',
+      'sf jwt diagnose --username ci@acme.com --admin-org <admin org alias>',
     );
     expect(nextCommand(failing("o'brien @acme.com", 'NETWORK_ERROR'))).to.equal(
-      "sf jwt diagnose -o 'o'\\''brien @acme.com'",
+      "sf jwt diagnose --username 'o'\\''brien @acme.com'",
     );
   });
 
@@ -70,7 +75,7 @@ describe('fleet rows', () => {
       { Cause: 'USER_NOT_APPROVED', Logins: '2' },
       { Cause: 'NETWORK_ERROR', Logins: '1' },
     ]);
-    expect(view.failing.map((row) => row.Username)).to.deep.equal(['a@x.com', 'c@x.com', 'd@x.com']);
+    expect(view.failing.map((row) => row.username)).to.deep.equal(['a@x.com', 'c@x.com', 'd@x.com']);
     expect(view.working).to.deep.equal([{ Username: 'b@x.com', 'Login URL': 'https://acme.my.salesforce.com/' }]);
   });
 });

@@ -1,0 +1,143 @@
+/*
+ * How wide the human output may be, and text and tables folded to that width: the one place where line
+ * lengths are decided (src/cli/command.ts renders every view through it). Pure: no output here.
+ *
+ * Lines break at spaces only. A URL, a file path or a placeholder such as <admin org alias> is never cut; a
+ * suggested command (the text after ": " that starts with "sf ") is kept whole on one line, so it can be
+ * pasted and run. Such a value moves to a line of its own when it does not fit after the text before it, and
+ * is longer than the width only when it is longer by itself.
+ */
+
+/** The width of output that goes to a file or a pipe (a CI log): lines fit 100 columns. */
+export const WIDTH_WITHOUT_TERMINAL = 100;
+/** Narrower than this, folding helps nobody: a terminal reporting fewer columns is laid out for this many. */
+const MIN_WIDTH = 40;
+
+/** The columns to fit: the terminal's width, or WIDTH_WITHOUT_TERMINAL when the stream is not a terminal. */
+export function outputWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  if (!stream.isTTY || !stream.columns) return WIDTH_WITHOUT_TERMINAL;
+  return Math.max(stream.columns, MIN_WIDTH);
+}
+
+/** The length of text as a terminal shows it, counted in code points. */
+export const textWidth = (text: string): number => [...text].length;
+
+/**
+ * Words of a text: a placeholder in angle brackets, and a value in double quotes (shown that way because its
+ * spaces matter), are one word each, their spaces kept as they are.
+ */
+const WORD = /"(?:[^"\\\n]|\\.)*"\S*|<[^<>\n]*>\S*|\S+/g;
+/** A bullet or a numbered step at the start of a line: its continuation lines are indented under its text. */
+const MARKER = /^(\s*)((?:[-•*]|\d+\.)\s+)?/;
+/** A suggested command after a colon, to the end of the line: one unbreakable piece. */
+const COMMAND_TAIL = /^(.*?:)\s+(sf [a-z]\S* .*|sf [a-z]\S*)$/;
+/** A URL at the end of the line, after a colon. */
+const URL_TAIL = /^(.*?:)\s+(https?:\/\/\S+)$/;
+/** A line that is a suggested command by itself. */
+const COMMAND_LINE = /^sf [a-z]/;
+
+const words = (text: string): string[] => text.match(WORD) ?? [];
+
+/** Greedy fill of words into lines of at most `width` (a longer word gets a line of its own). */
+function fill(items: string[], width: number, first: string, rest: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of items) {
+    const candidate = empty ? `${line}${word}` : `${line} ${word}`;
+    if (empty || textWidth(candidate) <= width) {
+      line = candidate;
+      empty = false;
+    } else {
+      lines.push(line);
+      line = `${rest}${word}`;
+    }
+  }
+  if (!empty || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/** One line of text (no line break in it) folded to `width`. */
+function wrapParagraph(paragraph: string, width: number): string[] {
+  if (textWidth(paragraph) <= width) return [paragraph];
+  const [prefix, indent] = ((): [string, string] => {
+    const m = MARKER.exec(paragraph) as RegExpExecArray;
+    const lead = `${m[1]}${m[2] ?? ''}`;
+    return [lead, ' '.repeat(textWidth(lead))];
+  })();
+  const body = paragraph.slice(prefix.length);
+  if (COMMAND_LINE.test(body)) return [paragraph];
+  const tail = COMMAND_TAIL.exec(body) ?? URL_TAIL.exec(body);
+  if (!tail) return fill(words(body), width, prefix, indent);
+  const head = fill(words(tail[1]), width, prefix, indent);
+  const last = head[head.length - 1];
+  const value = tail[2];
+  if (textWidth(`${last} ${value}`) <= width) return [...head.slice(0, -1), `${last} ${value}`];
+  return [...head, `${indent}  ${value}`];
+}
+
+/**
+ * Text folded to `width` columns. Each line of it is folded on its own; a bullet's or a numbered step's
+ * continuation lines are indented under its text.
+ */
+export function wrapText(text: string, width: number): string {
+  return text
+    .split('\n')
+    .flatMap((paragraph) => wrapParagraph(paragraph, width))
+    .join('\n');
+}
+
+/** The columns of a table's rows, in order of first appearance. */
+function columnsOf(data: Array<Record<string, string>>): string[] {
+  const columns: string[] = [];
+  for (const row of data) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
+  return columns;
+}
+
+const longestLine = (text: string): number => Math.max(0, ...text.split('\n').map(textWidth));
+const longestWord = (text: string): number => Math.max(0, ...words(text).map(textWidth));
+
+/** A cell folded to its column's width: at spaces only, keeping its own line breaks. */
+function wrapCell(text: string, width: number): string {
+  return text
+    .split('\n')
+    .flatMap((line) => (textWidth(line) <= width ? [line] : fill(words(line), width, '', '')))
+    .join('\n');
+}
+
+/**
+ * The widths of a table's columns (without padding) so that the whole table, borders and one space of padding
+ * on each side of every cell included, fits `width`: the widest columns give way first, none narrower than its
+ * header or its longest word.
+ */
+export function columnWidths(data: Array<Record<string, string>>, width: number): Record<string, number> {
+  const columns = columnsOf(data);
+  const natural = columns.map((c) => Math.max(textWidth(c), ...data.map((row) => longestLine(row[c] ?? ''))));
+  const minimum = columns.map((c, i) =>
+    Math.min(natural[i], Math.max(textWidth(c), ...data.map((row) => longestWord(row[c] ?? '')))),
+  );
+  const available = width - (3 * columns.length + 1);
+  const sized = (cap: number): number[] => natural.map((n, i) => Math.min(n, Math.max(minimum[i], cap)));
+  const total = (widths: number[]): number => widths.reduce((a, b) => a + b, 0);
+  let widths = natural;
+  if (total(natural) > available) {
+    // the largest cap for which the table fits; at the lowest, every column is at its minimum
+    let low = 0;
+    let high = Math.max(...natural);
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (total(sized(mid)) <= available) low = mid;
+      else high = mid - 1;
+    }
+    widths = sized(low);
+  }
+  return Object.fromEntries(columns.map((c, i) => [c, widths[i]]));
+}
+
+/** A table's rows with every cell folded, so that the table drawn with borders fits `width` (see columnWidths). */
+export function fitTable(data: Array<Record<string, string>>, width: number): Array<Record<string, string>> {
+  const widths = columnWidths(data, width);
+  return data.map((row) =>
+    Object.fromEntries(Object.entries(row).map(([key, value]) => [key, wrapCell(value, widths[key])])),
+  );
+}
