@@ -87,19 +87,29 @@ export function keygenPaths(dir: string): WrittenFiles {
 }
 
 /**
+ * Fails (exit code 1) when `dir` exists and is not a directory (or a path through a file). Returns whether it
+ * exists: a missing directory is created when writing.
+ */
+export async function assertDirectory(dir: string): Promise<boolean> {
+  const abs = resolve(dir);
+  try {
+    if (!(await stat(abs)).isDirectory()) throw messages.createError('error.NotADirectory', [abs], [], 1);
+    return true;
+  } catch (err) {
+    if (err instanceof SfError) throw err;
+    if (errorCode(err) === 'ENOTDIR') throw messages.createError('error.NotADirectory', [abs], [], 1);
+    return false;
+  }
+}
+
+/**
  * Fails (exit code 1) when server.key or server.crt already exists in dir and force is not set, or when
  * dir exists and is not a directory. Checks both files before anything is written.
  */
 export async function assertCanWrite(dir: string, { force }: { force: boolean }): Promise<WrittenFiles> {
   const paths = keygenPaths(dir);
   const abs = dirname(paths.keyFile);
-  try {
-    if (!(await stat(abs)).isDirectory()) throw messages.createError('error.NotADirectory', [abs], [], 1);
-  } catch (err) {
-    if (err instanceof SfError) throw err;
-    if (errorCode(err) === 'ENOTDIR') throw messages.createError('error.NotADirectory', [abs], [], 1);
-    return paths; // missing: created when writing
-  }
+  if (!(await assertDirectory(abs))) return paths; // missing: created when writing
   if (!force) {
     const files = [paths.keyFile, paths.certFile];
     const present = await Promise.all(files.map(exists));
@@ -162,4 +172,39 @@ export async function writeKeyAndCert(
     done();
   }
   return paths;
+}
+
+/**
+ * Writes only server.crt into dir (creating dir, mode 0700, when missing), for a key that exists already: the
+ * certificate made from it. Never overwrites: an existing server.crt is refused (exit code 1). Ctrl-C while
+ * writing leaves nothing half-done. Returns the certificate's absolute path.
+ */
+export async function writeCertificate(dir: string, certPem: string): Promise<string> {
+  const { certFile } = keygenPaths(dir);
+  const abs = dirname(certFile);
+  let created: string[] = [];
+  const undo = (): void => {
+    for (const path of [...created].reverse()) {
+      try {
+        if (path.endsWith(sep)) rmdirSync(path);
+        else unlinkSync(path);
+      } catch {
+        // already gone, or a directory that is not empty any more
+      }
+    }
+  };
+  const done = onInterrupt(undo);
+  try {
+    for (const made of await ensureDirectory(abs)) created.push(`${made}${sep}`);
+    created.push(certFile);
+    await writeNew(certFile, certPem, 0o644, false, abs);
+  } catch (err) {
+    // an existing server.crt is not ours to remove; anything else written or made here goes
+    if (err instanceof SfError && err.name === 'FilesExistError') created = created.filter((path) => path !== certFile);
+    undo();
+    throw err;
+  } finally {
+    done();
+  }
+  return certFile;
 }
