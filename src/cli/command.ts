@@ -158,6 +158,7 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
             data: line.data,
             ...(line.title ? { title: line.title } : {}),
             ...(line.overflow ? { overflow: line.overflow } : {}),
+            ...(line.maxWidth && !process.stdout.columns ? { maxWidth: line.maxWidth } : {}),
           });
           break;
         default:

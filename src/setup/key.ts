@@ -16,7 +16,7 @@ import { checkKeyParse } from '../diagnose/checks/keyParse.js';
 import { checkKeySize, rsaBits } from '../diagnose/checks/keySize.js';
 import type { Check } from '../diagnose/types.js';
 import { createSelfSignedCertificate, DEFAULT_DAYS, generateKeyPairAndCert } from '../keys/generate.js';
-import { readCertificate } from '../keys/match.js';
+import { publicKeyFingerprint, readCertificate } from '../keys/match.js';
 import { assertDirectory, keygenPaths, writeCertificate, writeKeyAndCert } from '../keys/write.js';
 import { bullets } from '../utils/bullets.js';
 import { shellQuote } from '../utils/shell.js';
@@ -46,12 +46,19 @@ export type KeyPlan = {
   bits: number;
   /** SHA-256 fingerprint of the certificate. */
   fingerprint: string;
+  /** SHA-256 fingerprint of the key's public key (SubjectPublicKeyInfo), to compare with the app's certificate. */
+  publicKeyFingerprint: string;
   /** What is new: both files, the certificate only, or nothing (all reused). */
   writes: 'pair' | 'certificate' | 'nothing';
   /** Warnings of the certificate check (an expired or soon expiring certificate). */
   warnings: string[];
   /** Writes the new files (nothing when all is reused). Call only once the pre-flight passed. */
   write: () => Promise<void>;
+  /**
+   * For a certificate made here from an existing key: the same plan with another certificate of that key (the
+   * one the app already has), written instead. Undefined when the certificate is not made here.
+   */
+  withCertificate?: (certPem: string) => KeyPlan;
 };
 
 /** A key step that can't go on: the reason and the fix (exit code 1). */
@@ -134,18 +141,21 @@ async function existingKey(opts: KeyOptions & { keyFile: string }): Promise<KeyP
     return plan({ keyFile, certFile, certPem: pem(cert), bits, writes: 'nothing', warnings, write: noWrite });
   }
   await assertDirectory(opts.outputDir);
-  const certPem = await certificateFor(key, opts.commonName);
-  return plan({
-    keyFile,
-    certFile,
-    certPem,
-    bits,
-    writes: 'certificate',
-    warnings,
-    write: async () => {
-      await writeCertificate(opts.outputDir, certPem);
-    },
+  const madeHere = (certPem: string): KeyPlan => ({
+    ...plan({
+      keyFile,
+      certFile,
+      certPem,
+      bits,
+      writes: 'certificate',
+      warnings,
+      write: async () => {
+        await writeCertificate(opts.outputDir, certPem);
+      },
+    }),
+    withCertificate: madeHere,
   });
+  return madeHere(await certificateFor(key, opts.commonName));
 }
 
 /** No key given: the pair in --output-dir, reused when it is one, or a new one. */
@@ -210,8 +220,9 @@ async function outputDirPair(opts: KeyOptions): Promise<KeyPlan> {
 
 const noWrite = async (): Promise<void> => {};
 
-function plan(fields: Omit<KeyPlan, 'fingerprint'>): KeyPlan {
-  return { ...fields, fingerprint: new X509Certificate(fields.certPem).fingerprint256 };
+function plan(fields: Omit<KeyPlan, 'fingerprint' | 'publicKeyFingerprint'>): KeyPlan {
+  const cert = new X509Certificate(fields.certPem);
+  return { ...fields, fingerprint: cert.fingerprint256, publicKeyFingerprint: publicKeyFingerprint(cert.publicKey) };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { Messages, SfError, type Connection } from '@salesforce/core';
+import { publicKeyFingerprint } from '../keys/match.js';
 import { queryRecords, type Errors } from '../org/query.js';
 import { soqlString } from '../org/soql.js';
 import { readFrozen, readUser } from '../org/users.js';
@@ -39,6 +40,13 @@ export type PreflightOptions = {
   callbackUrl?: string;
   /** The certificate (PEM) of the JWT key. */
   certPem: string;
+  /** SHA-256 fingerprint of the key's public key. */
+  keyFingerprint: string;
+  /**
+   * Whether the certificate was made here from an existing key: when the app already has a certificate of that
+   * key, the app's own is kept (and written) instead.
+   */
+  certificateMadeHere: boolean;
   replaceCert: boolean;
   timeoutMs: number;
   /** How long to wait for the check-only deploy. */
@@ -61,6 +69,13 @@ export type Preflight = {
   checkDeployId?: string;
   /** SHA-256 fingerprint of the certificate the app had, when it had one. */
   previousCertificate?: string;
+  /** The certificate the app carries after the setup (PEM): the key's, or the app's own when it is the key's. */
+  certPem: string;
+  /**
+   * The app had another certificate of the same key (a renewed one, say): replacing it stops no key from
+   * working, so it needs no --replace-cert.
+   */
+  certificateSameKey: boolean;
 };
 
 /** The user permissions Salesforce names for each kind of component a deploy may be refused. */
@@ -188,11 +203,12 @@ async function permissionSetId(conn: Connection, opts: PreflightOptions): Promis
   return rows[0]?.Id;
 }
 
-function fingerprintOf(text: string | undefined): string | undefined {
+/** The certificate an app has (PEM or its bare base64, as a read returns it), parsed; undefined when it has none. */
+function certificateOf(text: string | undefined): X509Certificate | undefined {
   const der = certificateDer(text);
   if (!der) return undefined;
   try {
-    return new X509Certificate(der).fingerprint256;
+    return new X509Certificate(der);
   } catch {
     return undefined;
   }
@@ -252,31 +268,38 @@ export async function runPreflight(opts: PreflightOptions): Promise<Preflight> {
     );
   }
 
+  const existingCert = certificateOf(readText(normaliseRead(existing.reads.globalOauth)?.certificate));
+  const certificateSameKey =
+    existingCert !== undefined && publicKeyFingerprint(existingCert.publicKey) === opts.keyFingerprint;
+  // a certificate made here gives way to the app's own certificate of the same key
+  const certPem = certificateSameKey && opts.certificateMadeHere ? existingCert.toString() : opts.certPem;
   let plan: SetupPlan;
   try {
     plan = planSetupPackage(existing.reads, {
       appName: opts.appName,
       contactEmail: email,
-      certificatePem: opts.certPem,
+      certificatePem: certPem,
       callbackUrl: opts.callbackUrl,
       scope: opts.scope,
       permissionSetName: opts.permissionSet,
       permissionSetId: psId,
       createPermissionSet: psId === undefined,
-      allowCertificateReplace: opts.replaceCert,
+      allowCertificateReplace: opts.replaceCert || certificateSameKey,
       apiVersion: conn.getApiVersion(),
     });
   } catch (error) {
     if (error instanceof SetupPackageError) throw packageError(error);
     throw error;
   }
-  const previous = fingerprintOf(readText(normaliseRead(existing.reads.globalOauth)?.certificate));
-  refuseBlockedPlan(plan, opts, previous, new X509Certificate(opts.certPem).fingerprint256);
+  const previous = existingCert?.fingerprint256;
+  refuseBlockedPlan(plan, opts, previous, new X509Certificate(certPem).fingerprint256);
   const clientId = plan.consumerKey.status === 'unconfirmed' ? '' : plan.consumerKey.value;
   const result: Preflight = {
     userId: user.id,
     plan,
     clientId,
+    certPem,
+    certificateSameKey,
     ...(psId ? { permissionSetId: psId } : {}),
     ...(previous ? { previousCertificate: previous } : {}),
   };

@@ -16,6 +16,7 @@ import { connectAdminOrg } from '../org/adminOrg.js';
 import { resolveUsername, type JwtInputs } from '../org/inputs.js';
 import { normalizeLoginUrl } from '../org/loginUrl.js';
 import { adminOrgFacts, refuseOtherOrg } from '../org/orgMatch.js';
+import { describeDuration } from '../utils/duration.js';
 import { onInterrupt } from '../utils/interrupt.js';
 import { commandLine, shellQuote } from '../utils/shell.js';
 import { ensureAssignment } from './assignment.js';
@@ -159,8 +160,11 @@ async function keyStep(run: Run): Promise<KeyPlan> {
   return key;
 }
 
-/** 2. pre-flight: nothing changes in the org, and no file is written, until it passed. */
-async function preflightStep(run: Run, key: KeyPlan): Promise<Preflight> {
+/**
+ * 2. pre-flight: nothing changes in the org, and no file is written, until it passed. Returns the pre-flight and
+ * the key plan, whose certificate may now be the app's own certificate of the same key.
+ */
+async function preflightStep(run: Run, planned: KeyPlan): Promise<{ pre: Preflight; key: KeyPlan }> {
   const { inputs, ui, progress, result } = run;
   const pre = await inStep('preflight', ui, messages.getMessage('spinner.preflight', [inputs.adminOrg]), () =>
     runPreflight({
@@ -172,7 +176,9 @@ async function preflightStep(run: Run, key: KeyPlan): Promise<Preflight> {
       permissionSet: inputs.permissionSet,
       scope: inputs.scope,
       callbackUrl: inputs.callbackUrl,
-      certPem: key.certPem,
+      certPem: planned.certPem,
+      keyFingerprint: planned.publicKeyFingerprint,
+      certificateMadeHere: planned.withCertificate !== undefined,
       replaceCert: inputs.replaceCert,
       timeoutMs: inputs.timeoutMs,
       deployBudgetMs: deployBudget(inputs),
@@ -180,6 +186,8 @@ async function preflightStep(run: Run, key: KeyPlan): Promise<Preflight> {
       onPoll: (status) => ui.spinner.status(status),
     }),
   );
+  const key =
+    pre.certPem !== planned.certPem && planned.withCertificate ? planned.withCertificate(pre.certPem) : planned;
   result.clientId = pre.clientId;
   result.loginCommand = loginCommandOf(inputs, {
     username: run.username,
@@ -187,7 +195,7 @@ async function preflightStep(run: Run, key: KeyPlan): Promise<Preflight> {
     keyFile: key.keyFile,
     loginUrl: run.loginUrl,
   });
-  return pre;
+  return { pre, key };
 }
 
 /** --dry-run: every step as planned, nothing written or changed. */
@@ -251,7 +259,7 @@ async function appStep(run: Run, pre: Preflight, words: StepWords): Promise<Depl
     plan.deploy.includes('permissionSet') ? 'created' : 'already present',
     words.permissionSet.done,
   );
-  if (plan.certificate.verdict === 'different') {
+  if (plan.certificate.verdict === 'different' && !pre.certificateSameKey) {
     ui.warn(messages.getMessage('warning.certificateReplaced', [inputs.appName, pre.previousCertificate ?? '?']));
   }
   const policy = plan.components.find((component) => component.component === 'oauthPolicies');
@@ -301,7 +309,7 @@ async function verifyStep(run: Run, pre: Preflight, key: KeyPlan, changed: boole
       waitMs: inputs.waitMs,
       timeoutMs: inputs.timeoutMs,
       adminOrg: inputs.adminOrg,
-      retryable: retryableAfter(pre.plan.certificate.verdict !== 'same'),
+      retryable: retryableAfter(pre.plan.certificate.verdict !== 'same' && !pre.certificateSameKey),
       signal: run.context.signal,
     },
     ui.spinner,
@@ -320,6 +328,7 @@ async function verifyStep(run: Run, pre: Preflight, key: KeyPlan, changed: boole
         ]),
         'VerifyFailedError',
         [
+          ...(changed ? [messages.getMessage('verify.propagating', [describeDuration(inputs.waitMs)])] : []),
           ...(cause?.actions ?? []),
           messages.getMessage('verify.rerun', [shellQuote(username), shellQuote(inputs.adminOrg)]),
         ],
@@ -354,8 +363,7 @@ async function storeStep(run: Run, pre: Preflight, key: KeyPlan): Promise<void> 
 
 async function runSteps(run: Run): Promise<void> {
   const { inputs, ui, progress, result, username } = run;
-  const key = await keyStep(run);
-  const pre = await preflightStep(run, key);
+  const { pre, key } = await preflightStep(run, await keyStep(run));
   if (inputs.dryRun) {
     planSteps(run, describePlan(pre, key, inputs, username));
     return;

@@ -42,12 +42,12 @@ function keyWords(key: KeyPlan): StepWords['key'] {
 }
 
 /** One reason a component changes, in words. */
-function reasonWords(reason: PlanReason, inputs: SetupInputs): string | undefined {
+function reasonWords(reason: PlanReason, inputs: SetupInputs, sameKey: boolean): string | undefined {
   switch (reason.code) {
     case 'CERTIFICATE_MISSING':
       return m('change.certificateAdded');
     case 'CERTIFICATE_DIFFERS':
-      return m('change.certificateReplaced');
+      return m(sameKey ? 'change.certificateSameKey' : 'change.certificateReplaced');
     case 'CALLBACK_MISSING':
     case 'CALLBACK_DIFFERS':
       return m('change.callback', [reason.wanted]);
@@ -74,20 +74,20 @@ function appWords(pre: Preflight, inputs: SetupInputs): StepWords['app'] {
   if (!plan.appExists) {
     const scopes = plan.scopes.join(', ');
     return {
-      planned: m('app.create.planned', [app, pre.clientId, scopes, inputs.permissionSet]),
-      done: (id) => m('app.create.done', [app, pre.clientId, scopes, inputs.permissionSet, id ?? '?']),
+      planned: m('app.create.planned', [app, scopes, inputs.permissionSet]),
+      done: (id) => m('app.create.done', [app, id ?? '?', scopes, inputs.permissionSet]),
     };
   }
   const changes = plan.components
     .filter((component) => component.component !== 'permissionSet' && component.action !== 'unchanged')
     .flatMap((component) => {
       const words = component.reasons
-        .map((reason) => reasonWords(reason, inputs))
+        .map((reason) => reasonWords(reason, inputs, pre.certificateSameKey))
         .filter((text): text is string => text !== undefined);
       return component.action === 'create' ? [m('change.componentAdded', [component.type]), ...words] : words;
     });
   if (changes.length === 0) {
-    const same = m('app.unchanged', [app, pre.clientId]);
+    const same = m('app.unchanged', [app]);
     return { planned: same, done: () => same };
   }
   const list = [...new Set(changes)].join('; ');
@@ -99,7 +99,8 @@ function appWords(pre: Preflight, inputs: SetupInputs): StepWords['app'] {
 
 function preflightWords(pre: Preflight, inputs: SetupInputs, username: string): string {
   const { plan } = pre;
-  const certificate = plan.certificate.verdict;
+  const certificate =
+    plan.certificate.verdict === 'different' && pre.certificateSameKey ? 'sameKey' : plan.certificate.verdict;
   const app = plan.appExists
     ? m(`preflight.app.${certificate}`, [inputs.appName])
     : m('preflight.app.new', [inputs.appName]);

@@ -13,6 +13,9 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.setup');
 const m = (key: string, tokens: string[] = []): string => messages.getMessage(key, tokens);
 const text = (line: string): ViewLine => ({ kind: 'text', text: line });
 
+/** The table's width when there is no terminal to fit. */
+const TABLE_WIDTH = 100;
+
 function stepTable(result: JwtSetupResult): ViewLine {
   const row = (step: string, action: string, details: string): Record<string, string> => ({
     [m('table.step')]: step,
@@ -21,7 +24,7 @@ function stepTable(result: JwtSetupResult): ViewLine {
   });
   const rows = result.steps.map((step) => row(step.id, step.action, step.message));
   if (result.error) rows.push(row(result.error.step, m('table.failed'), result.error.message));
-  return { kind: 'table', data: rows, overflow: 'wrap' };
+  return { kind: 'table', data: rows, overflow: 'wrap', maxWidth: TABLE_WIDTH };
 }
 
 function nextSteps(actions: string[]): ViewLine[] {

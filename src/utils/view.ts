@@ -3,8 +3,17 @@
  * the command renders them (src/cli/command.ts). Nothing here prints.
  */
 
-/** A table: rows of column → text, in order; `wrap` folds long cells at the terminal's width. */
-export type ViewTable = { kind: 'table'; title?: string; data: Array<Record<string, string>>; overflow?: 'wrap' };
+/**
+ * A table: rows of column → text, in order; `wrap` folds long cells at the terminal's width, and without a
+ * terminal at `maxWidth` when it is given (else the table keeps its natural width).
+ */
+export type ViewTable = {
+  kind: 'table';
+  title?: string;
+  data: Array<Record<string, string>>;
+  overflow?: 'wrap';
+  maxWidth?: number;
+};
 
 export type ViewLine =
   | { kind: 'header'; text: string }
