@@ -108,7 +108,7 @@ function checkScope(scope: string): string {
   const parsed = parseScopes(scope);
   if (!parsed.ok) {
     if (parsed.reason.code === 'SCOPE_EMPTY') throw usage('error.EmptyScope', [JSON.stringify(scope)]);
-    throw usage('error.UnknownScope', [parsed.reason.unknown.join(', '), parsed.reason.valid.join(' ')]);
+    throw usage('error.UnknownScope', [parsed.reason.unknown.join(', ')], [parsed.reason.valid.join(' ')]);
   }
   if (!parsed.scopes.some((name) => name === 'RefreshToken' || name === 'OfflineAccess')) {
     throw usage('error.ScopeWithoutRefreshToken', [scope], [`${scope} refresh_token`]);

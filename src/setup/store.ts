@@ -11,7 +11,7 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthInfo, ConfigAggregator, Global, Messages, StateAggregator } from '@salesforce/core';
+import { AuthInfo, Config, Global, Messages, StateAggregator } from '@salesforce/core';
 import { readStoredAuth } from '../org/inputs.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -34,19 +34,26 @@ export type StoredLogin = {
   message: string;
 };
 
+/** A config value as the CLI resolves it: the project's config first, then the global one (read from disk). */
+async function configValue(key: string): Promise<unknown> {
+  const read = async (isGlobal: boolean): Promise<unknown> => {
+    try {
+      return (await Config.create({ isGlobal })).get(key);
+    } catch {
+      return undefined; // no project here: no local config
+    }
+  };
+  return (await read(false)) ?? read(true);
+}
+
 /** Whether the alias and the defaults asked for are already what the CLI has. */
 async function sideEffectsInPlace(opts: StoreOptions): Promise<boolean> {
   const state = await StateAggregator.getInstance();
   if (opts.alias && state.aliases.resolveUsername(opts.alias) !== opts.username) return false;
-  if (!opts.setDefault && !opts.setDefaultDevHub) return true;
-  const known = new Set([opts.username, ...state.aliases.getAll(opts.username)]);
-  const config = await ConfigAggregator.create();
-  await config.reload();
-  const namesTheUser = (key: string): boolean => {
-    const value = config.getPropertyValue<string>(key);
-    return typeof value === 'string' && known.has(value);
-  };
-  return (!opts.setDefault || namesTheUser('target-org')) && (!opts.setDefaultDevHub || namesTheUser('target-dev-hub'));
+  const known = new Set<unknown>([opts.username, ...state.aliases.getAll(opts.username)]);
+  if (opts.setDefault && !known.has(await configValue('target-org'))) return false;
+  if (opts.setDefaultDevHub && !known.has(await configValue('target-dev-hub'))) return false;
+  return true;
 }
 
 const authFile = (username: string): string => join(Global.SFDX_DIR, `${username}.json`);

@@ -78,8 +78,8 @@ describe('jwt setup', function () {
     tokens = [];
     sleeps = [];
     polls = [];
-    onPause = () => {};
-    onPoll = () => {};
+    onPause = (): void => {};
+    onPoll = (): void => {};
     ux = stubSfCommandUx(sandbox);
     stubSpinner(sandbox);
     sandbox.stub(retryTiming, 'sleep').callsFake((ms: number) => {
@@ -152,7 +152,7 @@ describe('jwt setup', function () {
     scenario.org.propagationDelayMs = 600_000;
     await setUp(scenario);
     // the new app and its grant reach the token endpoint during the second pause
-    onPause = (index) => (index === 2 ? emu.store.endPropagation() : undefined);
+    onPause = (index): void => (index === 2 ? emu.store.endPropagation() : undefined);
     const { result, output } = await setup(args('--alias', 'ci-jwt'));
 
     expect(result.ok, JSON.stringify(result.error)).to.equal(true);
@@ -319,7 +319,7 @@ describe('jwt setup', function () {
     process.exitCode = undefined;
     const scenarioOrg = emu.store.data.org;
     scenarioOrg.propagationDelayMs = 600_000;
-    onPause = (index) => (index === 1 ? emu.store.endPropagation() : undefined);
+    onPause = (index): void => (index === 1 ? emu.store.endPropagation() : undefined);
     const replaced = await setup([...otherArgs, '--replace-cert']);
     expect(replaced.result.ok, JSON.stringify(replaced.result.error)).to.equal(true);
     expect(steps(replaced.result).slice(0, 4)).to.deep.equal([
