@@ -23,7 +23,7 @@ function stepTable(result: JwtSetupResult): ViewLine {
     [m('table.details')]: details,
   });
   const rows = result.steps.map((step) => row(step.id, step.action, step.message));
-  if (result.error) rows.push(row(result.error.step, m('table.failed'), result.error.message));
+  if (result.error) rows.push(row(result.error.step, m('table.failed'), m('table.seeBelow')));
   return { kind: 'table', data: rows, overflow: 'wrap', maxWidth: TABLE_WIDTH };
 }
 
@@ -39,7 +39,7 @@ export function setupView(result: JwtSetupResult): ViewLine[] {
     stepTable(result),
   ];
   if (result.error) {
-    lines.push({ kind: 'stderr', text: m('failed', [result.error.step]) });
+    lines.push({ kind: 'stderr', text: m('failed', [result.error.step, result.error.message]) });
     return [...lines, ...nextSteps(result.error.actions)];
   }
   if (result.dryRun) {

@@ -417,7 +417,9 @@ describe('jwt setup', function () {
     expect(emu.store.changes).to.deep.equal([]);
     expect(hashTree(dir).size).to.equal(0);
     expect(await readStoredAuth('ci@acme.com')).to.equal(undefined);
-    expect(output).to.include('The setup stopped at the step "preflight"');
+    expect(output).to.include(
+      'The setup stopped at the step "preflight": readonly@acme.com (--admin-org emu-admin) can\'t use the Metadata API',
+    );
     expect(output).to.not.match(/\n\s+at /);
   });
 

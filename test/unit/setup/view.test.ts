@@ -71,14 +71,15 @@ describe('setup/view', () => {
       },
     });
     const table = lines[1];
-    if (table.kind === 'table')
+    if (table.kind === 'table') {
       expect(table.data.at(-1)).to.deep.equal({
         Step: 'preflight',
         Action: 'failed',
-        Details: 'The user is deactivated.',
+        Details: '(the reason is below)',
       });
+    }
     expect(lines.find((line) => line.kind === 'stderr')?.text).to.equal(
-      'The setup stopped at the step "preflight": see the reason above.',
+      'The setup stopped at the step "preflight": The user is deactivated.',
     );
     expect(texts(lines)).to.include('Next steps:\n  - Activate it.');
     expect(lines.some((line) => line.kind === 'success')).to.equal(false);
