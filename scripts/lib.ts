@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -132,7 +133,8 @@ export function packCleanCopy(dest: string): string {
   const copy = join(dest, 'clean');
   const files = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT)
     .split('\0')
-    .filter((file) => file && existsSync(join(ROOT, file)));
+    // a directory git lists as a file is a link to one (a worktree's node_modules): the copy links its own below
+    .filter((file) => file && existsSync(join(ROOT, file)) && !statSync(join(ROOT, file)).isDirectory());
   for (const file of files) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     copyFileSync(join(ROOT, file), join(copy, file));
