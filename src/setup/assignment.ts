@@ -86,8 +86,9 @@ export async function ensureAssignment(conn: Connection, opts: AssignmentOptions
   const made = applied.steps.filter((step) => step.action === 'created');
   return {
     changed: made.length > 0,
+    // the grant is said only when this step made it (the deploy's policy normally has)
     message: applied.steps
-      .filter((step) => step.sobject !== 'PermissionSet')
+      .filter((step) => step.sobject === 'PermissionSetAssignment' || step.action === 'created')
       .map((step) => step.description)
       .join(' '),
     ...(assignment?.id ? { id: assignment.id } : {}),

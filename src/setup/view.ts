@@ -13,8 +13,11 @@ const messages = Messages.loadMessages('plugin-jwt', 'jwt.setup');
 const m = (key: string, tokens: string[] = []): string => messages.getMessage(key, tokens);
 const text = (line: string): ViewLine => ({ kind: 'text', text: line });
 
-/** The table's width when there is no terminal to fit. */
-const TABLE_WIDTH = 100;
+/**
+ * The table's width when there is no terminal to fit (within the 100 columns output keeps to then): @oclif/table
+ * lays a wrapped table out in 80 columns without a terminal, and pads a wider one wrongly.
+ */
+const TABLE_WIDTH = 80;
 
 function stepTable(result: JwtSetupResult): ViewLine {
   const row = (step: string, action: string, details: string): Record<string, string> => ({
