@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
 # After a sandbox refresh, make the CI user's JWT login work again, without a browser:
-#   1. sf jwt approve --admin-org: pre-authorize the CI user for the app through a permission set
-#      (created when missing; a second run changes nothing), then retry the JWT login until it works;
+#   1. sf jwt setup --admin-org: the external client app, its certificate, the permission set that
+#      pre-authorizes the CI user and its assignment, each created only when the refreshed sandbox lacks it
+#      (a second run changes nothing); then the JWT login, retried until it works, and stored in the CLI.
+#      For an app named by its consumer key instead (JWT_CLIENT_ID, e.g. a connected app made before Spring '26,
+#      which setup does not manage): sf jwt approve --admin-org pre-authorizes the CI user for it.
 #   2. sf jwt diagnose: prove the JWT login works, or name the cause.
 # Exit code: 0 when the JWT login works; otherwise the failing command's exit code (1 = fault found,
 # 2 = usage error). No jq needed: JSON is read with node, which sf needs anyway.
 #
 # Needs an admin login to the refreshed sandbox, for example:
-#   sf org login web --alias uat-admin --instance-url https://test.salesforce.com
-# and the app set to "Admin approved users are pre-authorized" (Setup → App Manager → the app → Manage →
-# Edit Policies). For a self-authorize app, step 1 explains the two ways forward and exits 1.
+#   sf org login web --alias uat-admin --instance-url https://acme--uat.sandbox.my.salesforce.com
+# The admin needs "Modify Metadata Through Metadata API Functions" (or "Modify All Data"), "Customize
+# Application" with the External Client App permissions, and "Manage Profiles and Permission Sets".
 #
 # Usage (values by environment variable):
-#   ADMIN_ORG=uat-admin JWT_USERNAME=ci@acme.com.uat JWT_CLIENT_ID=3MVG9... JWT_KEY_FILE=server.key \
+#   ADMIN_ORG=uat-admin JWT_USERNAME=ci@acme.com.uat JWT_KEY_FILE=server.key JWT_CERT_FILE=server.crt \
 #     bash scripts/sandbox-refresh-example.sh
+#   (an existing app by its consumer key: also JWT_CLIENT_ID=3MVG9...; the app must be "Admin approved users
+#   are pre-authorized": Setup → App Manager → the app → Manage → Edit Policies)
 set -euo pipefail
 
 : "${ADMIN_ORG:?set ADMIN_ORG to the alias or username of an admin login to the refreshed sandbox}"
 : "${JWT_USERNAME:?set JWT_USERNAME to the CI user, with the sandbox suffix (ci@acme.com.uat)}"
-: "${JWT_CLIENT_ID:?set JWT_CLIENT_ID to the app consumer key}"
 : "${JWT_KEY_FILE:?set JWT_KEY_FILE to the private key file of the CI user}"
-INSTANCE_URL="${INSTANCE_URL:-https://test.salesforce.com}"
+JWT_CLIENT_ID="${JWT_CLIENT_ID:-}"
+JWT_CERT_FILE="${JWT_CERT_FILE:-}"
+APP_NAME="${APP_NAME:-sf_jwt}"
+# empty: the admin org's My Domain (setup), https://test.salesforce.com (an app by consumer key)
+INSTANCE_URL="${INSTANCE_URL:-}"
 PERMISSION_SET="${PERMISSION_SET:-JWT_Access}"
 WAIT="${WAIT:-10m}"
 SF="${SF:-sf}"
@@ -36,21 +44,55 @@ json_field() {
     });' "$1"
 }
 
-echo "1/2 Pre-authorizing $JWT_USERNAME through $ADMIN_ORG (permission set $PERMISSION_SET, waiting up to $WAIT)"
-set +e
-approve_json="$("$SF" jwt approve --admin-org "$ADMIN_ORG" --username "$JWT_USERNAME" --client-id "$JWT_CLIENT_ID" \
-  --jwt-key-file "$JWT_KEY_FILE" --instance-url "$INSTANCE_URL" --permission-set "$PERMISSION_SET" --wait "$WAIT" --json)"
-approve_rc=$?
-set -e
-echo "    records created: $(json_field result.changed <<<"$approve_json")"
-echo "    $(json_field result.message <<<"$approve_json")$(json_field message <<<"$approve_json")"
-if [ "$approve_rc" -ne 0 ]; then
-  cause="$(json_field result.verification.cause.code <<<"$approve_json")"
-  echo "sf jwt approve failed (exit $approve_rc)${cause:+, cause $cause}. Next steps:" >&2
-  json_field result.actions <<<"$approve_json" >&2
-  json_field actions <<<"$approve_json" >&2
-  echo >&2
-  exit "$approve_rc"
+if [ -z "$JWT_CLIENT_ID" ]; then
+  echo "1/2 Setting up $APP_NAME for $JWT_USERNAME through $ADMIN_ORG (permission set $PERMISSION_SET, waiting up to $WAIT)"
+  # new files (the certificate made from the key, when the app has none of it yet) go to a scratch directory
+  out_dir="$(mktemp -d)"
+  trap 'rm -rf "$out_dir"' EXIT
+  set +e
+  setup_json="$("$SF" jwt setup --admin-org "$ADMIN_ORG" --username "$JWT_USERNAME" --app-name "$APP_NAME" \
+    --jwt-key-file "$JWT_KEY_FILE" ${JWT_CERT_FILE:+--cert-file "$JWT_CERT_FILE"} --output-dir "$out_dir" \
+    ${INSTANCE_URL:+--instance-url "$INSTANCE_URL"} --permission-set "$PERMISSION_SET" --wait "$WAIT" --json)"
+  setup_rc=$?
+  set -e
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8")).result ?? {};
+    for (const s of r.steps ?? []) console.log(`    ${s.id}: ${s.action}`);' <<<"$setup_json" || true
+  if [ "$setup_rc" -ne 0 ]; then
+    step="$(json_field result.error.step <<<"$setup_json")"
+    cause="$(json_field result.verification.cause.code <<<"$setup_json")"
+    echo "sf jwt setup failed (exit $setup_rc)${step:+ at the step $step}${cause:+, cause $cause}:" >&2
+    json_field result.error.message <<<"$setup_json" >&2
+    json_field message <<<"$setup_json" >&2
+    echo >&2
+    echo "Next steps:" >&2
+    json_field result.error.actions <<<"$setup_json" >&2
+    json_field actions <<<"$setup_json" >&2
+    echo >&2
+    exit "$setup_rc"
+  fi
+  JWT_CLIENT_ID="$(json_field result.clientId <<<"$setup_json")"
+  INSTANCE_URL="$(json_field result.loginUrl <<<"$setup_json")"
+  login_command="$(json_field result.loginCommand <<<"$setup_json")"
+else
+  INSTANCE_URL="${INSTANCE_URL:-https://test.salesforce.com}"
+  echo "1/2 Pre-authorizing $JWT_USERNAME through $ADMIN_ORG (permission set $PERMISSION_SET, waiting up to $WAIT)"
+  set +e
+  approve_json="$("$SF" jwt approve --admin-org "$ADMIN_ORG" --username "$JWT_USERNAME" --client-id "$JWT_CLIENT_ID" \
+    --jwt-key-file "$JWT_KEY_FILE" --instance-url "$INSTANCE_URL" --permission-set "$PERMISSION_SET" --wait "$WAIT" --json)"
+  approve_rc=$?
+  set -e
+  echo "    records created: $(json_field result.changed <<<"$approve_json")"
+  echo "    $(json_field result.message <<<"$approve_json")$(json_field message <<<"$approve_json")"
+  if [ "$approve_rc" -ne 0 ]; then
+    cause="$(json_field result.verification.cause.code <<<"$approve_json")"
+    echo "sf jwt approve failed (exit $approve_rc)${cause:+, cause $cause}. Next steps:" >&2
+    json_field result.actions <<<"$approve_json" >&2
+    json_field actions <<<"$approve_json" >&2
+    echo >&2
+    exit "$approve_rc"
+  fi
+  login_command="sf org login jwt --username $JWT_USERNAME --client-id $JWT_CLIENT_ID --jwt-key-file <key file> --instance-url $INSTANCE_URL"
 fi
 
 echo "2/2 Checking the JWT login of $JWT_USERNAME"
@@ -63,4 +105,4 @@ if [ "$diagnose_rc" -ne 0 ] || [ "$(json_field result.ok <<<"$diagnose_json")" !
   echo "The JWT login still fails: $(json_field result.cause.code <<<"$diagnose_json") — $(json_field result.cause.message <<<"$diagnose_json")" >&2
   exit "$((diagnose_rc == 0 ? 1 : diagnose_rc))"
 fi
-echo "The JWT login of $JWT_USERNAME works. CI can run: sf org login jwt --username $JWT_USERNAME --client-id <client id> --jwt-key-file <key file> --instance-url $INSTANCE_URL"
+echo "The JWT login of $JWT_USERNAME works. CI can run: $login_command"
