@@ -79,13 +79,13 @@ export type Preflight = {
 };
 
 /** The user permissions Salesforce names for each kind of component a deploy may be refused. */
-const PERMISSION_FOR_TYPE: Readonly<Record<string, string>> = {
-  ExternalClientApplication: 'permission.createEca',
-  ExtlClntAppGlobalOauthSettings: 'permission.createEca',
-  ExtlClntAppOauthSettings: 'permission.createEca',
-  ExtlClntAppConfigurablePolicies: 'permission.ecaPolicies',
-  ExtlClntAppOauthConfigurablePolicies: 'permission.ecaPolicies',
-  PermissionSet: 'permission.permissionSets',
+const PERMISSIONS_FOR_TYPE: Readonly<Record<string, readonly string[]>> = {
+  ExternalClientApplication: ['permission.createEca'],
+  ExtlClntAppGlobalOauthSettings: ['permission.createEca', 'permission.consumerSecrets'],
+  ExtlClntAppOauthSettings: ['permission.createEca', 'permission.consumerSecrets'],
+  ExtlClntAppConfigurablePolicies: ['permission.ecaPolicies'],
+  ExtlClntAppOauthConfigurablePolicies: ['permission.ecaPolicies'],
+  PermissionSet: ['permission.permissionSets'],
 };
 
 const fail = (name: string, message: string, actions: string[]): SfError => new SfError(message, name, actions, 1);
@@ -133,9 +133,9 @@ export function problemLines(problems: readonly DeployProblem[]): string[] {
 /** The fixes of deploy problems: the permission a refused component needs, then the general one. */
 export function problemActions(problems: readonly DeployProblem[], adminUsername: string): string[] {
   const refused = problems.filter((p) => /insufficient (privileges|access)/i.test(p.problem));
-  const permissions = [
-    ...new Set(refused.map((p) => PERMISSION_FOR_TYPE[p.type]).filter((key): key is string => Boolean(key))),
-  ].map((key) => messages.getMessage(key));
+  const permissions = [...new Set(refused.flatMap((p) => PERMISSIONS_FOR_TYPE[p.type] ?? []))].map((key) =>
+    messages.getMessage(key),
+  );
   const actions = permissions.map((permission) =>
     messages.getMessage('deploy.grantPermission', [adminUsername, permission]),
   );
@@ -248,7 +248,7 @@ function refuseBlockedPlan(
 export async function runPreflight(opts: PreflightOptions): Promise<Preflight> {
   const { conn } = opts;
   const readApp = readExistingApp(conn, opts.appName, opts.timeoutMs).catch((err: unknown) => {
-    throw readFailure('metadata', err, opts);
+    throw readFailure(messages.getMessage('what.appMetadata', [opts.appName]), err, opts);
   });
   const [user, email, psId, existing] = await Promise.all([
     checkUser(conn, opts),

@@ -75,7 +75,7 @@ async function inStep<T>(
 }
 
 /** What the admin org's stored login says about it, without a request. */
-type AdminFacts = { username: string; instanceUrl: string; isDevHub: boolean };
+type AdminFacts = { username: string; instanceUrl: string; isDevHub: boolean; orgId?: string };
 
 function adminFacts(adminOrg: string, conn: Connection): AdminFacts {
   const fields = conn.getAuthInfoFields();
@@ -84,6 +84,7 @@ function adminFacts(adminOrg: string, conn: Connection): AdminFacts {
     username: conn.getUsername() ?? adminOrg,
     instanceUrl: facts.instanceUrl ?? conn.instanceUrl,
     isDevHub: fields.isDevHub === true,
+    ...(facts.orgId ? { orgId: facts.orgId } : {}),
   };
 }
 
@@ -353,6 +354,7 @@ async function storeStep(run: Run, pre: Preflight, key: KeyPlan): Promise<void> 
       clientId: pre.clientId,
       keyFile: key.keyFile,
       loginUrl: normalizeLoginUrl(run.loginUrl),
+      orgId: run.admin.orgId,
       alias: inputs.alias,
       setDefault: inputs.setDefault,
       setDefaultDevHub: inputs.setDefaultDevHub,

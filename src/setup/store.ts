@@ -5,7 +5,7 @@
  * itself is never needed afterwards.
  *
  * Where it differs from `sf org login jwt`, on purpose: a stored login that is already this JWT login (same
- * client id, key file and login URL) is left as it is; another stored login of the user (a web login, another
+ * client id, key file, login URL and org) is left as it is; another stored login of the user (a web login, another
  * app) is replaced, but its aliases and the config that names it are kept (`sf org login jwt` drops them), and
  * it is put back if the new login can't be stored.
  */
@@ -24,6 +24,11 @@ export type StoreOptions = {
   keyFile: string;
   /** The login URL as `sf org login jwt --instance-url` passes it on (URL.href: with a trailing slash). */
   loginUrl: string;
+  /**
+   * The org's id (the admin org's): a stored login of another org (the sandbox before its refresh) is stored
+   * again, whatever else it has in common with this one.
+   */
+  orgId?: string;
   alias?: string;
   setDefault?: boolean;
   setDefaultDevHub?: boolean;
@@ -55,6 +60,8 @@ async function sideEffectsInPlace(opts: StoreOptions): Promise<boolean> {
   if (opts.setDefaultDevHub && !known.has(await configValue('target-dev-hub'))) return false;
   return true;
 }
+
+const sameOrgId = (a: string, b: string): boolean => a.slice(0, 15) === b.slice(0, 15);
 
 const authFile = (username: string): string => join(Global.SFDX_DIR, `${username}.json`);
 
@@ -91,7 +98,8 @@ export async function storeLogin(opts: StoreOptions): Promise<StoredLogin> {
     existing?.isJwt === true &&
     existing.clientId === opts.clientId &&
     existing.privateKey === opts.keyFile &&
-    existing.loginUrl === opts.loginUrl;
+    existing.loginUrl === opts.loginUrl &&
+    (opts.orgId === undefined || existing.orgId === undefined || sameOrgId(existing.orgId, opts.orgId));
   if (same) {
     if (await sideEffectsInPlace(opts)) {
       return { action: 'already present', message: messages.getMessage('store.alreadyPresent', [opts.username]) };

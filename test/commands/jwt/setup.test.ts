@@ -423,6 +423,34 @@ describe('jwt setup', function () {
     expect(output).to.not.match(/\n\s+at /);
   });
 
+  it('an admin without the External Client App policy permission: named, nothing changed', async () => {
+    const scenario = loadScenario('eca-setup');
+    const admin = scenario.users.find((u) => u.username === 'admin@acme.com');
+    if (admin) admin.permissions = { manageEcaPolicies: false };
+    await setUp(scenario);
+    const { result } = await setup(args());
+    expect(result.error).to.deep.include({ step: 'preflight', name: 'AccessError' });
+    expect(result.error?.message).to.include(
+      'insufficient access rights on entity: ExtlClntAppOauthConfigurablePolicies',
+    );
+    expect(result.error?.actions.join('\n')).to.include(
+      '"View all External Client Apps, view their settings, and edit their policies"',
+    );
+    expect(emu.store.deploys).to.deep.equal([]);
+  });
+
+  it('an existing app whose consumer key the admin may not read: it can’t log in, so it stops before any change', async () => {
+    const scenario = loadScenario('devhub-eca');
+    const admin = scenario.users.find((u) => u.username === 'admin@acme.com');
+    if (admin) admin.permissions = { viewEcaConsumerSecrets: false };
+    await setUp(scenario);
+    const { result } = await setup(args('--app-name', 'CI_ECA', '-f', SERVER_KEY, '--no-store'));
+    expect(result.error).to.deep.include({ step: 'preflight', name: 'ConsumerKeyUnreadableError' });
+    expect(result.error?.actions.join('\n')).to.include('View External Client Apps Consumer Secrets in Metadata');
+    expect(result.clientId).to.equal(undefined);
+    expect(emu.store.deploys).to.deep.equal([]);
+  });
+
   it('an inactive user: the pre-flight says so, nothing is deployed or written', async () => {
     const scenario = loadScenario('eca-setup');
     const ci = scenario.users.find((u) => u.username === 'ci@acme.com');

@@ -60,6 +60,13 @@ describe('setup/store: the verified login, stored as sf org login jwt stores it'
     expect(authFile()).to.equal(before);
   });
 
+  it('stores again a login of the same app for another org (a sandbox before its refresh)', async () => {
+    await storeLogin(options());
+    const orgId = (await readStoredAuth('ci@acme.com'))?.orgId;
+    expect((await storeLogin(options({ orgId }))).action).to.equal('already present');
+    expect((await storeLogin(options({ orgId: '00D000000000OLDEAA' }))).action).to.equal('updated');
+  });
+
   it('sets the defaults asked for on a login already stored, once', async () => {
     await storeLogin(options());
     expect((await storeLogin(options({ setDefault: true }))).action).to.equal('updated');
