@@ -430,8 +430,8 @@ describe('jwt setup', function () {
     await setUp(scenario);
     const { result } = await setup(args());
     expect(result.error).to.deep.include({ step: 'preflight', name: 'AccessError' });
-    expect(result.error?.message).to.include(
-      'insufficient access rights on entity: ExtlClntAppOauthConfigurablePolicies',
+    expect(result.error?.message).to.match(
+      /^Can't read the metadata of the app sf_jwt as admin@acme\.com: INSUFFICIENT_ACCESS: insufficient access rights on entity: ExtlClntApp\w*Policies/,
     );
     expect(result.error?.actions.join('\n')).to.include(
       '"View all External Client Apps, view their settings, and edit their policies"',
