@@ -19,7 +19,7 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-jwt', 'jwt.setup');
 
 /** The flags of the stored login, which --no-store leaves without a purpose. */
-const STORE_ONLY = ['no-store'];
+const STORE_FLAGS = ['alias', 'set-default', 'set-default-dev-hub'];
 
 export default class JwtSetup extends JwtCommand<JwtSetupResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -75,18 +75,13 @@ export default class JwtSetup extends JwtCommand<JwtSetupResult> {
       description: messages.getMessage('flags.wait.description'),
     }),
     timeout: timeoutFlag,
-    alias: Flags.string({ char: 'a', summary: messages.getMessage('flags.alias.summary'), exclusive: STORE_ONLY }),
-    'set-default': Flags.boolean({
-      char: 's',
-      summary: messages.getMessage('flags.set-default.summary'),
-      exclusive: STORE_ONLY,
-    }),
+    alias: Flags.string({ char: 'a', summary: messages.getMessage('flags.alias.summary') }),
+    'set-default': Flags.boolean({ char: 's', summary: messages.getMessage('flags.set-default.summary') }),
     'set-default-dev-hub': Flags.boolean({
       char: 'd',
       summary: messages.getMessage('flags.set-default-dev-hub.summary'),
-      exclusive: STORE_ONLY,
     }),
-    'no-store': Flags.boolean({ summary: messages.getMessage('flags.no-store.summary') }),
+    'no-store': Flags.boolean({ summary: messages.getMessage('flags.no-store.summary'), exclusive: STORE_FLAGS }),
     'replace-cert': Flags.boolean({
       summary: messages.getMessage('flags.replace-cert.summary'),
       description: messages.getMessage('flags.replace-cert.description'),
