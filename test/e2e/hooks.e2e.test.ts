@@ -141,7 +141,7 @@ describe('e2e: the hooks inside the real sf CLI', function () {
       // eslint-disable-next-line no-await-in-loop
       const { loaded, afterCall } = await loadCount(join(LIB_HOOKS, name));
       // the hook modules, and the shell-quoting helper they share with the commands (a module without imports)
-      const shell = pathToFileURL(join(LIB_HOOKS, '..', 'shared', 'shell.js')).href;
+      const shell = pathToFileURL(join(LIB_HOOKS, '..', 'utils', 'shell.js')).href;
       expect(loaded.length, loaded.join('\n')).to.be.at.most(3);
       for (const url of loaded)
         expect(url.startsWith(pathToFileURL(LIB_HOOKS).href) || url === shell, url).to.equal(true);

@@ -108,7 +108,9 @@ describe('e2e: sf jwt setup from the packed plugin, then a real sf org login jwt
       env.env,
     );
     expect(run.code, run.stdout + run.stderr).to.equal(0);
-    expect(run.stdout).to.include('nothing differs, so nothing is deployed');
+    // the table (80 columns without a terminal): the app is there as it should be
+    expect(run.stdout).to.match(/│ app\s+│ already present\s+│/);
+    expect(run.stdout).to.match(/│ store\s+│ updated\s+│/);
     expect(run.stdout).to.include('CI logs in with:');
     expect(run.stdout).to.match(/sf org login jwt --username ci@acme\.com .* --alias ci-jwt/);
     expect(emu.store.deploys).to.have.length(deploys);
