@@ -22,7 +22,7 @@ import { commandLine, shellQuote } from '../utils/shell.js';
 import { ensureAssignment } from './assignment.js';
 import { checkSetupFlags, MIN_DEPLOY_WAIT_MS, type SetupFlags, type SetupInputs } from './inputs.js';
 import { prepareKey, type KeyPlan } from './key.js';
-import { deployAndWait, DeployTimeoutError, type DeployOutcome } from './metadata.js';
+import { deployAndWait, DeployTimeoutError, describeOrgFailure, type DeployOutcome } from './metadata.js';
 import { problemActions, problemLines, readFailure, runPreflight, type Preflight } from './preflight.js';
 import type { JwtSetupResult, SetupAction, SetupStep, SetupStepId, SetupUi } from './result.js';
 import { describePlan, type StepWords } from './steps.js';
@@ -46,10 +46,16 @@ class StepFailure extends Error {
   }
 }
 
-const asSfError = (error: unknown): SfError =>
-  (error instanceof SfError
-    ? error
-    : SfError.wrap(error instanceof Error ? error : new Error(String(error)))) as SfError;
+/** An error as the step's failure: Salesforce's and the plugin's own as they are, anything else put in words. */
+function asSfError(error: unknown, id: SetupStepId): SfError {
+  if (error instanceof SfError) return error as SfError;
+  return new SfError(
+    messages.getMessage('error.StepFailed', [id, describeOrgFailure(error)]),
+    'SetupStepError',
+    messages.getMessages('error.StepFailed.actions'),
+    1,
+  );
+}
 
 /**
  * Runs `work` as the step `id`, with the spinner showing `spinnerText`: a failure other than a usage error
@@ -66,7 +72,7 @@ async function inStep<T>(
     return await work();
   } catch (error) {
     if (error instanceof StepFailure) throw error;
-    const sf = asSfError(error);
+    const sf = asSfError(error, id);
     if (sf.exitCode === 2) throw sf;
     throw new StepFailure(id, sf);
   } finally {
