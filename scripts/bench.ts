@@ -11,6 +11,9 @@
  *   - a healthy `sf jwt diagnose` vs `sf org login jwt`                           goal ≤ 0.8×
  *   - a failing `sf jwt diagnose` (no --admin-org) vs a failing `sf org login jwt` goal ≤ 0.8×
  *   - `sf --version`, and `sf config list --json`, with vs without the plugin    goal ≤ 1.05×
+ *   - `sf jwt setup` from nothing (a new key, the app and permission set deployed, the assignment, the verified
+ *     and stored login) in a new emulated org without propagation delay, next to the `sf org login jwt` of its
+ *     admin that comes first (not alternated: the setup needs that login); wall time and requests
  *   - `sf jwt diagnose --all` over BENCH_FLEET (200) stored logins with 100 ms added per request, vs a loop
  *     of `sf org login jwt` over the same logins, extrapolated from one login per pair   goal ≥ 50× faster,
  *     peak RSS ≤ 200 MB
@@ -136,6 +139,38 @@ async function storeFleet(emu: EmulatorProcess, home: string, keys: string): Pro
   }
 }
 
+/**
+ * `sf jwt setup` from nothing, `runs` times, each in a new emulated org without any app (eca-setup, no
+ * propagation delay): first the admin's `sf org login jwt` (timed too), then the setup with new files and the
+ * login stored. The login of the previous run is removed first, so each setup stores a new one.
+ */
+async function setupFromNothing(side: Side): Promise<Pairs> {
+  const out: Pairs = { a: [], b: [] };
+  for (let i = 0; i < runs; i++) {
+    /* eslint-disable no-await-in-loop -- one org, one run at a time */
+    const emu = await startEmulatorProcess('eca-setup');
+    try {
+      rmSync(join(side.home, '.sfdx', 'ci@acme.com.json'), { force: true });
+      const admin = ['--username', 'admin@acme.com', '--client-id', ADMIN_CLIENT_ID];
+      const key = ['--jwt-key-file', keyFile('server.key'), '--instance-url', emu.url, '--alias', 'bench-admin'];
+      out.b.push(await timed(side, ['org', 'login', 'jwt', ...admin, ...key], 0, emu));
+      const dir = join(scratch, `setup-${i}`);
+      out.a.push(
+        await timed(
+          side,
+          ['jwt', 'setup', '--admin-org', 'bench-admin', '-o', 'ci@acme.com', '--output-dir', dir],
+          0,
+          emu,
+        ),
+      );
+    } finally {
+      emu.close();
+    }
+    /* eslint-enable no-await-in-loop */
+  }
+  return out;
+}
+
 const peakRssMb = (): number[] =>
   readFileSync(rssFile, 'utf8')
     .trim()
@@ -193,6 +228,7 @@ async function main(): Promise<void> {
       () => timed(p, ['config', 'list', '--json'], 0),
       () => timed(withoutPlugin, ['config', 'list', '--json'], 0),
     );
+    const setup = await setupFromNothing(p);
 
     process.stderr.write(`storing ${fleetSize} JWT logins…\n`);
     await storeFleet(fleet, p.home, join(scratch, 'keys'));
@@ -248,6 +284,12 @@ async function main(): Promise<void> {
       row('failing `sf jwt diagnose` (no `--admin-org`) vs failing `sf org login jwt`', failing, '≤ 0.8×', true),
       row('`sf --version` with vs without the plugin', version, '≤ 1.05×'),
       row('`sf config list --json` with vs without the plugin', config, '≤ 1.05×'),
+      row(
+        '`sf jwt setup` from nothing (key, app and permission set deployed, assignment, verified and stored login), no propagation delay, vs the admin’s `sf org login jwt` before it',
+        setup,
+        '—',
+        true,
+      ),
       [
         `\`sf jwt diagnose --all\`, ${fleetSize} logins, +${FLEET_LATENCY_MS} ms per request, vs a loop of \`sf org login jwt\` (${fleetSize} × the median login)`,
         seconds(med(fleetPairs.a)),

@@ -1,12 +1,13 @@
 /*
  * `npm run demo`: starts the bundled Salesforce emulator with a healthy and several broken JWT users and
- * runs the real `sf jwt diagnose` (bin/run.js, the built plugin) against each, in a throw-away HOME.
+ * runs the real `sf jwt diagnose` (bin/run.js, the built plugin) against each, in a throw-away HOME; fixes one
+ * headlessly; and ends with `sf jwt setup` making a JWT login from nothing in an org without any app.
  * No Salesforce org and no network beyond 127.0.0.1. The commands run in the folder of the emulator's keys,
  * so that they, and the commands the plugin suggests, name the key file as a user would: server.key.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, type Emulator, ADMIN_CLIENT_ID, CI_CLIENT_ID } from '../emulator/index.js';
+import { loadScenario, startEmulator, type Emulator, ADMIN_CLIENT_ID, CI_CLIENT_ID } from '../emulator/index.js';
 import { keyFile as key, ROOT as root, runNode, scratchEnv } from './lib.js';
 
 /** The width the commands' output fits when it is not a terminal, as the demo's command lines do. */
@@ -17,7 +18,7 @@ const { home, env } = scratchEnv('plugin-jwt-demo-');
 env.FORCE_COLOR = process.stdout.isTTY ? '1' : '0';
 
 /** A step of the demo: the command (diagnose unless said) and its arguments. */
-type Case = { title: string; emulator: Emulator; args: string[]; command?: 'diagnose' | 'approve' };
+type Case = { title: string; emulator: Emulator; args: string[]; command?: 'diagnose' | 'approve' | 'setup' };
 
 async function run(args: string[]): Promise<{ status: number | null; output: string }> {
   const child = await runNode(join(root, 'bin', 'run.js'), ['jwt', ...args], env, KEYS);
@@ -25,12 +26,12 @@ async function run(args: string[]): Promise<{ status: number | null; output: str
 }
 
 /** Stores an admin login the way a user would, with the real core JWT flow, so --admin-org works. */
-async function storeAdminLogin(emu: Emulator, username: string): Promise<void> {
+async function storeAdminLogin(emu: Emulator, username: string, clientId = CI_CLIENT_ID): Promise<void> {
   process.env.HOME = home;
   const { AuthInfo, StateAggregator } = await import('@salesforce/core');
   const auth = await AuthInfo.create({
     username,
-    oauth2Options: { clientId: CI_CLIENT_ID, privateKeyFile: key('server.key'), loginUrl: `${emu.url}/` },
+    oauth2Options: { clientId, privateKeyFile: key('server.key'), loginUrl: `${emu.url}/` },
   });
   await auth.save();
   StateAggregator.clearInstance();
@@ -53,12 +54,19 @@ function commandLine(args: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const [org, sandbox, wrongCert, weakKey] = await Promise.all(
-    ['demo', 'sandbox', 'wrong-cert', 'weak-key'].map((name) => startEmulator(name)),
-  );
+  // an org without any external client app, whose deploys take a few seconds to reach the login endpoint
+  const fresh = loadScenario('eca-setup');
+  fresh.org = { ...fresh.org, name: 'Globex', propagationDelayMs: 3000 };
+  // its own users (a username is one login in the CLI)
+  for (const user of fresh.users) user.username = user.username.replace('@acme.com', '@globex.com');
+  const [org, sandbox, wrongCert, weakKey, newOrg] = await Promise.all([
+    ...['demo', 'sandbox', 'wrong-cert', 'weak-key'].map((name) => startEmulator(name)),
+    startEmulator(fresh),
+  ]);
   try {
     await storeAdminLogin(org, 'admin@acme.com');
     await storeAdminLogin(sandbox, 'admin@acme.com.uat');
+    await storeAdminLogin(newOrg, 'admin@globex.com', ADMIN_CLIENT_ID);
     // the short flags of `sf org login jwt`: a failing login command with its verb changed
     const identity = (emu: Emulator, user: string, clientId = CI_CLIENT_ID, keyFile = 'server.key'): string[] => [
       '-o',
@@ -122,6 +130,22 @@ async function main(): Promise<void> {
         ],
       },
       { title: 'Case 4 again, after the fix', emulator: org, args: identity(org, 'ops@acme.com', ADMIN_CLIENT_ID) },
+      {
+        title:
+          'From nothing, in another org: a key, an external client app, a permission set, a verified and stored JWT login',
+        emulator: newOrg,
+        command: 'setup',
+        args: [
+          '--admin-org',
+          'admin@globex.com',
+          '--username',
+          'ci@globex.com',
+          '--output-dir',
+          join(home, 'jwt'),
+          '--alias',
+          'ci',
+        ],
+      },
     ];
     for (const [index, c] of cases.entries()) {
       const command = c.command ?? 'diagnose';
@@ -135,7 +159,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await Promise.all([org, sandbox, wrongCert, weakKey].map((emu) => emu.close()));
+    await Promise.all([org, sandbox, wrongCert, weakKey, newOrg].map((emu) => emu.close()));
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -253,8 +253,10 @@ export abstract class JwtCommand<T> extends SfCommand<T> {
     const exitCode = SIGNAL_EXIT_CODES[signal];
     if (this.interrupted) process.exit(exitCode);
     this.interrupted = true;
-    runInterruptCleanups();
-    const message = shared.getMessage('interrupted', [signal === 'SIGINT' ? 'Ctrl-C' : signal]);
+    const notes = runInterruptCleanups();
+    const message = [shared.getMessage('interrupted', [signal === 'SIGINT' ? 'Ctrl-C' : signal]), ...notes]
+      .map((text) => displayText(text))
+      .join(' ');
     try {
       this.spinner.stop(shared.getMessage('interrupted.spinner'));
       if (this.jsonEnabled()) {

@@ -121,6 +121,22 @@ async function assertWritableDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * Fails (exit code 1) when `dir` exists and is not a directory (or a path through a file). Returns whether it
+ * exists: a missing directory is created when writing.
+ */
+export async function assertDirectory(dir: string): Promise<boolean> {
+  const abs = resolve(dir);
+  try {
+    if (!(await stat(abs)).isDirectory()) throw messages.createError('error.NotADirectory', [abs], [], 1);
+    return true;
+  } catch (err) {
+    if (err instanceof SfError) throw err;
+    if (errorCode(err) === 'ENOTDIR') throw messages.createError('error.NotADirectory', [abs], [], 1);
+    return false;
+  }
+}
+
+/**
  * Fails (exit code 1) when server.key or server.crt already exists in dir and force is not set, when dir (or
  * the nearest part of its path that exists) is not a directory, or when nothing can be written there. Checks
  * all of it before anything is written, or generated.
@@ -191,4 +207,39 @@ export async function writeKeyAndCert(
     done();
   }
   return paths;
+}
+
+/**
+ * Writes only server.crt into dir (creating dir, mode 0700, when missing), for a key that exists already: the
+ * certificate made from it. Never overwrites: an existing server.crt is refused (exit code 1). Ctrl-C while
+ * writing leaves nothing half-done. Returns the certificate's absolute path.
+ */
+export async function writeCertificate(dir: string, certPem: string): Promise<string> {
+  const { certFile } = keygenPaths(dir);
+  const abs = dirname(certFile);
+  let created: string[] = [];
+  const undo = (): void => {
+    for (const path of [...created].reverse()) {
+      try {
+        if (path.endsWith(sep)) rmdirSync(path);
+        else unlinkSync(path);
+      } catch {
+        // already gone, or a directory that is not empty any more
+      }
+    }
+  };
+  const done = onInterrupt(undo);
+  try {
+    for (const made of await ensureDirectory(abs)) created.push(`${made}${sep}`);
+    created.push(certFile);
+    await writeNew(certFile, certPem, 0o644, false, abs);
+  } catch (err) {
+    // an existing server.crt is not ours to remove; anything else written or made here goes
+    if (err instanceof SfError && err.name === 'FilesExistError') created = created.filter((path) => path !== certFile);
+    undo();
+    throw err;
+  } finally {
+    done();
+  }
+  return certFile;
 }

@@ -39,6 +39,7 @@ import { stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtApprove from '../../src/commands/jwt/approve.js';
 import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import JwtKeygen from '../../src/commands/jwt/keygen.js';
+import JwtSetup from '../../src/commands/jwt/setup.js';
 import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/utils/duration.js';
 import { storeFs } from '../../src/org/authStore.js';
@@ -47,6 +48,7 @@ import {
   loadScenario,
   startEmulator,
   type Emulator,
+  ADMIN_CLIENT_ID,
   CI_CLIENT_ID,
   TOKEN_PATH,
 } from '../../emulator/index.js';
@@ -66,13 +68,14 @@ import {
 const SERVER_KEY = fixtureKey('server.key');
 const PASSWORD = 's3cret-Pa55word';
 
-type CommandName = 'diagnose' | 'approve' | 'status' | 'keygen';
+type CommandName = 'diagnose' | 'approve' | 'status' | 'keygen' | 'setup';
 type Runnable = new (argv: string[], config: Config) => { id?: string; _run(): Promise<unknown> };
 const COMMANDS: Record<CommandName, Runnable> = {
   diagnose: JwtDiagnose,
   approve: JwtApprove,
   status: JwtStatus,
   keygen: JwtKeygen,
+  setup: JwtSetup,
 };
 
 /** What every row may use: emulators, stored logins, files, helper servers. */
@@ -392,6 +395,37 @@ const hasFirefox = (): boolean => {
     return false;
   }
 };
+/** The admin of the org without any external client app (eca-setup), stored as "eca-admin" under the row's HOME. */
+const ecaAdmin = async (): Promise<void> => {
+  await storeJwtLogin({
+    username: 'admin@acme.com',
+    clientId: ADMIN_CLIENT_ID,
+    keyFile: SERVER_KEY,
+    loginUrl: ecaSetupUrl(),
+    alias: 'eca-admin',
+  });
+};
+let ecaSetupUrl = (): string => '';
+/** `sf jwt setup` for ci@acme.com through eca-admin, new files in the row's directory. */
+const setupArgs = (ctx: Ctx, ...extra: string[]): string[] => [
+  '--admin-org',
+  'eca-admin',
+  '-o',
+  'ci@acme.com',
+  '--output-dir',
+  join(ctx.dir, 'jwt'),
+  ...extra,
+];
+/** Nothing was deployed and no file written. */
+const nothingDeployedOrWritten = (ctx: Ctx): void => {
+  expect(ctx.emu('eca-setup').store.deploys.filter((d) => !d.options.checkOnly)).to.deep.equal([]);
+  expect(existsSync(join(ctx.dir, 'jwt')) ? readdirSync(join(ctx.dir, 'jwt')) : []).to.deep.equal([]);
+};
+const setupFailedAt =
+  (step: string) =>
+  (doc: JsonDoc): void => {
+    expect((doc.result as { error?: { step?: string } } | undefined)?.error?.step).to.equal(step);
+  };
 
 const rows: Row[] = [
   // ---- files: only regular files of plausible size, read without blocking --------------------------
@@ -1354,6 +1388,152 @@ const rows: Row[] = [
     message: /firefox is not installed here, or not on the PATH/,
     only: { when: () => !hasFirefox(), reason: 'Firefox is installed here' },
   },
+  // ---- setup: bad input and faults, nothing half-made -------------------------------------------------
+  {
+    name: 'setup: an unknown --admin-org alias',
+    command: 'setup',
+    args: (ctx) => ['--admin-org', 'no-such-admin', '-o', 'ci@acme.com', '--output-dir', join(ctx.dir, 'jwt')],
+    exit: 2,
+    message: /Can't use "no-such-admin" as --admin-org/,
+  },
+  {
+    name: 'setup: an --app-name that is not an API name',
+    command: 'setup',
+    args: (ctx) => setupArgs(ctx, '--app-name', 'CI JWT'),
+    exit: 2,
+    message: /--app-name "CI JWT" is not a Salesforce API name[\s\S]*--app-name CI_JWT/,
+  },
+  {
+    name: 'setup: a --callback-url that is not a URL',
+    command: 'setup',
+    args: (ctx) => setupArgs(ctx, '--callback-url', 'localhost:1717/OauthRedirect'),
+    exit: 2,
+    message: /--callback-url "localhost:1717\/OauthRedirect" can't be a callback URL: it is not an absolute URL/,
+  },
+  {
+    name: 'setup: an unknown --scope, and one without refresh_token',
+    command: 'setup',
+    args: (ctx) => setupArgs(ctx, '--scope', 'api refresh'),
+    exit: 2,
+    message: /--scope has scopes Salesforce doesn't know: refresh/,
+  },
+  {
+    name: 'setup: --scope without refresh_token',
+    command: 'setup',
+    args: (ctx) => setupArgs(ctx, '--scope', 'api web'),
+    exit: 2,
+    message: /neither refresh_token nor offline_access/,
+  },
+  {
+    name: 'setup: --cert-file without --jwt-key-file',
+    command: 'setup',
+    args: (ctx) => setupArgs(ctx, '--cert-file', fixtureKey('server.crt')),
+    exit: 2,
+    message: /jwt-key-file/,
+  },
+  {
+    name: 'setup: --alias with --no-store',
+    command: 'setup',
+    args: (ctx) => setupArgs(ctx, '--alias', 'ci', '--no-store'),
+    exit: 2,
+    message: /--no-store/,
+  },
+  {
+    name: 'setup: a 1024-bit key fails the key checks: nothing written or deployed',
+    command: 'setup',
+    setup: ecaAdmin,
+    args: (ctx) => setupArgs(ctx, '-f', fixtureKey('weak1024.key')),
+    exit: 1,
+    message: /1024 bits/,
+    json: setupFailedAt('key'),
+    after: nothingDeployedOrWritten,
+  },
+  {
+    name: "setup: a certificate that is not the key's: nothing written or deployed",
+    command: 'setup',
+    setup: ecaAdmin,
+    args: (ctx) => setupArgs(ctx, '-f', SERVER_KEY, '--cert-file', fixtureKey('other.crt')),
+    exit: 1,
+    message: /The certificate \S+other\.crt does not belong to this key/,
+    json: setupFailedAt('key'),
+    after: nothingDeployedOrWritten,
+  },
+  {
+    name: 'setup: --output-dir holds a key without its certificate: not a pair, nothing written or deployed',
+    command: 'setup',
+    setup: async (ctx): Promise<void> => {
+      await ecaAdmin();
+      const dir = join(ctx.dir, 'jwt');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'server.key'), readFileSync(SERVER_KEY));
+    },
+    args: (ctx) => setupArgs(ctx),
+    exit: 1,
+    message: /has .*server\.key but not .*server\.crt/,
+    json: setupFailedAt('key'),
+    after: (ctx): void => {
+      expect(readdirSync(join(ctx.dir, 'jwt'))).to.deep.equal(['server.key']);
+      expect(ctx.emu('eca-setup').store.deploys.filter((d) => !d.options.checkOnly)).to.deep.equal([]);
+    },
+  },
+  {
+    name: 'setup: the Metadata API answers an HTML page: in words, nothing written or deployed',
+    command: 'setup',
+    setup: async (ctx): Promise<void> => {
+      await ecaAdmin();
+      ctx.emu('eca-setup').setFaults({ html503: true, paths: ['/services/Soap'] });
+    },
+    args: (ctx) => setupArgs(ctx),
+    exit: 1,
+    message: /HTTP 503 with an HTML page titled "Salesforce - Maintenance"/,
+    json: setupFailedAt('preflight'),
+    after: nothingDeployedOrWritten,
+  },
+  {
+    name: 'Ctrl-C while setup reads the org: exit 130, says no deploy was sent',
+    command: 'setup',
+    setup: async (ctx): Promise<void> => {
+      await ecaAdmin();
+      ctx.emu('eca-setup').clearRequests();
+      ctx.emu('eca-setup').setFaults({ hang: true, paths: ['/services/Soap'] });
+    },
+    args: (ctx) => setupArgs(ctx),
+    exit: 130,
+    message: /Stopped \(Ctrl-C\)[\s\S]*No deploy was sent: the org is unchanged/,
+    child: {
+      interrupt: (ctx) => until(() => ctx.emu('eca-setup').requests.some((r) => r.path.startsWith('/services/Soap'))),
+    },
+    after: (ctx): void => {
+      ctx.emu('eca-setup').setFaults(undefined);
+      nothingDeployedOrWritten(ctx);
+    },
+  },
+  {
+    name: 'Ctrl-C while the deploy runs: exit 130, says the deploy was already sent and its id',
+    command: 'setup',
+    setup: ecaAdmin,
+    args: (ctx) => setupArgs(ctx),
+    exit: 130,
+    message: /Stopped \(Ctrl-C\)[\s\S]*The deploy 0Af\w+ was already sent to eca-admin/,
+    child: {
+      // the deploy, once sent, stays in progress until Ctrl-C
+      interrupt: (ctx) =>
+        until(() => {
+          const job = ctx.emu('eca-setup').store.deploys.find((d) => !d.options.checkOnly);
+          if (job && !job.done) job.pendingPolls = 1_000_000;
+          return job !== undefined;
+        }, 30_000),
+      raced: (run) => run.exit === 0,
+    },
+    after: (ctx): void => {
+      const store = ctx.emu('eca-setup').store;
+      expect(store.deploys.some((d) => !d.options.checkOnly)).to.equal(true);
+      store.deploys.length = 0;
+      // the key written before the deploy stays, for the next run to reuse
+      expect(readdirSync(join(ctx.dir, 'jwt')).sort()).to.deep.equal(['server.crt', 'server.key']);
+    },
+    withinMs: 60_000,
+  },
 
   // ---- Ctrl-C: quiet, exit 130, cleaned up ------------------------------------------------------------
   {
@@ -1436,6 +1616,7 @@ describe('bad inputs: exit code, words, and the promises every command keeps', f
     closer = `http://${await listen((socket) => socket.destroy())}`;
     plainHttp = `https://${await listen((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))}`;
     for (const scenario of [
+      'eca-setup',
       'healthy',
       'not-approved',
       'sandbox',
@@ -1448,6 +1629,7 @@ describe('bad inputs: exit code, words, and the promises every command keeps', f
     }
     entry = entryPoint();
     config = await Config.load(REPO_ROOT);
+    ecaSetupUrl = (): string => (emulators.get('eca-setup') as Emulator).url;
   });
 
   after(async () => {

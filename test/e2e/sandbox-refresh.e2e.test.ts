@@ -1,8 +1,10 @@
 /*
  * The README's sandbox-refresh script (scripts/sandbox-refresh-example.sh) against the emulator, with the
- * real sf CLI and the plugin linked into an isolated HOME: an admin-approved app whose CI user has no grant
- * (as after a refresh), a grant that takes a few seconds to apply; the script grants, waits, and ends with a
- * passing diagnose (exit 0). A second run changes nothing and passes too.
+ * real sf CLI and the plugin linked into an isolated HOME. With an app named by its consumer key: an
+ * admin-approved app whose CI user has no grant (as after a refresh), a grant that takes a few seconds to apply;
+ * the script grants, waits, and ends with a passing diagnose (exit 0). A second run changes nothing and passes
+ * too. Without one, `sf jwt setup`: a sandbox without the external client app gets it, then a refresh that lost
+ * the assignment gets only that back.
  *
  * The linked plugin runs the compiled lib/: `npm test` builds it first (`npm run build`).
  */
@@ -135,5 +137,76 @@ describe('e2e: the sandbox-refresh script with the real sf CLI', function () {
     expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
     expect(run.stdout).to.match(/^Login URL: http:\/\/127\.0\.0\.1:\d+\/? \(the instance URL of sandbox-admin/m);
     expect(run.stdout).to.include('The JWT login of ci@acme.com works.');
+  });
+
+  describe('without a client id: sf jwt setup', () => {
+    let eca: Emulator;
+    let ecaEnv: IsolatedEnv;
+    let setupEnv: NodeJS.ProcessEnv;
+
+    before(async () => {
+      // its own HOME: the login the setup stores must not meet the other org's
+      ecaEnv = isolatedEnv();
+      eca = await startEmulator('eca-setup');
+      await linkPlugin(ecaEnv);
+      const admin = await runSf(
+        [
+          ...sfLoginJwtArgs(eca.url, 'admin@acme.com', SERVER_KEY, { clientId: ADMIN_CLIENT_ID }),
+          '--alias',
+          'uat-admin',
+        ],
+        ecaEnv.env,
+      );
+      expect(admin.code, admin.stdout + admin.stderr).to.equal(0);
+      setupEnv = {
+        ...ecaEnv.env,
+        ADMIN_ORG: 'uat-admin',
+        JWT_USERNAME: 'ci@acme.com',
+        JWT_KEY_FILE: SERVER_KEY,
+        WAIT: '2m',
+      };
+    });
+
+    after(async () => {
+      await eca?.close();
+      ecaEnv?.cleanup();
+    });
+
+    it('creates the external client app, grants and assigns it, verifies and stores the login', async () => {
+      const run = await runScript(setupEnv);
+      expectClean(run);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+      expect(run.stdout).to.include('1/2 Setting up sf_jwt for ci@acme.com');
+      for (const step of [
+        'key: created',
+        'app: created',
+        'permission-set: created',
+        'assignment: created',
+        'store: created',
+      ]) {
+        expect(run.stdout).to.include(step);
+      }
+      expect(run.stdout).to.match(
+        /The JWT login of ci@acme\.com works\. CI can log in with:\n\s+sf org login jwt --username ci@acme\.com --client-id 3MVG9\w+ /,
+      );
+      expect(eca.store.data.apps.some((a) => a.name === 'sf_jwt' && a.kind === 'ExternalClientApplication')).to.equal(
+        true,
+      );
+    });
+
+    it('after a refresh that lost the assignment: only the assignment is made again, nothing is deployed', async () => {
+      const deploys = eca.store.deploys.length;
+      const ci = eca.store.data.users.find((u) => u.username === 'ci@acme.com');
+      const jwtAccess = eca.store.data.permissionSets.find((p) => p.name === 'JWT_Access');
+      eca.store.data.permissionSetAssignments = eca.store.data.permissionSetAssignments.filter(
+        (a) => !(a.assigneeId === ci?.id && a.permissionSetId === jwtAccess?.id),
+      );
+      const run = await runScript(setupEnv);
+      expectClean(run);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+      expect(run.stdout).to.include('app: already present');
+      expect(run.stdout).to.include('assignment: created');
+      expect(eca.store.deploys).to.have.length(deploys);
+    });
   });
 });
