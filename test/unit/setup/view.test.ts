@@ -41,7 +41,7 @@ describe('setup/view', () => {
         ['verify', 'created'],
         ['store', 'created'],
       ]);
-      expect(table).to.include({ overflow: 'wrap', maxWidth: 80 });
+      expect(table).to.include({ overflow: 'wrap' });
     }
     expect(lines.find((line) => line.kind === 'success')?.text).to.equal(
       'The JWT login of ci@acme.com works: verified after 3 tries in 12 seconds.',
