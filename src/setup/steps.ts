@@ -3,6 +3,7 @@
  * with --dry-run, would do), from the key plan and the pre-flight's deploy plan. Every word comes from
  * messages/jwt.setup.md.
  */
+import { basename, dirname } from 'node:path';
 import { Messages } from '@salesforce/core';
 import type { PlanReason } from './plan.js';
 import type { KeyPlan } from './key.js';
@@ -21,7 +22,18 @@ export type StepWords = {
   permissionSet: { planned: string; done: string };
 };
 
-function keyWords(key: KeyPlan): StepWords['key'] {
+/**
+ * The key and certificate as the step names them: by file name when they sit side by side (the result's keyFile
+ * and certFile, and the lines under the table, give the whole paths), else by their paths.
+ */
+function fileNames(key: KeyPlan): { keyFile: string; certFile: string } {
+  return dirname(key.keyFile) === dirname(key.certFile)
+    ? { keyFile: basename(key.keyFile), certFile: basename(key.certFile) }
+    : { keyFile: key.keyFile, certFile: key.certFile };
+}
+
+function keyWords(plan: KeyPlan): StepWords['key'] {
+  const key = { ...plan, ...fileNames(plan) };
   switch (key.writes) {
     case 'pair':
       return {
