@@ -11,6 +11,7 @@ import type { JwtInputs } from '../org/inputs.js';
 import { resolveLoginUrl } from '../org/loginUrl.js';
 import { bullets } from '../utils/bullets.js';
 import { loginCommand } from '../org/suggest.js';
+import { mapLimited } from '../utils/sequence.js';
 import type { CauseCode, Check, DiagnoseResult } from './types.js';
 import { HostReachability } from './token.js';
 import { causeFromCheck, runDiagnosis, type DiagnoseOptions } from './diagnose.js';
@@ -56,21 +57,6 @@ async function storedInputs(login: StoredJwtLogin): Promise<JwtInputs> {
     ...(login.isDevHub ? { isDevHub: true } : {}),
     source: { clientId: 'stored-auth', jwtKeyFile: 'stored-auth', loginUrl: loginUrlSource },
   };
-}
-
-/** Runs `work` over `items`, at most `limit` at a time; results keep the items' order. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  // each worker takes the next item when it is done with its own
-  const worker = async (): Promise<void> => {
-    if (next >= items.length) return;
-    const index = next++;
-    results[index] = await work(items[index]);
-    return worker();
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 /**

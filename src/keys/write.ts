@@ -182,17 +182,7 @@ export async function writeKeyAndCert(
   const abs = dirname(paths.keyFile);
   // Ctrl-C while writing leaves nothing half-done: the files written so far, and the directories created, go
   const created: string[] = [];
-  const undo = (): void => {
-    for (const path of [...created].reverse()) {
-      try {
-        if (path.endsWith(sep)) rmdirSync(path);
-        else unlinkSync(path);
-      } catch {
-        // already gone, or a directory that is not empty any more
-      }
-    }
-  };
-  const done = onInterrupt(undo);
+  const done = onInterrupt(() => removeAll(created));
   try {
     for (const made of await ensureDirectory(abs)) created.push(`${made}${sep}`);
     created.push(paths.keyFile);
@@ -209,6 +199,18 @@ export async function writeKeyAndCert(
   return paths;
 }
 
+/** Removes what a write made so far, newest first (Ctrl-C): files, and directories (named with a trailing separator). */
+function removeAll(created: string[]): void {
+  for (const path of [...created].reverse()) {
+    try {
+      if (path.endsWith(sep)) rmdirSync(path);
+      else unlinkSync(path);
+    } catch {
+      // already gone, or a directory that is not empty any more
+    }
+  }
+}
+
 /**
  * Writes only server.crt into dir (creating dir, mode 0700, when missing), for a key that exists already: the
  * certificate made from it. Never overwrites: an existing server.crt is refused (exit code 1). Ctrl-C while
@@ -218,17 +220,7 @@ export async function writeCertificate(dir: string, certPem: string): Promise<st
   const { certFile } = keygenPaths(dir);
   const abs = dirname(certFile);
   let created: string[] = [];
-  const undo = (): void => {
-    for (const path of [...created].reverse()) {
-      try {
-        if (path.endsWith(sep)) rmdirSync(path);
-        else unlinkSync(path);
-      } catch {
-        // already gone, or a directory that is not empty any more
-      }
-    }
-  };
-  const done = onInterrupt(undo);
+  const done = onInterrupt(() => removeAll(created));
   try {
     for (const made of await ensureDirectory(abs)) created.push(`${made}${sep}`);
     created.push(certFile);
@@ -236,7 +228,7 @@ export async function writeCertificate(dir: string, certPem: string): Promise<st
   } catch (err) {
     // an existing server.crt is not ours to remove; anything else written or made here goes
     if (err instanceof SfError && err.name === 'FilesExistError') created = created.filter((path) => path !== certFile);
-    undo();
+    removeAll(created);
     throw err;
   } finally {
     done();

@@ -16,6 +16,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Global, Logger, Messages, SfError } from '@salesforce/core';
 import { describeFileProblem, describeFsError, errorCode, readRegularFile, type FileRead } from '../utils/files.js';
+import { mapLimited } from '../utils/sequence.js';
 import { myDomainOf } from './myDomain.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -179,20 +180,6 @@ export async function checkStoreFile(file: string): Promise<void> {
   if (!read.ok && read.problem !== 'notFound') {
     throw messages.createError('error.StoreFileUnreadable', [file, describeStoreProblem(read)], [file], 1);
   }
-}
-
-/** Runs `work` over `items`, at most `limit` at a time; results keep the items' order. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    if (next >= items.length) return;
-    const index = next++;
-    results[index] = await work(items[index]);
-    return worker();
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 /**

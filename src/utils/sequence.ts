@@ -18,3 +18,20 @@ export async function inOrder<T>(
     if ((await step(item, index++)) === STOP) return;
   }
 }
+
+/**
+ * Runs `work` over `items`, at most `limit` at a time (each worker takes the next item when it is done with
+ * its own); the results keep the items' order.
+ */
+export async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    if (next >= items.length) return;
+    const index = next++;
+    results[index] = await work(items[index]);
+    return worker();
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

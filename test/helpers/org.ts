@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { AuthInfo, StateAggregator } from '@salesforce/core';
-import type { SinonStub } from 'sinon';
+import type { SinonSandbox, SinonStub } from 'sinon';
+import { http } from '../../src/utils/http.js';
 
 export type TempHome = {
   home: string;
@@ -163,3 +164,21 @@ export function cliStateTree(home: string): Map<string, string> {
 
 /** A change to the CLI's log file (~/.sf/sf-YYYY-MM-DD.log) rather than to its state. */
 export const isCliLog = (path: string): boolean => /(^|\/)\.sf\/sf-[^/]*\.log$/.test(path);
+
+/**
+ * Lets http.postForm reach the emulator for real while keeping every access token it answers with in `tokens`, so
+ * a test can check that none of them is ever shown.
+ */
+export function recordTokens(sandbox: SinonSandbox, tokens: string[]): SinonStub {
+  const realPostForm: typeof http.postForm = http.postForm;
+  return sandbox
+    .stub(http, 'postForm')
+    .callsFake(async (url: string, form: Record<string, string>, timeoutMs: number) => {
+      const answer = await realPostForm(url, form, timeoutMs);
+      if (answer.kind === 'answer') {
+        const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer.text)?.[1];
+        if (token) tokens.push(token);
+      }
+      return answer;
+    });
+}

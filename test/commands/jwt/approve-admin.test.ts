@@ -12,7 +12,6 @@ import JwtApprove, { type JwtApproveAdminResult } from '../../../src/commands/jw
 import { retryTiming } from '../../../src/diagnose/verify.js';
 import { flagDurationMs } from '../../../src/utils/duration.js';
 import { browser } from '../../../src/utils/browser.js';
-import { http } from '../../../src/utils/http.js';
 import {
   loadScenario,
   startEmulator,
@@ -31,13 +30,13 @@ import {
   useTempHome,
   type TempHome,
   keyLine,
+  recordTokens,
 } from '../../helpers/org.js';
 
 const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 const CI_USER_ID = '0055g000000CI01AAG';
 const ADMIN_APP_ID = '0H45g000000ADAPCA4';
-const realPostForm = http.postForm;
 
 describe('jwt approve --admin-org', function () {
   this.timeout(60_000);
@@ -86,14 +85,7 @@ describe('jwt approve --admin-org', function () {
       sleeps.push(ms);
       return Promise.resolve();
     });
-    sandbox.stub(http, 'postForm').callsFake(async (url: string, form: Record<string, string>, timeoutMs: number) => {
-      const answer = await realPostForm(url, form, timeoutMs);
-      if (answer.kind === 'answer') {
-        const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer.text)?.[1];
-        if (token) tokens.push(token);
-      }
-      return answer;
-    });
+    recordTokens(sandbox, tokens);
   });
 
   afterEach(async () => {

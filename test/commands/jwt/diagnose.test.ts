@@ -21,7 +21,6 @@ import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import JwtStatus from '../../../src/commands/jwt/status.js';
 import { ADMIN_ORG_PLACEHOLDER } from '../../../src/org/suggest.js';
 import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
-import { http } from '../../../src/utils/http.js';
 import { CAUSE_CODES, type CauseCode, type CheckId, type DiagnoseResult } from '../../../src/diagnose/types.js';
 import {
   KEYS_DIR,
@@ -45,6 +44,7 @@ import {
   useTempHome,
   type StoredLogin,
   type TempHome,
+  recordTokens,
 } from '../../helpers/org.js';
 
 const SERVER_KEY = fixtureKey('server.key');
@@ -58,7 +58,6 @@ const KEY_MATERIAL = [
   'encrypted-pkcs1.key',
   'ec.key',
 ].map((file) => readFileSync(fixtureKey(file), 'utf8').split('\n')[1]);
-const realPostForm = http.postForm;
 /** What a user puts in place of the certificate placeholder of INVALID_ASSERTION's suggestion. */
 const CERT_PLACEHOLDER = '<the certificate uploaded to the app>';
 
@@ -95,16 +94,7 @@ describe('jwt diagnose', function () {
     ux = stubSfCommandUx(sandbox);
     stubSpinner(sandbox);
     fetchSpy = sandbox.spy(globalThis, 'fetch');
-    postForm = sandbox
-      .stub(http, 'postForm')
-      .callsFake(async (url: string, form: Record<string, string>, timeoutMs: number) => {
-        const answer = await realPostForm(url, form, timeoutMs);
-        if (answer.kind === 'answer') {
-          const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer.text)?.[1];
-          if (token) tokens.push(token);
-        }
-        return answer;
-      });
+    postForm = recordTokens(sandbox, tokens);
     delete process.env.SF_AUDIENCE_URL;
   });
 

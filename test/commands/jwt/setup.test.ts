@@ -17,7 +17,6 @@ import JwtSetup, { type JwtSetupResult } from '../../../src/commands/jwt/setup.j
 import { retryTiming } from '../../../src/diagnose/verify.js';
 import { readStoredAuth } from '../../../src/org/inputs.js';
 import { deployPolling } from '../../../src/setup/metadata.js';
-import { http } from '../../../src/utils/http.js';
 import {
   loadScenario,
   startEmulator,
@@ -36,11 +35,11 @@ import {
   useTempHome,
   keyLine,
   type TempHome,
+  recordTokens,
 } from '../../helpers/org.js';
 
 const SERVER_KEY = fixtureKey('server.key');
 const CI_USER_ID = '0055g000000CI01AAG';
-const realPostForm = http.postForm;
 
 type Outcome = { result: JwtSetupResult; output: string; warnings: string };
 
@@ -92,14 +91,7 @@ describe('jwt setup', function () {
       onPoll();
       return Promise.resolve();
     });
-    sandbox.stub(http, 'postForm').callsFake(async (url: string, form: Record<string, string>, timeoutMs: number) => {
-      const answer = await realPostForm(url, form, timeoutMs);
-      if (answer.kind === 'answer') {
-        const token = /"access_token"\s*:\s*"([^"]+)"/.exec(answer.text)?.[1];
-        if (token) tokens.push(token);
-      }
-      return answer;
-    });
+    recordTokens(sandbox, tokens);
   });
 
   afterEach(async () => {
