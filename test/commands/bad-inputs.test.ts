@@ -52,7 +52,7 @@ import {
   CI_CLIENT_ID,
   TOKEN_PATH,
 } from '../../emulator/index.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { fixtureKey, SERVER_KEY } from '../helpers/keys.js';
 import { FIXTURE_KEYS_DIR } from '../helpers/keys.js';
 import { REPO_ROOT, sfChildEnv } from '../helpers/env.js';
 import {
@@ -65,7 +65,6 @@ import {
   type TempHome,
 } from '../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const PASSWORD = 's3cret-Pa55word';
 
 type CommandName = 'diagnose' | 'approve' | 'status' | 'keygen' | 'setup';
@@ -400,7 +399,6 @@ const ecaAdmin = async (): Promise<void> => {
   await storeJwtLogin({
     username: 'admin@acme.com',
     clientId: ADMIN_CLIENT_ID,
-    keyFile: SERVER_KEY,
     loginUrl: ecaSetupUrl(),
     alias: 'eca-admin',
   });
@@ -1655,8 +1653,6 @@ describe('bad inputs: exit code, words, and the promises every command keeps', f
       login: async (scenario, username, alias): Promise<void> => {
         await storeJwtLogin({
           username,
-          clientId: CI_CLIENT_ID,
-          keyFile: SERVER_KEY,
           loginUrl: emu(scenario).url,
           alias,
         });

@@ -18,10 +18,9 @@ import JwtStatus from '../../src/commands/jwt/status.js';
 import { textWidth } from '../../src/utils/layout.js';
 import { ADMIN_CLIENT_ID, CI_CLIENT_ID, startEmulator, type Emulator } from '../../emulator/index.js';
 import { REPO_ROOT } from '../helpers/env.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { SERVER_KEY } from '../helpers/keys.js';
 import { storeJwtLogin, useTempHome, type TempHome } from '../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 /* eslint-disable-next-line no-control-regex -- colours, as sf-plugins-core adds them */
 const ANSI = /\u001b\[[0-9;]*m/g;
 
@@ -58,7 +57,7 @@ describe('human output fits the width', function () {
     home = useTempHome('jwt-width-home-');
     dir = mkdtempSync(join(tmpdir(), 'jwt-width-'));
     emu = await startEmulator('demo');
-    await storeJwtLogin({ username: 'admin@acme.com', clientId: CI_CLIENT_ID, keyFile: SERVER_KEY, loginUrl: emu.url });
+    await storeJwtLogin({ username: 'admin@acme.com', loginUrl: emu.url });
   });
 
   afterEach(async () => {
@@ -164,14 +163,10 @@ describe('human output fits the width', function () {
       it('--all starts with how many logins work, in one line, and fits the width', async () => {
         await storeJwtLogin({
           username: 'new.hire@acme.com',
-          clientId: CI_CLIENT_ID,
-          keyFile: SERVER_KEY,
           loginUrl: emu.url,
         }).catch(() => undefined);
         await storeJwtLogin({
           username: 'ci@acme.com',
-          clientId: CI_CLIENT_ID,
-          keyFile: SERVER_KEY,
           loginUrl: emu.url,
         });
         const shown = await show(terminal, 'diagnose', ['--all']);

@@ -22,7 +22,7 @@ import {
   CI_CLIENT_ID,
 } from '../../emulator/index.js';
 import { consent } from '../helpers/consent.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { SERVER_KEY } from '../helpers/keys.js';
 import {
   isolatedEnv,
   REPO_ROOT,
@@ -36,7 +36,6 @@ import {
 import { hashTree, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
 const CI_USER_ID = '0055g000000CI01AAG';
-const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 
 const resultOf = (run: SfRun): JwtApproveBrowserResult => jsonResult<JwtApproveBrowserResult>(run);

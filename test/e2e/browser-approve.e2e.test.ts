@@ -18,13 +18,12 @@ import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
 import { browser } from '../../src/utils/browser.js';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
 import { loadScenario, startEmulator, unusedPort, type Emulator, CI_CLIENT_ID } from '../../emulator/index.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { SERVER_KEY } from '../helpers/keys.js';
 import { capturedOutput, keyLine, secretLeaks, useTempHome, type TempHome } from '../helpers/org.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CI_APP_ID = '0H45g000000CIAPCA4';
 const CI_USER_ID = '0055g000000CI01AAG';
-const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 /**
  * Flags that keep Chromium from phoning home: without them its background connections (updates, sync,

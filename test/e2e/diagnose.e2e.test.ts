@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
 import { startEmulator, type Emulator, CI_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { SERVER_KEY } from '../helpers/keys.js';
 import {
   isolatedEnv,
   runSf,
@@ -23,7 +23,6 @@ import {
 } from '../helpers/env.js';
 import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 /** A line of the key's base64 body: it must never show up in any output. */
 const KEY_LINE = keyLine(SERVER_KEY);
 

@@ -27,11 +27,10 @@ import { expect } from 'chai';
 import type { DiagnoseAllResult } from '../../src/diagnose/fleet.js';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
 import { startEmulator, type Emulator, CI_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { SERVER_KEY } from '../helpers/keys.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, type SfRun } from '../helpers/env.js';
 import { cliStateTree, isCliLog, keyLine, secretLeaks, treeChanges } from '../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const LIB_HOOKS = join(REPO_ROOT, 'lib', 'hooks');
 /** A line of the key's base64 body: it must never show up in any output. */
 const KEY_LINE = keyLine(SERVER_KEY);

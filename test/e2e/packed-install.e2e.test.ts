@@ -18,10 +18,8 @@ import { expect } from 'chai';
 import { installPackedPlugin, packCleanCopy } from '../../scripts/lib.js';
 import type { DiagnoseResult } from '../../src/diagnose/types.js';
 import { startEmulator, TOKEN_PATH, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID } from '../../emulator/index.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { SERVER_KEY } from '../helpers/keys.js';
 import { isolatedEnv, runSf, type IsolatedEnv, type SfRun, jsonResult } from '../helpers/env.js';
-
-const SERVER_KEY = fixtureKey('server.key');
 
 const resultOf = (run: SfRun): DiagnoseResult => jsonResult<DiagnoseResult>(run);
 

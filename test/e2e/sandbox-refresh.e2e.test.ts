@@ -12,11 +12,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startEmulator, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID, TOKEN_PATH } from '../../emulator/index.js';
-import { fixtureKey } from '../helpers/keys.js';
+import { SERVER_KEY } from '../helpers/keys.js';
 import { isolatedEnv, REPO_ROOT, runSf, sfLoginJwtArgs, type IsolatedEnv, linkPlugin } from '../helpers/env.js';
 import { keyLine, secretLeaks } from '../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 const SCRIPT = join(REPO_ROOT, 'scripts', 'sandbox-refresh-example.sh');
 

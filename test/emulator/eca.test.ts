@@ -104,7 +104,6 @@ describe('emulator: external client apps as diagnose sees them', () => {
       try {
         const { accessToken } = await storeJwtLogin({
           username: 'ci@acme.com.uat',
-          clientId: CI_CLIENT_ID,
           keyFile: fixtureKey('server.key'),
           loginUrl: emu.url,
         });

@@ -16,3 +16,6 @@ export function fixtureKey(name: string): string {
   const fixture = join(FIXTURE_KEYS_DIR, name);
   return existsSync(fixture) ? fixture : join(KEYS_DIR, name);
 }
+
+/** The private key of the certificate every emulated app carries: the key a working JWT login signs with. */
+export const SERVER_KEY = fixtureKey('server.key');

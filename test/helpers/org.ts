@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import { AuthInfo, StateAggregator } from '@salesforce/core';
 import type { SinonSandbox, SinonStub } from 'sinon';
 import { http } from '../../src/utils/http.js';
+import { CI_CLIENT_ID } from '../../emulator/index.js';
+import { SERVER_KEY } from './keys.js';
 
 export type TempHome = {
   home: string;
@@ -43,9 +45,10 @@ export function useTempHome(prefix = 'plugin-jwt-cmd-'): TempHome {
 
 export type StoredLogin = {
   username: string;
-  clientId: string;
-  /** Absolute path of the key file; the auth file keeps only this path. */
-  keyFile: string;
+  /** The consumer key; Acme CI (the CI app every scenario has) unless given. */
+  clientId?: string;
+  /** Absolute path of the key file, SERVER_KEY unless given; the auth file keeps only this path. */
+  keyFile?: string;
   /** The emulator's URL (or any login URL the token endpoint answers on). */
   loginUrl: string;
   alias?: string;
@@ -60,7 +63,7 @@ export async function storeJwtLogin(login: StoredLogin): Promise<{ accessToken: 
   const loginUrl = login.loginUrl.endsWith('/') ? login.loginUrl : `${login.loginUrl}/`;
   const auth = await AuthInfo.create({
     username: login.username,
-    oauth2Options: { clientId: login.clientId, privateKeyFile: login.keyFile, loginUrl },
+    oauth2Options: { clientId: login.clientId ?? CI_CLIENT_ID, privateKeyFile: login.keyFile ?? SERVER_KEY, loginUrl },
   });
   await auth.save();
   if (login.alias) {

@@ -21,7 +21,7 @@ import {
   ADMIN_CLIENT_ID,
   TOKEN_PATH,
 } from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { SERVER_KEY } from '../../helpers/keys.js';
 import {
   capturedOutput,
   secretLeaks,
@@ -33,7 +33,6 @@ import {
   recordTokens,
 } from '../../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 const CI_USER_ID = '0055g000000CI01AAG';
 const ADMIN_APP_ID = '0H45g000000ADAPCA4';
@@ -53,8 +52,6 @@ describe('jwt approve --admin-org', function () {
     // the admin org: admin@acme.com, logged in the real way
     const stored = await storeJwtLogin({
       username: 'admin@acme.com',
-      clientId: CI_CLIENT_ID,
-      keyFile: SERVER_KEY,
       loginUrl: emu.url,
       alias: 'emu-admin',
     });

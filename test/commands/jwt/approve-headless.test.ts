@@ -26,13 +26,12 @@ import {
   CI_CLIENT_ID,
   TOKEN_PATH,
 } from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { SERVER_KEY } from '../../helpers/keys.js';
 import { consent } from '../../helpers/consent.js';
 import { capturedOutput, secretLeaks, useTempHome, type TempHome, keyLine } from '../../helpers/org.js';
 
 const CI_USER_ID = '0055g000000CI01AAG';
 const CI_APP_ID = '0H45g000000CIAPCA4';
-const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 
 describe('jwt approve: headless and refused before sign-in', function () {

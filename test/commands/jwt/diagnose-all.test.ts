@@ -15,15 +15,8 @@ import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtDiagnose from '../../../src/commands/jwt/diagnose.js';
 import { diagnoseAll, type DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import { http } from '../../../src/utils/http.js';
-import {
-  fleetScenario,
-  fleetUsername,
-  startEmulator,
-  TOKEN_PATH,
-  type Emulator,
-  CI_CLIENT_ID,
-} from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { fleetScenario, fleetUsername, startEmulator, TOKEN_PATH, type Emulator } from '../../../emulator/index.js';
+import { SERVER_KEY } from '../../helpers/keys.js';
 import {
   capturedOutput,
   hashTree,
@@ -35,7 +28,6 @@ import {
   type TempHome,
 } from '../../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const FLEET = 12;
 const realPostForm = http.postForm;
 
@@ -68,7 +60,6 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
       // eslint-disable-next-line no-await-in-loop -- one login after another, as a CI machine collects them
       const stored = await storeJwtLogin({
         username: fleetUsername(i),
-        clientId: CI_CLIENT_ID,
         keyFile,
         loginUrl: emu.url,
       });
@@ -199,8 +190,6 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
   it('--admin-org: the admin org is opened once per run, and its records decide each failing login', async () => {
     await storeJwtLogin({
       username: 'admin@acme.com',
-      clientId: CI_CLIENT_ID,
-      keyFile: SERVER_KEY,
       loginUrl: emu.url,
       alias: 'fleet-admin',
     });

@@ -30,7 +30,7 @@ import {
   ADMIN_CLIENT_ID,
   TOKEN_PATH,
 } from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { fixtureKey, SERVER_KEY } from '../../helpers/keys.js';
 import {
   capturedOutput,
   hashTree,
@@ -42,7 +42,6 @@ import {
   type TempHome,
 } from '../../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const LEGACY = /^https:\/\/(login|test)\.salesforce\.com/;
 const NOT_INSTALLED = 'External client app is not installed in this org';
 const realPostForm = http.postForm;
@@ -100,8 +99,6 @@ describe('jwt diagnose: external client apps', function () {
   async function login(partial: Partial<StoredLogin> & { username: string }): Promise<void> {
     const target = emu as Emulator;
     const stored = await storeJwtLogin({
-      clientId: CI_CLIENT_ID,
-      keyFile: SERVER_KEY,
       loginUrl: target.url,
       ...partial,
     });

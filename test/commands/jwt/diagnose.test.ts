@@ -32,7 +32,7 @@ import {
   ADMIN_CLIENT_ID,
   TOKEN_PATH,
 } from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { fixtureKey, SERVER_KEY } from '../../helpers/keys.js';
 import { concreteArgv, exitCodeOf, suggestedCommands } from '../../helpers/suggestions.js';
 import {
   capturedOutput,
@@ -47,7 +47,6 @@ import {
   recordTokens,
 } from '../../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 /** Base64 lines of every fixture key: none of them may ever show up in output. */
 const KEY_MATERIAL = [
   'server.key',
@@ -107,8 +106,6 @@ describe('jwt diagnose', function () {
     if (adminAlias) return adminAlias;
     const stored = await storeJwtLogin({
       username: 'admin@acme.com',
-      clientId: CI_CLIENT_ID,
-      keyFile: SERVER_KEY,
       loginUrl: (emu as Emulator).url,
       alias: 'suggestions-admin',
     });
@@ -176,8 +173,6 @@ describe('jwt diagnose', function () {
   async function login(partial: Partial<StoredLogin> & { username: string }): Promise<void> {
     const target = emu as Emulator;
     const stored = await storeJwtLogin({
-      clientId: CI_CLIENT_ID,
-      keyFile: SERVER_KEY,
       loginUrl: target.url,
       ...partial,
     });

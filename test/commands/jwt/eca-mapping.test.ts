@@ -11,10 +11,9 @@ import JwtApprove, { type JwtApproveAdminResult } from '../../../src/commands/jw
 import { retryTiming } from '../../../src/diagnose/verify.js';
 import { browser } from '../../../src/utils/browser.js';
 import { startEmulator, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID } from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { SERVER_KEY } from '../../helpers/keys.js';
 import { capturedOutput, secretLeaks, storeJwtLogin, useTempHome, type TempHome, keyLine } from '../../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const ECA_ID = '0xI5g000000ECA1EAO';
 const CI_USER_ID = '0055g000000CI01AAG';
 const JWT_ACCESS = '0PS5g000000JWT1GAO';
@@ -37,7 +36,6 @@ describe('status and approve --admin-org: an external client app found by its co
     const stored = await storeJwtLogin({
       username: 'admin@acme.com',
       clientId: ADMIN_CLIENT_ID,
-      keyFile: SERVER_KEY,
       loginUrl: emu.url,
       alias: 'emu-admin',
     });

@@ -25,7 +25,7 @@ import {
   ADMIN_CLIENT_ID,
   TOKEN_PATH,
 } from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { fixtureKey, SERVER_KEY } from '../../helpers/keys.js';
 import {
   capturedOutput,
   hashTree,
@@ -38,7 +38,6 @@ import {
   recordTokens,
 } from '../../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const CI_USER_ID = '0055g000000CI01AAG';
 
 type Outcome = { result: JwtSetupResult; output: string; warnings: string };
@@ -63,7 +62,6 @@ describe('jwt setup', function () {
     const stored = await storeJwtLogin({
       username: admin,
       clientId: ADMIN_CLIENT_ID,
-      keyFile: SERVER_KEY,
       loginUrl: emu.url,
       alias: 'emu-admin',
     });

@@ -8,7 +8,7 @@ import type { SfError } from '@salesforce/core';
 import { stubSfCommandUx, stubSpinner } from '@salesforce/sf-plugins-core';
 import JwtStatus, { type JwtStatusResult } from '../../../src/commands/jwt/status.js';
 import { startEmulator, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID } from '../../../emulator/index.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { SERVER_KEY } from '../../helpers/keys.js';
 import {
   capturedOutput,
   hashTree,
@@ -21,7 +21,6 @@ import {
   keyLine,
 } from '../../helpers/org.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const KEY_LINE = keyLine(SERVER_KEY);
 
 describe('jwt status', function () {
@@ -37,8 +36,6 @@ describe('jwt status', function () {
     accessToken = (
       await storeJwtLogin({
         username: 'admin@acme.com',
-        clientId: CI_CLIENT_ID,
-        keyFile: SERVER_KEY,
         loginUrl: emu.url,
         alias: 'emu-admin',
       })

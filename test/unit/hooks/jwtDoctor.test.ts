@@ -14,12 +14,9 @@ import type { DiagnoseOptions } from '../../../src/diagnose/diagnose.js';
 import type { DiagnoseAllResult } from '../../../src/diagnose/fleet.js';
 import type { DiagnoseResult } from '../../../src/diagnose/types.js';
 import { storeJwtLogin, useTempHome } from '../../helpers/org.js';
-import { fixtureKey } from '../../helpers/keys.js';
 import { storeFs } from '../../../src/org/authStore.js';
 import { http } from '../../../src/utils/http.js';
-import { CI_CLIENT_ID, startEmulator } from '../../../emulator/index.js';
-
-const SERVER_KEY = fixtureKey('server.key');
+import { startEmulator } from '../../../emulator/index.js';
 
 /** What plugin-info's doctor keeps, for the parts the hook writes. */
 class FakeDoctor implements DoctorLike {
@@ -233,7 +230,7 @@ describe('sf doctor hook: the adapter', () => {
     const emu = await startEmulator('healthy');
     const posted = sinon.spy(http, 'postForm');
     try {
-      await storeJwtLogin({ username: 'ci@acme.com', clientId: CI_CLIENT_ID, keyFile: SERVER_KEY, loginUrl: emu.url });
+      await storeJwtLogin({ username: 'ci@acme.com', loginUrl: emu.url });
       emu.setFaults({ hang: true });
       const events: DiagnosticStatus[] = [];
       await runJwtDoctor(new FakeDoctor(), {

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { SfError } from '@salesforce/core';
 import { prepareKey } from '../../../src/setup/key.js';
-import { fixtureKey } from '../../helpers/keys.js';
+import { fixtureKey, SERVER_KEY } from '../../helpers/keys.js';
 
-const SERVER_KEY = fixtureKey('server.key');
 const SERVER_CRT = fixtureKey('server.crt');
 
 async function refusal(promise: Promise<unknown>): Promise<SfError> {

@@ -77,7 +77,6 @@ describe('setup/store: the verified login, stored as sf org login jwt stores it'
   it('replaces another login of the user, keeping its aliases; puts it back when the new one fails', async () => {
     await storeJwtLogin({
       username: 'ci@acme.com',
-      clientId: CI_CLIENT_ID,
       keyFile: fixtureKey('server.key'),
       loginUrl: emu.url,
       alias: 'ci-old',
