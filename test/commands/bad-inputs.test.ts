@@ -35,12 +35,6 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { Config } from '@oclif/core';
 import { Connection } from '@salesforce/core';
-import { stubSpinner } from '@salesforce/sf-plugins-core';
-import JwtApprove from '../../src/commands/jwt/approve.js';
-import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
-import JwtKeygen from '../../src/commands/jwt/keygen.js';
-import JwtSetup from '../../src/commands/jwt/setup.js';
-import JwtStatus from '../../src/commands/jwt/status.js';
 import { MAX_TIMER_MS } from '../../src/utils/duration.js';
 import { storeFs } from '../../src/org/authStore.js';
 import {
@@ -55,6 +49,7 @@ import {
 import { fixtureKey, SERVER_KEY } from '../helpers/keys.js';
 import { FIXTURE_KEYS_DIR } from '../helpers/keys.js';
 import { REPO_ROOT, sfChildEnv } from '../helpers/env.js';
+import { runInProcess, type CommandName, type InProcessRun } from '../helpers/inProcess.js';
 import {
   hashTree,
   isCliLog,
@@ -66,16 +61,6 @@ import {
 } from '../helpers/org.js';
 
 const PASSWORD = 's3cret-Pa55word';
-
-type CommandName = 'diagnose' | 'approve' | 'status' | 'keygen' | 'setup';
-type Runnable = new (argv: string[], config: Config) => { id?: string; _run(): Promise<unknown> };
-const COMMANDS: Record<CommandName, Runnable> = {
-  diagnose: JwtDiagnose,
-  approve: JwtApprove,
-  status: JwtStatus,
-  keygen: JwtKeygen,
-  setup: JwtSetup,
-};
 
 /** What every row may use: emulators, stored logins, files, helper servers. */
 type Ctx = {
@@ -136,7 +121,7 @@ type JsonDoc = Record<string, unknown> & {
   name?: string;
 };
 
-type Run = { exit: number; stdout: string; stderr: string; ms: number };
+type Run = InProcessRun;
 
 /** A stack frame, an internal error name or a library string: none may reach the user. */
 const INTERNAL =
@@ -178,44 +163,6 @@ function homeTree(home: string): Map<string, string> {
 // ---------------------------------------------------------------------------------------------
 // running a command
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Runs the command class the way oclif's Command.run does, with a configuration loaded once from this
- * repository (its package.json sets the sf CLI's exit codes, so oclif's own errors behave as under sf).
- */
-async function runInProcess(config: Config, command: CommandName, argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const capture =
-    (into: string[]) =>
-    (chunk: unknown): boolean => {
-      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return true;
-    };
-  const sandbox = sinon.createSandbox();
-  // oclif's spinner writes through the stream functions it saved at start-up, past any stub: silenced here
-  // (the child-process rows see its output)
-  stubSpinner(sandbox);
-  sandbox.stub(process.stdout, 'write').callsFake(capture(out));
-  sandbox.stub(process.stderr, 'write').callsFake(capture(err));
-  process.exitCode = undefined;
-  const started = Date.now();
-  let exit: number;
-  try {
-    const cmd = new COMMANDS[command](argv, config);
-    cmd.id = `jwt:${command}`;
-    // eslint-disable-next-line no-underscore-dangle -- what Command.run calls
-    await cmd._run();
-    exit = Number(process.exitCode ?? 0);
-  } catch (error) {
-    const e = error as { oclif?: { exit?: number }; exitCode?: number };
-    exit = e.oclif?.exit ?? e.exitCode ?? 1;
-  } finally {
-    sandbox.restore();
-    process.exitCode = undefined;
-  }
-  return { exit, stdout: out.join(''), stderr: err.join(''), ms: Date.now() - started };
-}
 
 /** lib/ when it is up to date with src/ (npm test builds first), else the TypeScript sources through tsx. */
 function entryPoint(): string {

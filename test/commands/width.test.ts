@@ -8,16 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { Config } from '@oclif/core';
-import { stubSpinner } from '@salesforce/sf-plugins-core';
-import JwtApprove from '../../src/commands/jwt/approve.js';
-import JwtDiagnose from '../../src/commands/jwt/diagnose.js';
-import JwtKeygen from '../../src/commands/jwt/keygen.js';
-import JwtStatus from '../../src/commands/jwt/status.js';
 import { textWidth } from '../../src/utils/layout.js';
 import { ADMIN_CLIENT_ID, CI_CLIENT_ID, startEmulator, type Emulator } from '../../emulator/index.js';
 import { REPO_ROOT } from '../helpers/env.js';
+import { runInProcess, type CommandName } from '../helpers/inProcess.js';
 import { SERVER_KEY } from '../helpers/keys.js';
 import { storeJwtLogin, useTempHome, type TempHome } from '../helpers/org.js';
 
@@ -31,7 +26,6 @@ const TERMINALS: Terminal[] = [
   { name: 'no terminal (100 columns)' },
 ];
 
-const COMMANDS = { diagnose: JwtDiagnose, status: JwtStatus, approve: JwtApprove, keygen: JwtKeygen };
 type Shown = { exit: number; stdout: string[]; stderr: string[] };
 
 /**
@@ -78,43 +72,18 @@ describe('human output fits the width', function () {
   ];
 
   /** Runs a command in-process as sf runs it, with stdout a terminal of `terminal.columns`, or not a terminal. */
-  async function show(terminal: Terminal, command: keyof typeof COMMANDS, argv: string[]): Promise<Shown> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const capture =
-      (into: string[]) =>
-      (chunk: unknown): boolean => {
-        into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-        return true;
+  async function show(terminal: Terminal, command: CommandName, argv: string[]): Promise<Shown> {
+    const run = await runInProcess(config, command, argv, (sandbox) => {
+      const stdout = process.stdout as unknown as Record<string, unknown>;
+      const set = (property: string, value: unknown): void => {
+        if (property in stdout) sandbox.replace(stdout, property, value);
+        else sandbox.define(stdout, property, value);
       };
-    const sandbox = sinon.createSandbox();
-    const stdout = process.stdout as unknown as Record<string, unknown>;
-    const set = (property: string, value: unknown): void => {
-      if (property in stdout) sandbox.replace(stdout, property, value);
-      else sandbox.define(stdout, property, value);
-    };
-    process.exitCode = undefined;
-    let exit: number;
-    try {
-      stubSpinner(sandbox);
       set('isTTY', terminal.columns !== undefined);
       set('columns', terminal.columns);
-      sandbox.stub(process.stdout, 'write').callsFake(capture(out));
-      sandbox.stub(process.stderr, 'write').callsFake(capture(err));
-      const cmd = new COMMANDS[command](argv, config);
-      cmd.id = `jwt:${command}`;
-      // eslint-disable-next-line no-underscore-dangle -- what Command.run calls
-      await cmd._run();
-      exit = Number(process.exitCode ?? 0);
-    } catch (error) {
-      const e = error as { oclif?: { exit?: number }; exitCode?: number };
-      exit = e.oclif?.exit ?? e.exitCode ?? 1;
-    } finally {
-      sandbox.restore();
-      process.exitCode = undefined;
-    }
-    const lines = (chunks: string[]): string[] => chunks.join('').replace(ANSI, '').replace(/\n$/, '').split('\n');
-    return { exit, stdout: lines(out), stderr: lines(err) };
+    });
+    const lines = (text: string): string[] => text.replace(ANSI, '').replace(/\n$/, '').split('\n');
+    return { exit: run.exit, stdout: lines(run.stdout), stderr: lines(run.stderr) };
   }
 
   for (const terminal of TERMINALS) {
