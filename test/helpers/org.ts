@@ -185,3 +185,22 @@ export function recordTokens(sandbox: SinonSandbox, tokens: string[]): SinonStub
       return answer;
     });
 }
+
+/**
+ * The rows of the box tables in printed text, each cell's folded lines joined by one space: a line whose first
+ * cell is empty continues the row above it. Tests read rows by their words, whatever the width folded.
+ */
+export function printedTableRows(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('│')) continue;
+    const cells = line
+      .slice(1, line.lastIndexOf('│'))
+      .split('│')
+      .map((cell) => cell.trim());
+    const last = rows.at(-1);
+    if (cells[0] === '' && last) cells.forEach((cell, i) => (last[i] = [last[i], cell].filter(Boolean).join(' ')));
+    else rows.push(cells);
+  }
+  return rows;
+}
