@@ -22,7 +22,7 @@ type Case = { title: string; emulator: Emulator; args: string[]; command?: 'diag
 
 async function run(args: string[]): Promise<{ status: number | null; output: string }> {
   const child = await runNode(join(root, 'bin', 'run.js'), ['jwt', ...args], env, KEYS);
-  return { status: child.status, output: `${child.stdout}${child.stderr}` };
+  return { status: child.status, output: child.output };
 }
 
 /** Stores an admin login the way a user would, with the real core JWT flow, so --admin-org works. */

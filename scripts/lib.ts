@@ -40,7 +40,8 @@ export function scratchEnv(prefix: string): { home: string; env: NodeJS.ProcessE
   };
 }
 
-export type ChildRun = { status: number | null; stdout: string; stderr: string; ms: number };
+/** A child's exit status, its stdout and stderr, both as they arrived (`output`), and the time it took. */
+export type ChildRun = { status: number | null; stdout: string; stderr: string; output: string; ms: number };
 
 /** Runs `node <script> <args>` with the Node that runs this script. */
 export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<ChildRun> {
@@ -49,11 +50,12 @@ export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, 
     const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), (output += d)));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), (output += d)));
     child.on('error', reject);
     child.on('close', (status) =>
-      resolvePromise({ status, stdout, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+      resolvePromise({ status, stdout, stderr, output, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
     );
   });
 }
