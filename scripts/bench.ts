@@ -171,8 +171,8 @@ async function setupFromNothing(side: Side): Promise<Pairs> {
   return out;
 }
 
-const peakRssMb = (): number[] =>
-  readFileSync(rssFile, 'utf8')
+const peakRssMb = (file = rssFile): number[] =>
+  readFileSync(file, 'utf8')
     .trim()
     .split('\n')
     .map((kb) => Number(kb) / 1024);
@@ -244,12 +244,19 @@ async function main(): Promise<void> {
       while (!works(next));
       return next;
     };
+    // the CLI's own command, probed too: most of a run's memory is the CLI's
+    const loginRssFile = join(scratch, 'rss-login.txt');
     const fleetPairs = await pairs(
       fleetRuns,
       () => timed(p, ['jwt', 'diagnose', '--all'], 1, fleet, probe),
-      () => timed(p, ['org', 'login', 'jwt', ...login(fleet, fleetUsername(nextWorking()))], 0, fleet),
+      () =>
+        timed(p, ['org', 'login', 'jwt', ...login(fleet, fleetUsername(nextWorking()))], 0, fleet, {
+          ...probe,
+          BENCH_RSS_FILE: loginRssFile,
+        }),
     );
     const fleetRss = peakRssMb();
+    const loginRss = peakRssMb(loginRssFile);
     // the same run for a script: --json instead of the tables
     rmSync(rssFile, { force: true });
     for (let i = 0; i < fleetRuns; i++) {
@@ -307,7 +314,7 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
-      `Fleet: ${median(speedups).toFixed(0)}× faster than the loop (median of pairs; each pair times one \`sf org login jwt\` and extrapolates it to ${fleetSize} logins); peak RSS of \`sf jwt diagnose --all\`: ${median(fleetRss).toFixed(0)} MB median, ${Math.max(...fleetRss).toFixed(0)} MB max; with \`--json\`: ${median(fleetJsonRss).toFixed(0)} MB median, ${Math.max(...fleetJsonRss).toFixed(0)} MB max (goal ≤ 200 MB).`,
+      `Fleet: ${median(speedups).toFixed(0)}× faster than the loop (median of pairs; each pair times one \`sf org login jwt\` and extrapolates it to ${fleetSize} logins); peak RSS of \`sf jwt diagnose --all\`: ${median(fleetRss).toFixed(0)} MB median, ${Math.max(...fleetRss).toFixed(0)} MB max; with \`--json\`: ${median(fleetJsonRss).toFixed(0)} MB median, ${Math.max(...fleetJsonRss).toFixed(0)} MB max (goal ≤ 200 MB); one \`sf org login jwt\`: ${median(loginRss).toFixed(0)} MB median.`,
       `Every org hanging, \`--timeout ${HANG_TIMEOUT_S}\`: \`sf jwt diagnose --all\` exits after ${seconds(med(hanging))} (median of ${fleetRuns}; ${hanging[0].requests} requests reached the emulator).`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);

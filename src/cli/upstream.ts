@@ -1,8 +1,9 @@
 /*
  * Where the commands rely on how @salesforce/sf-plugins-core and @oclif/core work inside, beyond their
  * documented API. Each reliance is here once, saying what it relies on; test/unit/cli/upstream.test.ts fails
- * when one of these shapes changes upstream. (The other two: core's root logger, in utils/logging.ts, and the
- * bundle's rewrites, in scripts/bundle-rewrites.js, each with its own test.)
+ * when one of these shapes changes upstream. (The other three: core's root logger, in utils/logging.ts; a
+ * Connection made without an AuthInfo, in org/ownConnection.ts; the bundle's rewrites, in
+ * scripts/bundle-rewrites.js; each with its own test.)
  */
 /* eslint-disable no-param-reassign -- the command's own spinner and the error it is about to throw are what get cleaned */
 import { ux } from '@oclif/core';

@@ -12,7 +12,9 @@ export type Session = { instanceUrl: string; accessToken: string };
 
 export function connectionAs(username: string, session: Session): Connection {
   // Connection.create goes through AuthInfo, which reads the CLI's state and caches the API version in the auth
-  // file; a diagnosis writes nothing, so the connection is made from the token alone.
+  // file; a diagnosis writes nothing, so the connection is made from the token alone. Relies on: core's Connection
+  // asks its authInfo only for these three methods when it is given an access token and a version (the Dev Hub
+  // test of test/commands/jwt/diagnose-eca.test.ts, which reads through it, fails when that changes).
   const authInfo = {
     getUsername: (): string => username,
     getFields: (): Record<string, unknown> => ({ username, instanceUrl: session.instanceUrl }),
