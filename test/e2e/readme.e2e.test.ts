@@ -7,8 +7,8 @@
  * The README's hosts and the placeholder consumer key stand for the emulated orgs: https://test.salesforce.com
  * and the sandbox's My Domain for the sandbox, https://acme.my.salesforce.com and login.salesforce.com for
  * production, 3MVG9… for the app's consumer key. What cannot run on a machine without the network is replaced by
- * a stand-in that says why: `npm install`/`sf plugins install` from the registry (the packed plugin is linked in
- * their place), `sf org login web` (a browser login: the admin logs in with JWT instead), `ssh`. The browser that
+ * a stand-in that says why: `npm install`/`sf plugins install` from the registry (this checkout is linked in
+ * their place) and `sf org login web` (a browser login: the admin logs in with JWT instead). The browser that
  * `sf jwt approve` opens is $BROWSER, a script that signs in as the JWT user and chooses Allow.
  */
 import { spawn } from 'node:child_process';
@@ -303,7 +303,6 @@ describe('README.md: every snippet runs', function () {
         'exit $rc',
       ].join('\n'),
     );
-    writeFileSync(join(tools, 'ssh'), '#!/bin/sh\necho "(not run here: ssh $*)"\n');
     writeFileSync(
       join(tools, 'npm'),
       '#!/bin/sh\ncase "$1" in install|ci|pack|run|test) echo "(not run here: npm $*)";; *) exit 3;; esac\n',
@@ -327,7 +326,7 @@ await fetch(decision.headers.get('location'));
       join(tools, 'browser'),
       `#!/bin/sh\nexec "${process.execPath}" "${join(tools, 'consent.mjs')}" "$1"\n`,
     );
-    for (const tool of ['sf', 'ssh', 'npm', 'browser']) chmodSync(join(tools, tool), 0o755);
+    for (const tool of ['sf', 'npm', 'browser']) chmodSync(join(tools, tool), 0o755);
     env.env.BROWSER = join(tools, 'browser');
     env.env.README_BROWSER_USER = 'ci@acme.com.uat';
 
