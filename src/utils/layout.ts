@@ -5,7 +5,8 @@
  * Lines break at spaces only. A URL, a file path or a placeholder such as <admin org alias> is never cut; a
  * suggested command (the text after ": " that starts with "sf ") is kept whole on one line, so it can be
  * pasted and run. Such a value moves to a line of its own when it does not fit after the text before it, and
- * is longer than the width only when it is longer by itself.
+ * is longer than the width only when it is longer by itself. In a table, where a line of its own is not to be
+ * had, a path or URL too long for any column the width leaves breaks after one of its slashes, and only then.
  */
 
 /** The width of output that goes to a file or a pipe (a CI log): lines fit 100 columns. */
@@ -96,29 +97,60 @@ function columnsOf(data: Array<Record<string, string>>): string[] {
 
 const longestLine = (text: string): number => Math.max(0, ...text.split('\n').map(textWidth));
 const longestWord = (text: string): number => Math.max(0, ...words(text).map(textWidth));
+/** The pieces of a word that may end a line in a table cell: a path or URL after each of its slashes. */
+const pieces = (word: string): string[] => word.split(/(?<=\/)/);
+const longestPiece = (text: string): number =>
+  Math.max(0, ...words(text).flatMap((word) => pieces(word).map(textWidth)));
 
-/** A cell folded to its column's width: at spaces only, keeping its own line breaks. */
+/**
+ * A word longer than `width` as parts of at most `width` (where its pieces allow), each as long as it can be: so
+ * no two parts fit on one line, and filling never puts a space inside the word.
+ */
+function partsOf(word: string, width: number): string[] {
+  if (textWidth(word) <= width) return [word];
+  const parts: string[] = [];
+  let part = '';
+  for (const piece of pieces(word)) {
+    if (part && textWidth(part + piece) > width) {
+      parts.push(part);
+      part = piece;
+    } else part += piece;
+  }
+  return [...parts, part];
+}
+
+/** A cell folded to its column's width: at spaces, and a too long path or URL after a slash; its own line breaks kept. */
 function wrapCell(text: string, width: number): string {
   return text
     .split('\n')
-    .flatMap((line) => (textWidth(line) <= width ? [line] : fill(words(line), width, '', '')))
+    .flatMap((line) =>
+      textWidth(line) <= width
+        ? [line]
+        : fill(
+            words(line).flatMap((word) => partsOf(word, width)),
+            width,
+            '',
+            '',
+          ),
+    )
     .join('\n');
 }
 
 /**
  * The widths of a table's columns (without padding) so that the whole table, borders and one space of padding
  * on each side of every cell included, fits `width`: the widest columns give way first, none narrower than its
- * header or its longest word.
+ * header or its longest word; when the longest words do not fit side by side, a path's or URL's longest piece.
  */
 export function columnWidths(data: Array<Record<string, string>>, width: number): Record<string, number> {
   const columns = columnsOf(data);
   const natural = columns.map((c) => Math.max(textWidth(c), ...data.map((row) => longestLine(row[c] ?? ''))));
-  const minimum = columns.map((c, i) =>
-    Math.min(natural[i], Math.max(textWidth(c), ...data.map((row) => longestWord(row[c] ?? '')))),
-  );
+  const narrowest = (longest: (text: string) => number): number[] =>
+    columns.map((c, i) => Math.min(natural[i], Math.max(textWidth(c), ...data.map((row) => longest(row[c] ?? '')))));
   const available = width - (3 * columns.length + 1);
-  const sized = (cap: number): number[] => natural.map((n, i) => Math.min(n, Math.max(minimum[i], cap)));
   const total = (widths: number[]): number => widths.reduce((a, b) => a + b, 0);
+  const whole = narrowest(longestWord);
+  const minimum = total(whole) <= available ? whole : narrowest(longestPiece);
+  const sized = (cap: number): number[] => natural.map((n, i) => Math.min(n, Math.max(minimum[i], cap)));
   let widths = natural;
   if (total(natural) > available) {
     // the largest cap for which the table fits; at the lowest, every column is at its minimum

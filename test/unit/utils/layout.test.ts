@@ -124,9 +124,28 @@ describe('layout: tables within the width', () => {
     });
   }
 
-  it('keeps a URL whole in a cell: the column is at least as wide as it', () => {
+  it('keeps a URL whole in a cell when the table fits with it: the column is at least as wide as it', () => {
     const data = [{ Host: 'https://login.salesforce.com', Result: 'skipped: not reached within the timeout' }];
-    const widths = columnWidths(data, 40);
+    const widths = columnWidths(data, 45);
     expect(widths.Host).to.equal('https://login.salesforce.com'.length);
+    expect(drawn(widths)).to.be.at.most(45);
+  });
+
+  it('breaks a path only where the table cannot fit otherwise, after a slash, and it reads back whole', () => {
+    const path = '/tmp/a-checkout-in-a-long-directory/emulator/keys/server.key';
+    const data = [
+      { Check: 'token-exchange', Status: 'fail (USER_NOT_APPROVED)', Detail: `The key file ${path} is readable.` },
+    ];
+    // with the path whole the table would need 14 + 24 + 60 columns and its borders: more than 80
+    const widths = columnWidths(data, 80);
+    expect(drawn(widths)).to.be.at.most(80);
+    const [row] = fitTable(data, 80);
+    const lines = row.Detail.split('\n');
+    expect(lines.every((line) => line.length <= widths.Detail)).to.equal(true);
+    // a break inside the path comes after a slash: read back, the cell is the text again
+    expect(row.Detail.replace(/\/\n/g, '/').replace(/\n/g, ' ')).to.equal(data[0].Detail);
+    expect(row.Detail).to.not.include(path);
+    // the same table at 120 columns keeps the path whole
+    expect(fitTable(data, 120)[0].Detail.replace(/\n/g, ' ')).to.include(` ${path} `);
   });
 });
