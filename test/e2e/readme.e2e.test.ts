@@ -25,6 +25,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { parse as parseYaml } from 'yaml';
 import { ADMIN_CLIENT_ID, CI_CLIENT_ID, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
 import {
   isolatedEnv,
@@ -142,52 +143,24 @@ function leastUnknown(candidates: string[][]): string[] {
   return candidates.reduce((best, next) => (next.length < best.length ? next : best));
 }
 
-/** The bash script of a GitHub Actions step list: each step's `run` and `env`, with `${{ … }}` replaced. */
+type ActionStep = { name?: string; uses?: string; run?: string; env?: Record<string, string> };
+
+/** The steps of a GitHub Actions workflow that run a script, with `${{ secrets.X }}` and `${{ vars.X }}` filled in. */
 function actionSteps(
-  yaml: string,
+  workflow: string,
   values: Record<string, string>,
 ): Array<{ name: string; run: string; env: Record<string, string> }> {
-  const steps: Array<{ name: string; run: string; env: Record<string, string> }> = [];
-  const lines = yaml.split('\n');
-  let step: (typeof steps)[number] | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const start = /^(\s*)- (?:name: (.*)|uses: .*|run: (.*))$/.exec(line);
-    if (start) {
-      step = { name: start[2] ?? start[3] ?? line.trim(), run: '', env: {} };
-      steps.push(step);
-      if (start[3] !== undefined) step.run = start[3];
-      continue;
-    }
-    if (!step) continue;
-    const run = /^(\s*)run: (\|)?(.*)$/.exec(line);
-    if (run) {
-      if (!run[2]) step.run = run[3];
-      else {
-        const body: string[] = [];
-        while (i + 1 < lines.length && (lines[i + 1].startsWith(`${run[1]}  `) || lines[i + 1].trim() === ''))
-          body.push(lines[++i]);
-        step.run = body.map((l) => l.slice(run[1].length + 2)).join('\n');
-      }
-      continue;
-    }
-    const envLine = /^\s+([A-Z_]+): (.*)$/.exec(line);
-    if (
-      envLine &&
-      /^\s+env:/.test(
-        lines
-          .slice(0, i)
-          .reverse()
-          .find((l) => !/^\s+[A-Z_]+: /.test(l)) ?? '',
-      )
-    ) {
-      step.env[envLine[1]] = envLine[2].replace(
-        /\$\{\{\s*(?:secrets|vars)\.(\w+)\s*\}\}/g,
-        (_, name: string) => values[name] ?? '',
-      );
-    }
-  }
-  return steps.filter((s) => s.run !== '');
+  const parsed = parseYaml(workflow) as { jobs: Record<string, { steps: ActionStep[] }> };
+  const fill = (text: string): string =>
+    text.replace(/\$\{\{\s*(?:secrets|vars)\.(\w+)\s*\}\}/g, (_, name: string) => values[name] ?? '');
+  return Object.values(parsed.jobs)
+    .flatMap((job) => job.steps)
+    .filter((step): step is ActionStep & { run: string } => typeof step.run === 'string')
+    .map((step) => ({
+      name: step.name ?? step.run,
+      run: step.run,
+      env: Object.fromEntries(Object.entries(step.env ?? {}).map(([key, value]) => [key, fill(String(value))])),
+    }));
 }
 
 describe('README.md: every snippet runs', function () {
