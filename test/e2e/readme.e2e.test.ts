@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { ADMIN_CLIENT_ID, CI_CLIENT_ID, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
+import { keyLine, secretLeaks } from '../helpers/org.js';
 import {
   isolatedEnv,
   linkPlugin,
@@ -338,12 +339,14 @@ await fetch(decision.headers.get('location'));
   it('runs every shell block, in order: each sf command exits as its comment says (0 when it says nothing)', async () => {
     const failures: string[] = [];
     let outputs: Call[] = [];
+    let printed = '';
     for (const block of blocks) {
       if (block.info === 'bash') {
         const lines = commandLines(block.text);
         if (lines.some((line) => /^npm test\b/.test(line.command))) continue; // the quick start: this very test run
         const run = await runShell(block.text);
         outputs = run.calls;
+        printed += run.output;
         const expected = lines
           .filter((line) => /^sf\s/.test(line.command) && !/^sf plugins install\b/.test(line.command))
           .map((line) => Number(/exit (\d+)/.exec(line.comment)?.[1] ?? 0));
@@ -365,6 +368,7 @@ await fetch(decision.headers.get('location'));
         const args = substituted(command).replace(/^sf /, '');
         const earlier = outputs.find((call) => call.args === args.replace(/"/g, ''));
         const output = earlier?.output ?? (await runShell(command)).output;
+        printed += output;
         const missing = sampleMismatch(rest.join('\n'), asReadme(output));
         if (process.env.README_TEST_DEBUG) process.stderr.write(`${asReadme(output)}\n`);
         if (missing !== undefined)
@@ -372,6 +376,8 @@ await fetch(decision.headers.get('location'));
       }
     }
     expect(failures, failures.join('\n\n')).to.deep.equal([]);
+    // nothing a user ran from the README showed a key, a token or a signed assertion
+    expect(secretLeaks(printed, [keyLine(join(KEYS, 'server.key'))])).to.deep.equal([]);
   });
 
   it('every JSON sample has only fields of the schemas in schemas/ (the allow list is a list of package names)', () => {
