@@ -6,7 +6,8 @@
  * suggested command (the text after ": " that starts with "sf ") is kept whole on one line, so it can be
  * pasted and run. Such a value moves to a line of its own when it does not fit after the text before it, and
  * is longer than the width only when it is longer by itself. In a table, where a line of its own is not to be
- * had, a path or URL too long for any column the width leaves breaks after one of its slashes, and only then.
+ * had, a path or URL too long for any column the width leaves breaks after one of its slashes, and only then
+ * (a part between two slashes that is still too long is cut, as a last resort).
  */
 
 /** The width of output that goes to a file or a pipe (a CI log): lines fit 100 columns. */
@@ -102,15 +103,23 @@ const pieces = (word: string): string[] => word.split(/(?<=\/)/);
 const longestPiece = (text: string): number =>
   Math.max(0, ...words(text).flatMap((word) => pieces(word).map(textWidth)));
 
+/** Text cut into runs of `width` code points. */
+function cut(text: string, width: number): string[] {
+  const chars = [...text];
+  const runs: string[] = [];
+  for (let i = 0; i < chars.length; i += width) runs.push(chars.slice(i, i + width).join(''));
+  return runs;
+}
+
 /**
- * A word longer than `width` as parts of at most `width` (where its pieces allow), each as long as it can be: so
- * no two parts fit on one line, and filling never puts a space inside the word.
+ * A word longer than `width` as parts of at most `width`, each as long as it can be (so no two parts fit on one
+ * line, and filling never puts a space inside the word): after its slashes, and a piece still too long cut.
  */
 function partsOf(word: string, width: number): string[] {
   if (textWidth(word) <= width) return [word];
   const parts: string[] = [];
   let part = '';
-  for (const piece of pieces(word)) {
+  for (const piece of pieces(word).flatMap((p) => cut(p, width))) {
     if (part && textWidth(part + piece) > width) {
       parts.push(part);
       part = piece;
@@ -148,8 +157,10 @@ export function columnWidths(data: Array<Record<string, string>>, width: number)
     columns.map((c, i) => Math.min(natural[i], Math.max(textWidth(c), ...data.map((row) => longest(row[c] ?? '')))));
   const available = width - (3 * columns.length + 1);
   const total = (widths: number[]): number => widths.reduce((a, b) => a + b, 0);
-  const whole = narrowest(longestWord);
-  const minimum = total(whole) <= available ? whole : narrowest(longestPiece);
+  // words whole if they fit side by side; else paths and URLs broken after slashes; else anything, as a last resort
+  const minimum =
+    [narrowest(longestWord), narrowest(longestPiece)].find((widths) => total(widths) <= available) ??
+    narrowest(() => 1);
   const sized = (cap: number): number[] => natural.map((n, i) => Math.min(n, Math.max(minimum[i], cap)));
   let widths = natural;
   if (total(natural) > available) {

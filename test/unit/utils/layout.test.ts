@@ -145,6 +145,13 @@ describe('layout: tables within the width', () => {
     // a break inside the path comes after a slash: read back, the cell is the text again
     expect(row.Detail.replace(/\/\n/g, '/').replace(/\n/g, ' ')).to.equal(data[0].Detail);
     expect(row.Detail).to.not.include(path);
+    // a part between slashes too long for any column is cut, as a last resort: the table still fits
+    const odd = `/tmp/${'a-directory-with-a-very-long-name-'.repeat(2)}checkout/server.key`;
+    const [cutRow] = fitTable([{ ...data[0], Detail: `The key file ${odd} is readable.` }], 80);
+    const cutWidths = columnWidths([{ ...data[0], Detail: `The key file ${odd} is readable.` }], 80);
+    expect(drawn(cutWidths)).to.be.at.most(80);
+    expect(cutRow.Detail.split('\n').every((line) => line.length <= cutWidths.Detail)).to.equal(true);
+    expect(cutRow.Detail.replace(/\n/g, '')).to.include(odd);
     // the same table at 120 columns keeps the path whole
     expect(fitTable(data, 120)[0].Detail.replace(/\n/g, ' ')).to.include(` ${path} `);
   });
