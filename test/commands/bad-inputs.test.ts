@@ -58,6 +58,7 @@ import {
   treeChanges,
   useTempHome,
   type TempHome,
+  unfolded,
 } from '../helpers/org.js';
 
 const PASSWORD = 's3cret-Pa55word';
@@ -141,9 +142,6 @@ const KEY_MATERIAL = [KEYS_DIR, FIXTURE_KEYS_DIR]
 function leaks(text: string): string[] {
   return secretLeaks(text, [PASSWORD, ...KEY_MATERIAL]);
 }
-
-/** Text folded to the output's width, as one line per paragraph again: each line break and its indent, a space. */
-const unfolded = (text: string): string => text.replace(/\n[ \t]*(?=\S)/g, ' ');
 
 /** Every string in a JSON document, the way a reader sees them (no JSON escaping). */
 function strings(value: unknown): string[] {

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { ADMIN_CLIENT_ID, CI_CLIENT_ID, loadScenario, startEmulator, type Emulator } from '../../emulator/index.js';
-import { keyLine, secretLeaks } from '../helpers/org.js';
+import { keyLine, secretLeaks, spaced } from '../helpers/org.js';
 import {
   isolatedEnv,
   linkPlugin,
@@ -78,10 +78,7 @@ function commandLines(text: string): Array<{ command: string; comment: string }>
 
 /** Text as words: the box-drawing of tables taken out, every run of spaces and line breaks made one space. */
 function words(text: string): string {
-  return text
-    .replace(/[│┌┐└┘├┤┬┴┼─]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return spaced(text.replace(/[│┌┐└┘├┤┬┴┼─]/g, ' ')).trim();
 }
 
 /**

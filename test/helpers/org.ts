@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { AuthInfo, StateAggregator } from '@salesforce/core';
 import type { SinonSandbox, SinonStub } from 'sinon';
 import { http } from '../../src/utils/http.js';
-import { CI_CLIENT_ID } from '../../emulator/index.js';
+import { CI_CLIENT_ID, type Emulator } from '../../emulator/index.js';
 import { SERVER_KEY } from './keys.js';
 
 export type TempHome = {
@@ -76,6 +76,20 @@ export async function storeJwtLogin(login: StoredLogin): Promise<{ accessToken: 
   if (typeof accessToken !== 'string' || accessToken.length === 0)
     throw new Error(`no access token stored for ${login.username}`);
   return { accessToken };
+}
+
+/**
+ * storeJwtLogin against the emulator (at its own URL unless the login names another), its access token added to
+ * `tokens` (what the test's leak checks look for), and the requests it made forgotten, so counts start at zero.
+ */
+export async function storeLoginIn(
+  emu: Emulator,
+  tokens: string[],
+  login: Omit<StoredLogin, 'loginUrl'> & { loginUrl?: string },
+): Promise<void> {
+  const { accessToken } = await storeJwtLogin({ loginUrl: emu.url, ...login });
+  tokens.push(accessToken);
+  emu.clearRequests();
 }
 
 /** SHA-256 of every regular file under `root`, by path relative to it. A missing root gives an empty map. */
@@ -185,6 +199,12 @@ export function recordTokens(sandbox: SinonSandbox, tokens: string[]): SinonStub
       return answer;
     });
 }
+
+/** Folded text unfolded: a line break before more text becomes one space (indentation dropped). */
+export const unfolded = (text: string): string => text.replace(/\n[ \t]*(?=\S)/g, ' ');
+
+/** Text as its words: every run of spaces and line breaks one space, so folding does not count. */
+export const spaced = (text: string): string => text.replace(/\s+/g, ' ');
 
 /**
  * The rows of the box tables in printed text, each cell's folded lines joined by one space: a line whose first

@@ -25,7 +25,7 @@ import { SERVER_KEY } from '../../helpers/keys.js';
 import {
   capturedOutput,
   secretLeaks,
-  storeJwtLogin,
+  storeLoginIn,
   tableRows,
   useTempHome,
   type TempHome,
@@ -50,13 +50,7 @@ describe('jwt approve --admin-org', function () {
   async function setUp(scenario: string | Scenario): Promise<void> {
     emu = await startEmulator(scenario);
     // the admin org: admin@acme.com, logged in the real way
-    const stored = await storeJwtLogin({
-      username: 'admin@acme.com',
-      loginUrl: emu.url,
-      alias: 'emu-admin',
-    });
-    tokens.push(stored.accessToken);
-    emu.clearRequests();
+    await storeLoginIn(emu, tokens, { username: 'admin@acme.com', alias: 'emu-admin' });
   }
 
   /** The approval of ci@acme.com applies during the second pause between tries (propagation takes a while). */

@@ -35,7 +35,7 @@ import {
   capturedOutput,
   hashTree,
   secretLeaks,
-  storeJwtLogin,
+  storeLoginIn,
   treeChanges,
   useTempHome,
   type StoredLogin,
@@ -97,13 +97,7 @@ describe('jwt diagnose: external client apps', function () {
 
   /** Stores a JWT login the real way (through the emulator's own URL), then forgets the requests it made. */
   async function login(partial: Partial<StoredLogin> & { username: string }): Promise<void> {
-    const target = emu as Emulator;
-    const stored = await storeJwtLogin({
-      loginUrl: target.url,
-      ...partial,
-    });
-    tokens.push(stored.accessToken);
-    target.clearRequests();
+    await storeLoginIn(emu as Emulator, tokens, partial);
     posted = [];
   }
 

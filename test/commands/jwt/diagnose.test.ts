@@ -39,12 +39,15 @@ import {
   hashTree,
   secretLeaks,
   storeJwtLogin,
+  storeLoginIn,
   tableRows,
   treeChanges,
   useTempHome,
   type StoredLogin,
   type TempHome,
   recordTokens,
+  unfolded,
+  spaced,
 } from '../../helpers/org.js';
 
 /** Base64 lines of every fixture key: none of them may ever show up in output. */
@@ -71,9 +74,6 @@ type Outcome = {
   /** Rows of every table printed (checks first, then attempts), each cell on one line again. */
   rows: Array<Record<string, string>>;
 };
-
-/** Text folded to the output's width, as one line per paragraph again: each line break and its indent, a space. */
-const unfolded = (text: string): string => text.replace(/\n[ \t]*(?=\S)/g, ' ');
 
 describe('jwt diagnose', function () {
   this.timeout(60_000);
@@ -171,13 +171,7 @@ describe('jwt diagnose', function () {
 
   /** Stores a JWT login the real way, then forgets the emulator's requests so counts start at zero. */
   async function login(partial: Partial<StoredLogin> & { username: string }): Promise<void> {
-    const target = emu as Emulator;
-    const stored = await storeJwtLogin({
-      loginUrl: target.url,
-      ...partial,
-    });
-    tokens.push(stored.accessToken);
-    target.clearRequests();
+    await storeLoginIn(emu as Emulator, tokens, partial);
     fetchSpy.resetHistory();
     postForm.resetHistory();
   }
@@ -230,9 +224,8 @@ describe('jwt diagnose', function () {
     expect(cause.actions.length, 'actions').to.be.greaterThan(0);
     const firstLine = String(ux.log.firstCall.args[0]).split('\n')[0];
     expect(firstLine.startsWith(`The JWT login of ${result.username} fails (${code}):`), firstLine).to.equal(true);
-    const words = (text: string): string => text.replace(/\s+/g, ' ');
-    expect(words(logged())).to.include(words(cause.message));
-    expect(words(logged())).to.include(words(`- ${cause.actions[0]}`));
+    expect(spaced(logged())).to.include(spaced(cause.message));
+    expect(spaced(logged())).to.include(spaced(`- ${cause.actions[0]}`));
     // the failing check that carries the code is in the result
     const failing = result.checks.find((c) => c.status === 'fail' && c.code === code);
     expect(failing, `a failing check with code ${code}`).to.not.equal(undefined);

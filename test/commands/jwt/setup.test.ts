@@ -30,12 +30,13 @@ import {
   capturedOutput,
   hashTree,
   secretLeaks,
-  storeJwtLogin,
+  storeLoginIn,
   tableRows,
   useTempHome,
   keyLine,
   type TempHome,
   recordTokens,
+  spaced,
 } from '../../helpers/org.js';
 
 const CI_USER_ID = '0055g000000CI01AAG';
@@ -59,14 +60,7 @@ describe('jwt setup', function () {
 
   async function setUp(scenario: string | Scenario, admin = 'admin@acme.com'): Promise<void> {
     emu = await startEmulator(scenario);
-    const stored = await storeJwtLogin({
-      username: admin,
-      clientId: ADMIN_CLIENT_ID,
-      loginUrl: emu.url,
-      alias: 'emu-admin',
-    });
-    tokens.push(stored.accessToken);
-    emu.clearRequests();
+    await storeLoginIn(emu, tokens, { username: admin, clientId: ADMIN_CLIENT_ID, alias: 'emu-admin' });
   }
 
   beforeEach(() => {
@@ -222,8 +216,7 @@ describe('jwt setup', function () {
     // the human output: the steps, the verified line, the login line and where to keep the key
     const rows = tableRows(ux);
     // cells are folded to the width: compare their words
-    const words = (text: string | undefined): string => (text ?? '').replace(/\s+/g, ' ');
-    expect(rows.map((r) => [r.Step, words(r.Action)])).to.deep.equal(steps(result));
+    expect(rows.map((r) => [r.Step, spaced(r.Action ?? '')])).to.deep.equal(steps(result));
     expect(output).to.include('The JWT login of ci@acme.com works: verified after 3 tries');
     expect(output).to.include(result.loginCommand);
     expect(output).to.include("CI system's secret store");
