@@ -158,9 +158,10 @@ export function columnWidths(data: Array<Record<string, string>>, width: number)
   const available = width - (3 * columns.length + 1);
   const total = (widths: number[]): number => widths.reduce((a, b) => a + b, 0);
   // words whole if they fit side by side; else paths and URLs broken after slashes; else anything, as a last resort
-  const minimum =
-    [narrowest(longestWord), narrowest(longestPiece)].find((widths) => total(widths) <= available) ??
-    narrowest(() => 1);
+  const fits = (widths: number[]): boolean => total(widths) <= available;
+  const whole = narrowest(longestWord);
+  const broken = fits(whole) ? whole : narrowest(longestPiece);
+  const minimum = fits(broken) ? broken : narrowest(() => 1);
   const sized = (cap: number): number[] => natural.map((n, i) => Math.min(n, Math.max(minimum[i], cap)));
   let widths = natural;
   if (total(natural) > available) {
