@@ -207,20 +207,39 @@ export const unfolded = (text: string): string => text.replace(/\n[ \t]*(?=\S)/g
 export const spaced = (text: string): string => text.replace(/\s+/g, ' ');
 
 /**
- * The rows of the box tables in printed text, each cell's folded lines joined by one space: a line whose first
- * cell is empty continues the row above it. Tests read rows by their words, whatever the width folded.
+ * The rows of the tables in printed text, each cell's folded lines joined by one space: a line whose first cell
+ * is empty continues the row above it. Tests read rows by their words, whatever the width folded. Both of the
+ * table library's styles are read: box tables (a terminal) and the plain ones it prints when `CI` is set
+ * (a heading line, a line of dashes, then rows whose cells start where the headings start).
  */
 export function printedTableRows(text: string): string[][] {
+  const cellsAt = (line: string, starts: number[]): string[] =>
+    starts.map((start, j) => line.slice(j === 0 ? 0 : start, starts[j + 1]).trim());
   const rows: string[][] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('│')) continue;
-    const cells = line
-      .slice(1, line.lastIndexOf('│'))
-      .split('│')
-      .map((cell) => cell.trim());
+  const lines = text.split('\n');
+  let starts: number[] | undefined; // the cells' starts in the plain table being read
+  const add = (cells: string[]): void => {
     const last = rows.at(-1);
     if (cells[0] === '' && last) cells.forEach((cell, i) => (last[i] = [last[i], cell].filter(Boolean).join(' ')));
     else rows.push(cells);
-  }
+  };
+  lines.forEach((line, i) => {
+    if (line.startsWith('│')) {
+      add(
+        line
+          .slice(1, line.lastIndexOf('│'))
+          .split('│')
+          .map((cell) => cell.trim()),
+      );
+    } else if (/^-{3,}$/.test(line) && i > 0 && lines[i - 1].trim() !== '') {
+      // a heading's cell starts a column: after the line's start or two spaces (padding on both sides)
+      starts = [...lines[i - 1].matchAll(/(?<=^ *| {2})\S/g)].map((match) => match.index);
+      rows.push(cellsAt(lines[i - 1], starts));
+    } else if (starts && line.trim() !== '') {
+      add(cellsAt(line, starts));
+    } else {
+      starts = undefined;
+    }
+  });
   return rows;
 }
