@@ -4,6 +4,7 @@
  */
 import { AuthInfo, Org, type Connection } from '@salesforce/core';
 import { startEmulator, type Emulator, ADMIN_CLIENT_ID } from '../../emulator/index.js';
+import { keepEnv } from './env.js';
 import { fixtureKey } from './keys.js';
 import { useTempHome } from './org.js';
 
@@ -13,19 +14,13 @@ export type EmulatedOrg = { emu: Emulator; conn: Connection; close(): Promise<vo
 
 export async function emulatedOrg(scenario: string, adminUsername = 'admin@acme.com'): Promise<EmulatedOrg> {
   const temp = useTempHome('plugin-jwt-evidence-');
-  const saved = {
-    SF_DISABLE_DNS_CHECK: process.env.SF_DISABLE_DNS_CHECK,
-    SF_DISABLE_TELEMETRY: process.env.SF_DISABLE_TELEMETRY,
-  };
+  const restoreEnv = keepEnv('SF_DISABLE_DNS_CHECK', 'SF_DISABLE_TELEMETRY');
   process.env.SF_DISABLE_DNS_CHECK = 'true';
   process.env.SF_DISABLE_TELEMETRY = 'true';
   const emu = await startEmulator(scenario);
   const restore = async (): Promise<void> => {
     await emu.close();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     temp.restore();
   };
   try {

@@ -10,6 +10,20 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { CI_CLIENT_ID } from '../../emulator/index.js';
 
+/**
+ * The current values of these environment variables; calling the result puts them back as they were (unset ones
+ * unset), whatever a test set in between.
+ */
+export function keepEnv(...names: string[]): () => void {
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  return (): void => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 /** The repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** node_modules/.bin/sf, absolute (a `#!/usr/bin/env node` script: prefer runSf, which uses Node 22). */

@@ -1,11 +1,12 @@
 import { Ux } from '@salesforce/sf-plugins-core';
 import { expect } from 'chai';
 import sinon from 'sinon';
+import { keepEnv } from './env.js';
 import { printedTableRows } from './org.js';
 
 /** What the table library prints for `data`, with `CI` set as given (it prints plain tables in CI). */
 function printed(data: Array<Record<string, string>>, ci: string | undefined): string {
-  const saved = process.env.CI;
+  const restoreEnv = keepEnv('CI');
   const chunks: string[] = [];
   const write = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => {
     chunks.push(String(chunk));
@@ -17,8 +18,7 @@ function printed(data: Array<Record<string, string>>, ci: string | undefined): s
     new Ux({ jsonEnabled: false }).table({ data, maxWidth: 'none', overflow: 'wrap' });
   } finally {
     write.restore();
-    if (saved === undefined) delete process.env.CI;
-    else process.env.CI = saved;
+    restoreEnv();
   }
   return chunks.join('');
 }

@@ -11,6 +11,7 @@ import { AuthInfo, StateAggregator } from '@salesforce/core';
 import type { SinonSandbox, SinonStub } from 'sinon';
 import { http } from '../../src/utils/http.js';
 import { CI_CLIENT_ID, type Emulator } from '../../emulator/index.js';
+import { keepEnv } from './env.js';
 import { SERVER_KEY } from './keys.js';
 
 export type TempHome = {
@@ -24,7 +25,7 @@ export type TempHome = {
  * (aliases, orgs, config) so nothing leaks in from an earlier test.
  */
 export function useTempHome(prefix = 'plugin-jwt-cmd-'): TempHome {
-  const saved = { HOME: process.env.HOME, USERPROFILE: process.env.USERPROFILE };
+  const restoreEnv = keepEnv('HOME', 'USERPROFILE');
   const home = mkdtempSync(join(tmpdir(), prefix));
   process.env.HOME = home;
   process.env.USERPROFILE = home;
@@ -33,14 +34,26 @@ export function useTempHome(prefix = 'plugin-jwt-cmd-'): TempHome {
     home,
     restore: (): void => {
       StateAggregator.clearInstance();
-      for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
+      restoreEnv();
       // the CLI's log writer may still be flushing into HOME: retry instead of failing on ENOTEMPTY
       rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
+}
+
+/**
+ * The end of a command test: the exit code the command set cleared, the stubs restored, the emulator (when one
+ * ran) closed, then HOME given back and deleted.
+ */
+export async function endCommandTest(
+  sandbox: SinonSandbox,
+  emu: Pick<Emulator, 'close'> | undefined,
+  home: TempHome,
+): Promise<void> {
+  process.exitCode = undefined;
+  sandbox.restore();
+  await emu?.close();
+  home.restore();
 }
 
 export type StoredLogin = {

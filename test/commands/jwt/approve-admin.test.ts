@@ -27,6 +27,7 @@ import {
   secretLeaks,
   storeLoginIn,
   tableRows,
+  endCommandTest,
   useTempHome,
   type TempHome,
   keyLine,
@@ -79,12 +80,7 @@ describe('jwt approve --admin-org', function () {
     recordTokens(sandbox, tokens);
   });
 
-  afterEach(async () => {
-    process.exitCode = undefined;
-    sandbox.restore();
-    await emu?.close();
-    home.restore();
-  });
+  afterEach(() => endCommandTest(sandbox, emu, home));
 
   const adminArgs = (...extra: string[]): string[] => [
     '--admin-org',

@@ -28,7 +28,7 @@ import {
 } from '../../../emulator/index.js';
 import { SERVER_KEY } from '../../helpers/keys.js';
 import { consent } from '../../helpers/consent.js';
-import { capturedOutput, secretLeaks, useTempHome, type TempHome, keyLine } from '../../helpers/org.js';
+import { capturedOutput, secretLeaks, endCommandTest, useTempHome, type TempHome, keyLine } from '../../helpers/org.js';
 
 const CI_USER_ID = '0055g000000CI01AAG';
 const CI_APP_ID = '0H45g000000CIAPCA4';
@@ -77,12 +77,7 @@ describe('jwt approve: headless and refused before sign-in', function () {
     });
   });
 
-  afterEach(async () => {
-    process.exitCode = undefined;
-    sandbox.restore();
-    await emu?.close();
-    home.restore();
-  });
+  afterEach(() => endCommandTest(sandbox, emu, home));
 
   const args = (...extra: string[]): string[] => [
     '--username',

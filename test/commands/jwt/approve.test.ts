@@ -10,6 +10,7 @@ import JwtApprove, { type JwtApproveBrowserResult } from '../../../src/commands/
 import { retryTiming } from '../../../src/diagnose/verify.js';
 import { browser } from '../../../src/utils/browser.js';
 import { TOKEN_PATH } from '../../../emulator/index.js';
+import { keepEnv } from '../../helpers/env.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import { http } from '../../../src/utils/http.js';
 import { JWT_BEARER_GRANT } from '../../../src/diagnose/token.js';
@@ -75,7 +76,7 @@ describe('jwt approve', () => {
   let opened: string[];
   /** What the fake browser does with the authorize URL: the redirect query it sends back. */
   let userAction: (authorize: URL) => string | undefined;
-  const savedSecret = process.env.SF_JWT_CONSUMER_SECRET;
+  const restoreSecret = keepEnv('SF_JWT_CONSUMER_SECRET');
 
   function fakeBrowserVisit(url: string): void {
     const authorize = new URL(url);
@@ -141,8 +142,7 @@ describe('jwt approve', () => {
   afterEach(async () => {
     $$.restore();
     process.exitCode = undefined;
-    if (savedSecret === undefined) delete process.env.SF_JWT_CONSUMER_SECRET;
-    else process.env.SF_JWT_CONSUMER_SECRET = savedSecret;
+    restoreSecret();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 

@@ -24,6 +24,7 @@ import {
   storeJwtLogin,
   tableRows,
   treeChanges,
+  endCommandTest,
   useTempHome,
   type TempHome,
 } from '../../helpers/org.js';
@@ -91,11 +92,8 @@ describe('jwt diagnose --all: a fleet of stored logins', function () {
   });
 
   afterEach(async () => {
-    process.exitCode = undefined;
-    sandbox.restore();
-    await emu.close();
+    await endCommandTest(sandbox, emu, home);
     rmSync(scratch, { recursive: true, force: true });
-    home.restore();
   });
 
   it('counts every cause, lists unreadable auth files, shows causes then failing rows, and creates nothing', async () => {

@@ -30,6 +30,7 @@ import {
   ADMIN_CLIENT_ID,
   TOKEN_PATH,
 } from '../../../emulator/index.js';
+import { keepEnv } from '../../helpers/env.js';
 import { fixtureKey, SERVER_KEY } from '../../helpers/keys.js';
 import {
   capturedOutput,
@@ -37,6 +38,7 @@ import {
   secretLeaks,
   storeLoginIn,
   treeChanges,
+  endCommandTest,
   useTempHome,
   type StoredLogin,
   type TempHome,
@@ -55,10 +57,7 @@ describe('jwt diagnose: external client apps', function () {
   let tokens: string[];
   /** The URLs the plugin POSTed to, before any rerouting. */
   let posted: string[];
-  const savedAudience = {
-    SF_AUDIENCE_URL: process.env.SF_AUDIENCE_URL,
-    SFDX_AUDIENCE_URL: process.env.SFDX_AUDIENCE_URL,
-  };
+  const restoreAudience = keepEnv('SF_AUDIENCE_URL', 'SFDX_AUDIENCE_URL');
 
   beforeEach(() => {
     home = useTempHome();
@@ -79,15 +78,9 @@ describe('jwt diagnose: external client apps', function () {
   });
 
   afterEach(async () => {
-    process.exitCode = undefined;
-    sandbox.restore();
-    for (const [key, value] of Object.entries(savedAudience)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-    await emu?.close();
+    restoreAudience();
+    await endCommandTest(sandbox, emu, home);
     emu = undefined;
-    home.restore();
   });
 
   async function emulator(scenario: string | Scenario): Promise<Emulator> {

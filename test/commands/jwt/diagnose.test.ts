@@ -32,6 +32,7 @@ import {
   ADMIN_CLIENT_ID,
   TOKEN_PATH,
 } from '../../../emulator/index.js';
+import { keepEnv } from '../../helpers/env.js';
 import { fixtureKey, SERVER_KEY } from '../../helpers/keys.js';
 import { concreteArgv, exitCodeOf, suggestedCommands } from '../../helpers/suggestions.js';
 import {
@@ -42,6 +43,7 @@ import {
   storeLoginIn,
   tableRows,
   treeChanges,
+  endCommandTest,
   useTempHome,
   type StoredLogin,
   type TempHome,
@@ -85,7 +87,7 @@ describe('jwt diagnose', function () {
   let tokens: string[];
   let postForm: sinon.SinonStub;
   let fetchSpy: sinon.SinonSpy;
-  const savedAudience = process.env.SF_AUDIENCE_URL;
+  const restoreAudience = keepEnv('SF_AUDIENCE_URL');
 
   beforeEach(async () => {
     home = useTempHome();
@@ -155,13 +157,9 @@ describe('jwt diagnose', function () {
 
   afterEach(async function () {
     await runSuggestions(this.currentTest?.fullTitle() ?? '');
-    process.exitCode = undefined;
-    sandbox.restore();
-    if (savedAudience === undefined) delete process.env.SF_AUDIENCE_URL;
-    else process.env.SF_AUDIENCE_URL = savedAudience;
-    await emu?.close();
+    restoreAudience();
+    await endCommandTest(sandbox, emu, home);
     emu = undefined;
-    home.restore();
   });
 
   async function emulator(scenario: Parameters<typeof startEmulator>[0]): Promise<Emulator> {

@@ -12,7 +12,15 @@ import { retryTiming } from '../../../src/diagnose/verify.js';
 import { browser } from '../../../src/utils/browser.js';
 import { startEmulator, type Emulator, CI_CLIENT_ID, ADMIN_CLIENT_ID } from '../../../emulator/index.js';
 import { SERVER_KEY } from '../../helpers/keys.js';
-import { capturedOutput, secretLeaks, storeJwtLogin, useTempHome, type TempHome, keyLine } from '../../helpers/org.js';
+import {
+  capturedOutput,
+  secretLeaks,
+  storeJwtLogin,
+  endCommandTest,
+  useTempHome,
+  type TempHome,
+  keyLine,
+} from '../../helpers/org.js';
 
 const ECA_ID = '0xI5g000000ECA1EAO';
 const CI_USER_ID = '0055g000000CI01AAG';
@@ -43,12 +51,7 @@ describe('status and approve --admin-org: an external client app found by its co
     emu.clearRequests();
   });
 
-  afterEach(async () => {
-    process.exitCode = undefined;
-    sandbox.restore();
-    await emu.close();
-    home.restore();
-  });
+  afterEach(() => endCommandTest(sandbox, emu, home));
 
   const noSecrets = (result: unknown): void => {
     expect(secretLeaks(`${capturedOutput(ux)}\n${JSON.stringify(result)}`, secrets)).to.deep.equal([]);

@@ -32,6 +32,7 @@ import {
   secretLeaks,
   storeLoginIn,
   tableRows,
+  endCommandTest,
   useTempHome,
   keyLine,
   type TempHome,
@@ -86,12 +87,7 @@ describe('jwt setup', function () {
     recordTokens(sandbox, tokens);
   });
 
-  afterEach(async () => {
-    process.exitCode = undefined;
-    sandbox.restore();
-    await emu?.close();
-    home.restore();
-  });
+  afterEach(() => endCommandTest(sandbox, emu, home));
 
   const args = (...extra: string[]): string[] => [
     '--admin-org',

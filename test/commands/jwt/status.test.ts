@@ -16,6 +16,7 @@ import {
   storeJwtLogin,
   tableRows,
   treeChanges,
+  endCommandTest,
   useTempHome,
   type TempHome,
   keyLine,
@@ -48,12 +49,7 @@ describe('jwt status', function () {
     stubSpinner(sandbox);
   });
 
-  afterEach(async () => {
-    process.exitCode = undefined;
-    sandbox.restore();
-    await emu?.close();
-    home.restore();
-  });
+  afterEach(() => endCommandTest(sandbox, emu, home));
 
   async function status(args: string[]): Promise<{ result: JwtStatusResult; output: string }> {
     const before = hashTree(home.home);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import hook from '../../../src/hooks/finally.js';
+import { keepEnv } from '../../helpers/env.js';
 
 type Options = Parameters<typeof hook>[0];
 
@@ -15,7 +16,7 @@ async function runHook(
   options: { id?: string; argv?: string[]; Command?: object; error?: Error },
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: typeof process.exitCode }> {
-  const saved = process.env.SF_JWT_HINT;
+  const restoreEnv = keepEnv('SF_JWT_HINT');
   if ('SF_JWT_HINT' in env) process.env.SF_JWT_HINT = env.SF_JWT_HINT;
   else delete process.env.SF_JWT_HINT;
   const out: string[] = [];
@@ -44,8 +45,7 @@ async function runHook(
   } finally {
     stdout.restore();
     stderr.restore();
-    if (saved === undefined) delete process.env.SF_JWT_HINT;
-    else process.env.SF_JWT_HINT = saved;
+    restoreEnv();
   }
   return { stdout: out.join(''), stderr: err.join(''), exitCode: process.exitCode };
 }

@@ -10,6 +10,7 @@ import { Config, StateAggregator } from '@salesforce/core';
 import { readStoredAuth } from '../../../src/org/inputs.js';
 import { storeLogin, type StoreOptions } from '../../../src/setup/store.js';
 import { startEmulator, type Emulator, CI_CLIENT_ID } from '../../../emulator/index.js';
+import { keepEnv } from '../../helpers/env.js';
 import { fixtureKey } from '../../helpers/keys.js';
 import { storeJwtLogin, useTempHome, type TempHome } from '../../helpers/org.js';
 
@@ -17,7 +18,7 @@ describe('setup/store: the verified login, stored as sf org login jwt stores it'
   this.timeout(30_000);
   let emu: Emulator;
   let home: TempHome;
-  const saved = process.env.SF_DISABLE_DNS_CHECK;
+  const restoreEnv = keepEnv('SF_DISABLE_DNS_CHECK');
 
   before(async () => {
     process.env.SF_DISABLE_DNS_CHECK = 'true';
@@ -25,8 +26,7 @@ describe('setup/store: the verified login, stored as sf org login jwt stores it'
   });
   after(async () => {
     await emu.close();
-    if (saved === undefined) delete process.env.SF_DISABLE_DNS_CHECK;
-    else process.env.SF_DISABLE_DNS_CHECK = saved;
+    restoreEnv();
   });
   beforeEach(() => {
     home = useTempHome('jwt-setup-store-');
